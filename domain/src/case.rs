@@ -1,0 +1,1042 @@
+//! The five-step closed loop (五步骤闭环) as one transition table.
+//!
+//! 群众反映情况登记在册 → 站点汇总梳理 → 分级分类处理 → 向代表和群众反馈 → 群众评议打分.
+//! `TRANSITIONS` is the only place that says what may happen next; the UI asks
+//! it which buttons to show and `apply` refuses anything it does not list.
+
+use crate::deadline::DeadlineClass;
+use crate::region::Tier;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest free text a single field of an action may carry.
+pub const MAX_TEXT: usize = 2000;
+
+/// The five steps, plus the end of the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// 1 登记
+    Register,
+    /// 2 梳理
+    Consolidate,
+    /// 3 办理
+    Handle,
+    /// 4 反馈
+    Feedback,
+    /// 5 评议
+    Rate,
+    /// 销号
+    Closed,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Self::Register,
+        Self::Consolidate,
+        Self::Handle,
+        Self::Feedback,
+        Self::Rate,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::Consolidate => "consolidate",
+            Self::Handle => "handle",
+            Self::Feedback => "feedback",
+            Self::Rate => "rate",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn number(self) -> u8 {
+        match self {
+            Self::Register => 1,
+            Self::Consolidate => 2,
+            Self::Handle => 3,
+            Self::Feedback => 4,
+            Self::Rate => 5,
+            Self::Closed => 6,
+        }
+    }
+}
+
+/// Where a case is within its step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Registered,
+    Consolidating,
+    /// 退单: the unit said it is not responsible; the station reassigns.
+    Returned,
+    /// Assigned to a unit, waiting for it to acknowledge (1日部署).
+    AwaitingAck,
+    InProgress,
+    /// 申请办结: the unit says it is done; the station reviews.
+    ClosureRequested,
+    /// Solved in the compound, grid or community itself.
+    LocalHandling,
+    /// 市级统筹
+    Escalated,
+    /// Turned into a formal deputy suggestion (代表建议).
+    Suggestion,
+    /// The resident was dissatisfied: back to work.
+    Rework,
+    FeedbackDue,
+    AwaitingRating,
+    /// 销号
+    Closed,
+    Merged,
+}
+
+impl Status {
+    pub const ALL: [Status; 14] = [
+        Self::Registered,
+        Self::Consolidating,
+        Self::Returned,
+        Self::AwaitingAck,
+        Self::InProgress,
+        Self::ClosureRequested,
+        Self::LocalHandling,
+        Self::Escalated,
+        Self::Suggestion,
+        Self::Rework,
+        Self::FeedbackDue,
+        Self::AwaitingRating,
+        Self::Closed,
+        Self::Merged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Consolidating => "consolidating",
+            Self::Returned => "returned",
+            Self::AwaitingAck => "awaiting_ack",
+            Self::InProgress => "in_progress",
+            Self::ClosureRequested => "closure_requested",
+            Self::LocalHandling => "local_handling",
+            Self::Escalated => "escalated",
+            Self::Suggestion => "suggestion",
+            Self::Rework => "rework",
+            Self::FeedbackDue => "feedback_due",
+            Self::AwaitingRating => "awaiting_rating",
+            Self::Closed => "closed",
+            Self::Merged => "merged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn step(self) -> Step {
+        match self {
+            Self::Registered => Step::Register,
+            Self::Consolidating | Self::Returned => Step::Consolidate,
+            Self::AwaitingAck
+            | Self::InProgress
+            | Self::ClosureRequested
+            | Self::LocalHandling
+            | Self::Escalated
+            | Self::Suggestion
+            | Self::Rework => Step::Handle,
+            Self::FeedbackDue => Step::Feedback,
+            Self::AwaitingRating => Step::Rate,
+            Self::Closed | Self::Merged => Step::Closed,
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self.step() != Step::Closed
+    }
+
+    /// Statuses in which the 13710 clock runs.
+    pub fn clock_runs(self) -> bool {
+        matches!(
+            self,
+            Self::AwaitingAck
+                | Self::InProgress
+                | Self::ClosureRequested
+                | Self::LocalHandling
+                | Self::Escalated
+                | Self::Suggestion
+                | Self::Rework
+        )
+    }
+}
+
+/// The route a case takes out of triage (step 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// 当场答复
+    OnTheSpot,
+    /// 小事不出小区，大事不出网格
+    Local,
+    /// 交办
+    Assigned,
+    /// 市级统筹
+    Escalated,
+    /// 代表建议
+    Suggestion,
+    /// 不予受理
+    NotAccepted,
+    Merged,
+}
+
+impl Route {
+    pub const ALL: [Route; 7] = [
+        Self::OnTheSpot,
+        Self::Local,
+        Self::Assigned,
+        Self::Escalated,
+        Self::Suggestion,
+        Self::NotAccepted,
+        Self::Merged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTheSpot => "on_the_spot",
+            Self::Local => "local",
+            Self::Assigned => "assigned",
+            Self::Escalated => "escalated",
+            Self::Suggestion => "suggestion",
+            Self::NotAccepted => "not_accepted",
+            Self::Merged => "merged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// 群众评议
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    FairlySatisfied,
+    /// 不满意
+    Dissatisfied,
+    /// The rating window passed without an answer.
+    NotRated,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 4] = [
+        Self::Satisfied,
+        Self::FairlySatisfied,
+        Self::Dissatisfied,
+        Self::NotRated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Satisfied => "satisfied",
+            Self::FairlySatisfied => "fairly_satisfied",
+            Self::Dissatisfied => "dissatisfied",
+            Self::NotRated => "not_rated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Everything that can happen to a registered case, with what it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    StartConsolidation,
+    AnswerOnSpot { answer: String },
+    HandleLocally { tier: Tier, note: String },
+    Assign { unit_id: i64, class: DeadlineClass },
+    Escalate { note: String },
+    ToSuggestion { note: String },
+    NotAccept { reason: String },
+    Merge { into: String },
+    Acknowledge,
+    Return { reason: String },
+    ReportProgress { note: String },
+    RequestClosure { result: String },
+    ApproveClosure,
+    RejectClosure { reason: String },
+    CompleteLocally { result: String },
+    ResolveEscalated { result: String },
+    AnswerSuggestion { result: String },
+    RecordFeedback { note: String },
+    Rate { rating: Rating, comment: String },
+    CloseUnrated,
+}
+
+/// The name of an action, without its payload: what the transition table and
+/// the UI's buttons speak of. A rating is three kinds because it leads to
+/// different places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    StartConsolidation,
+    AnswerOnSpot,
+    HandleLocally,
+    Assign,
+    Escalate,
+    ToSuggestion,
+    NotAccept,
+    Merge,
+    Acknowledge,
+    Return,
+    ReportProgress,
+    RequestClosure,
+    ApproveClosure,
+    RejectClosure,
+    CompleteLocally,
+    ResolveEscalated,
+    AnswerSuggestion,
+    RecordFeedback,
+    RateSatisfied,
+    RateFairlySatisfied,
+    RateDissatisfied,
+    CloseUnrated,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 22] = [
+        Self::StartConsolidation,
+        Self::AnswerOnSpot,
+        Self::HandleLocally,
+        Self::Assign,
+        Self::Escalate,
+        Self::ToSuggestion,
+        Self::NotAccept,
+        Self::Merge,
+        Self::Acknowledge,
+        Self::Return,
+        Self::ReportProgress,
+        Self::RequestClosure,
+        Self::ApproveClosure,
+        Self::RejectClosure,
+        Self::CompleteLocally,
+        Self::ResolveEscalated,
+        Self::AnswerSuggestion,
+        Self::RecordFeedback,
+        Self::RateSatisfied,
+        Self::RateFairlySatisfied,
+        Self::RateDissatisfied,
+        Self::CloseUnrated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StartConsolidation => "start_consolidation",
+            Self::AnswerOnSpot => "answer_on_spot",
+            Self::HandleLocally => "handle_locally",
+            Self::Assign => "assign",
+            Self::Escalate => "escalate",
+            Self::ToSuggestion => "to_suggestion",
+            Self::NotAccept => "not_accept",
+            Self::Merge => "merge",
+            Self::Acknowledge => "acknowledge",
+            Self::Return => "return",
+            Self::ReportProgress => "report_progress",
+            Self::RequestClosure => "request_closure",
+            Self::ApproveClosure => "approve_closure",
+            Self::RejectClosure => "reject_closure",
+            Self::CompleteLocally => "complete_locally",
+            Self::ResolveEscalated => "resolve_escalated",
+            Self::AnswerSuggestion => "answer_suggestion",
+            Self::RecordFeedback => "record_feedback",
+            Self::RateSatisfied => "rate_satisfied",
+            Self::RateFairlySatisfied => "rate_fairly_satisfied",
+            Self::RateDissatisfied => "rate_dissatisfied",
+            Self::CloseUnrated => "close_unrated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::StartConsolidation => ActionKind::StartConsolidation,
+            Self::AnswerOnSpot { .. } => ActionKind::AnswerOnSpot,
+            Self::HandleLocally { .. } => ActionKind::HandleLocally,
+            Self::Assign { .. } => ActionKind::Assign,
+            Self::Escalate { .. } => ActionKind::Escalate,
+            Self::ToSuggestion { .. } => ActionKind::ToSuggestion,
+            Self::NotAccept { .. } => ActionKind::NotAccept,
+            Self::Merge { .. } => ActionKind::Merge,
+            Self::Acknowledge => ActionKind::Acknowledge,
+            Self::Return { .. } => ActionKind::Return,
+            Self::ReportProgress { .. } => ActionKind::ReportProgress,
+            Self::RequestClosure { .. } => ActionKind::RequestClosure,
+            Self::ApproveClosure => ActionKind::ApproveClosure,
+            Self::RejectClosure { .. } => ActionKind::RejectClosure,
+            Self::CompleteLocally { .. } => ActionKind::CompleteLocally,
+            Self::ResolveEscalated { .. } => ActionKind::ResolveEscalated,
+            Self::AnswerSuggestion { .. } => ActionKind::AnswerSuggestion,
+            Self::RecordFeedback { .. } => ActionKind::RecordFeedback,
+            Self::Rate { rating, .. } => match rating {
+                Rating::Satisfied => ActionKind::RateSatisfied,
+                Rating::FairlySatisfied => ActionKind::RateFairlySatisfied,
+                Rating::Dissatisfied | Rating::NotRated => ActionKind::RateDissatisfied,
+            },
+            Self::CloseUnrated => ActionKind::CloseUnrated,
+        }
+    }
+
+    /// The free-text fields this action carries, by name, for validation.
+    fn texts(&self) -> Vec<(&'static str, &str, bool)> {
+        match self {
+            Self::AnswerOnSpot { answer } => vec![("answer", answer, true)],
+            Self::HandleLocally { note, .. } => vec![("note", note, false)],
+            Self::Escalate { note } | Self::ToSuggestion { note } => vec![("note", note, true)],
+            Self::NotAccept { reason }
+            | Self::Return { reason }
+            | Self::RejectClosure { reason } => {
+                vec![("reason", reason, true)]
+            }
+            Self::Merge { into } => vec![("into", into, true)],
+            Self::ReportProgress { note } => vec![("note", note, true)],
+            Self::RequestClosure { result }
+            | Self::CompleteLocally { result }
+            | Self::ResolveEscalated { result }
+            | Self::AnswerSuggestion { result } => vec![("result", result, true)],
+            Self::RecordFeedback { note } => vec![("note", note, false)],
+            Self::Rate { comment, .. } => vec![("comment", comment, false)],
+            _ => vec![],
+        }
+    }
+}
+
+/// The capacity in which someone acts on a case. The store decides who
+/// holds it (a director of *this* case's community, a handler of *this*
+/// case's unit); the table decides what that capacity may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The community's station: its director and staff.
+    Station,
+    /// A deputy attached to the case's station.
+    Deputy,
+    /// The responsible unit the case is assigned to.
+    Unit,
+    /// Leaders and the supervision office (督查室).
+    Supervisor,
+    /// The resident, proven by tracking code and second factor.
+    Resident,
+    /// Scheduled jobs.
+    System,
+}
+
+use ActionKind as K;
+use Actor::*;
+use Status as S;
+
+/// (from, action, to, who may do it). The one table of the loop.
+pub const TRANSITIONS: &[(Status, ActionKind, Status, &[Actor])] = &[
+    (
+        S::Registered,
+        K::StartConsolidation,
+        S::Consolidating,
+        &[Station],
+    ),
+    (
+        S::Registered,
+        K::AnswerOnSpot,
+        S::FeedbackDue,
+        &[Station, Deputy],
+    ),
+    (S::Registered, K::Merge, S::Merged, &[Station]),
+    (
+        S::Consolidating,
+        K::AnswerOnSpot,
+        S::FeedbackDue,
+        &[Station, Deputy],
+    ),
+    (
+        S::Consolidating,
+        K::HandleLocally,
+        S::LocalHandling,
+        &[Station],
+    ),
+    (S::Consolidating, K::Assign, S::AwaitingAck, &[Station]),
+    (S::Consolidating, K::Escalate, S::Escalated, &[Station]),
+    (
+        S::Consolidating,
+        K::ToSuggestion,
+        S::Suggestion,
+        &[Station, Deputy],
+    ),
+    (S::Consolidating, K::NotAccept, S::FeedbackDue, &[Station]),
+    (S::Consolidating, K::Merge, S::Merged, &[Station]),
+    (S::Returned, K::Assign, S::AwaitingAck, &[Station]),
+    (S::Returned, K::HandleLocally, S::LocalHandling, &[Station]),
+    (S::Returned, K::Escalate, S::Escalated, &[Station]),
+    (S::AwaitingAck, K::Acknowledge, S::InProgress, &[Unit]),
+    (S::AwaitingAck, K::Return, S::Returned, &[Unit]),
+    (S::InProgress, K::ReportProgress, S::InProgress, &[Unit]),
+    (
+        S::InProgress,
+        K::RequestClosure,
+        S::ClosureRequested,
+        &[Unit],
+    ),
+    (
+        S::ClosureRequested,
+        K::ApproveClosure,
+        S::FeedbackDue,
+        &[Station, Supervisor],
+    ),
+    (
+        S::ClosureRequested,
+        K::RejectClosure,
+        S::InProgress,
+        &[Station, Supervisor],
+    ),
+    (
+        S::LocalHandling,
+        K::ReportProgress,
+        S::LocalHandling,
+        &[Station],
+    ),
+    (
+        S::LocalHandling,
+        K::CompleteLocally,
+        S::FeedbackDue,
+        &[Station],
+    ),
+    (S::Escalated, K::ReportProgress, S::Escalated, &[Supervisor]),
+    (
+        S::Escalated,
+        K::ResolveEscalated,
+        S::FeedbackDue,
+        &[Supervisor],
+    ),
+    (
+        S::Suggestion,
+        K::AnswerSuggestion,
+        S::FeedbackDue,
+        &[Station, Deputy],
+    ),
+    (
+        S::FeedbackDue,
+        K::RecordFeedback,
+        S::AwaitingRating,
+        &[Station],
+    ),
+    (S::AwaitingRating, K::RateSatisfied, S::Closed, &[Resident]),
+    (
+        S::AwaitingRating,
+        K::RateFairlySatisfied,
+        S::Closed,
+        &[Resident],
+    ),
+    (
+        S::AwaitingRating,
+        K::RateDissatisfied,
+        S::Rework,
+        &[Resident],
+    ),
+    (
+        S::AwaitingRating,
+        K::CloseUnrated,
+        S::Closed,
+        &[Station, System],
+    ),
+    (S::Rework, K::ReportProgress, S::Rework, &[Unit, Station]),
+    (S::Rework, K::RequestClosure, S::ClosureRequested, &[Unit]),
+    (S::Rework, K::CompleteLocally, S::FeedbackDue, &[Station]),
+    (S::Rework, K::Assign, S::AwaitingAck, &[Station]),
+    (S::Rework, K::Escalate, S::Escalated, &[Station]),
+];
+
+/// What `apply` refuses, always naming the state the case is in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("a case in state {from} cannot {action}")]
+    Illegal {
+        from: &'static str,
+        action: &'static str,
+    },
+    #[error("in state {from}, {action} is not yours to do")]
+    NotAllowed {
+        from: &'static str,
+        action: &'static str,
+    },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+/// The part of a case the loop changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseState {
+    pub status: Status,
+    pub route: Option<Route>,
+    pub tier: Option<Tier>,
+    pub unit_id: Option<i64>,
+    pub deadline_class: DeadlineClass,
+    /// When the 13710 clock started (assignment, local handling, rework).
+    pub clock_start: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub progress_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    pub rating: Option<Rating>,
+    pub rework_count: i32,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merged_into: Option<String>,
+}
+
+impl CaseState {
+    /// A freshly registered case.
+    pub fn registered(class: DeadlineClass) -> Self {
+        Self {
+            status: Status::Registered,
+            route: None,
+            tier: None,
+            unit_id: None,
+            deadline_class: class,
+            clock_start: None,
+            acknowledged_at: None,
+            progress_at: None,
+            completed_at: None,
+            result: None,
+            rating: None,
+            rework_count: 0,
+            closed_at: None,
+            merged_into: None,
+        }
+    }
+}
+
+/// The row of the table for this state and action, if any.
+pub fn transition(from: Status, kind: ActionKind) -> Option<(Status, &'static [Actor])> {
+    TRANSITIONS
+        .iter()
+        .find(|(f, k, _, _)| *f == from && *k == kind)
+        .map(|(_, _, to, actors)| (*to, *actors))
+}
+
+/// The actions the given capacities may take now: what the UI shows as buttons.
+pub fn allowed_actions(from: Status, actors: &[Actor]) -> Vec<ActionKind> {
+    TRANSITIONS
+        .iter()
+        .filter(|(f, _, _, who)| *f == from && who.iter().any(|a| actors.contains(a)))
+        .map(|(_, k, _, _)| *k)
+        .collect()
+}
+
+fn validate(action: &Action) -> Result<(), TransitionError> {
+    for (field, text, required) in action.texts() {
+        let len = text.trim().chars().count();
+        if required && len == 0 {
+            return Err(TransitionError::Invalid {
+                field,
+                message: "required".into(),
+            });
+        }
+        if len > MAX_TEXT {
+            return Err(TransitionError::Invalid {
+                field,
+                message: format!("at most {MAX_TEXT} characters"),
+            });
+        }
+    }
+    if let Action::HandleLocally { tier, .. } = action
+        && !tier.is_local()
+    {
+        return Err(TransitionError::Invalid {
+            field: "tier",
+            message: "local handling stays in the compound, grid or community".into(),
+        });
+    }
+    if let Action::Rate {
+        rating: Rating::NotRated,
+        ..
+    } = action
+    {
+        return Err(TransitionError::Invalid {
+            field: "rating",
+            message: "choose satisfied, fairly satisfied or dissatisfied".into(),
+        });
+    }
+    Ok(())
+}
+
+fn text(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Applies one action by one capacity at `now`: the new state, or why not.
+pub fn apply(
+    state: &CaseState,
+    action: &Action,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<CaseState, TransitionError> {
+    let kind = action.kind();
+    let (to, who) = transition(state.status, kind).ok_or(TransitionError::Illegal {
+        from: state.status.as_str(),
+        action: kind.as_str(),
+    })?;
+    if !who.contains(&actor) {
+        return Err(TransitionError::NotAllowed {
+            from: state.status.as_str(),
+            action: kind.as_str(),
+        });
+    }
+    validate(action)?;
+
+    let mut next = state.clone();
+    next.status = to;
+    let start_clock = |n: &mut CaseState, acknowledged: bool| {
+        n.clock_start = Some(now);
+        n.acknowledged_at = acknowledged.then_some(now);
+        n.progress_at = None;
+        n.completed_at = None;
+    };
+    match action {
+        Action::StartConsolidation | Action::ApproveClosure | Action::RecordFeedback { .. } => {}
+        Action::AnswerOnSpot { answer } => {
+            next.route = Some(Route::OnTheSpot);
+            next.result = text(answer);
+            next.completed_at = Some(now);
+        }
+        Action::HandleLocally { tier, .. } => {
+            next.route = Some(Route::Local);
+            next.tier = Some(*tier);
+            next.unit_id = None;
+            start_clock(&mut next, true);
+        }
+        Action::Assign { unit_id, class } => {
+            next.route = Some(Route::Assigned);
+            next.unit_id = Some(*unit_id);
+            next.deadline_class = *class;
+            start_clock(&mut next, false);
+        }
+        Action::Escalate { .. } => {
+            next.route = Some(Route::Escalated);
+            next.tier = Some(Tier::City);
+            next.deadline_class = DeadlineClass::Complex;
+            start_clock(&mut next, true);
+        }
+        Action::ToSuggestion { .. } => {
+            next.route = Some(Route::Suggestion);
+            next.deadline_class = DeadlineClass::Complex;
+            start_clock(&mut next, true);
+        }
+        Action::NotAccept { reason } => {
+            next.route = Some(Route::NotAccepted);
+            next.result = text(reason);
+            next.completed_at = Some(now);
+        }
+        Action::Merge { into } => {
+            next.route = Some(Route::Merged);
+            next.merged_into = text(into);
+            next.closed_at = Some(now);
+        }
+        Action::Acknowledge => next.acknowledged_at = Some(now),
+        Action::Return { .. } => {
+            next.unit_id = None;
+            next.clock_start = None;
+            next.acknowledged_at = None;
+        }
+        Action::ReportProgress { .. } => {
+            next.progress_at = next.progress_at.or(Some(now));
+        }
+        Action::RequestClosure { result }
+        | Action::CompleteLocally { result }
+        | Action::ResolveEscalated { result }
+        | Action::AnswerSuggestion { result } => {
+            next.result = text(result);
+            next.progress_at = next.progress_at.or(Some(now));
+            next.completed_at = Some(now);
+        }
+        Action::RejectClosure { .. } => next.completed_at = None,
+        Action::Rate { rating, .. } => {
+            next.rating = Some(*rating);
+            if *rating == Rating::Dissatisfied {
+                next.rework_count += 1;
+                next.closed_at = None;
+                start_clock(&mut next, true);
+            } else {
+                next.closed_at = Some(now);
+            }
+        }
+        Action::CloseUnrated => {
+            next.rating = Some(Rating::NotRated);
+            next.closed_at = Some(now);
+        }
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap()
+    }
+
+    fn sample(kind: ActionKind) -> Action {
+        let t = || "文本".to_string();
+        match kind {
+            K::StartConsolidation => Action::StartConsolidation,
+            K::AnswerOnSpot => Action::AnswerOnSpot { answer: t() },
+            K::HandleLocally => Action::HandleLocally {
+                tier: Tier::Grid,
+                note: t(),
+            },
+            K::Assign => Action::Assign {
+                unit_id: 7,
+                class: DeadlineClass::Ordinary,
+            },
+            K::Escalate => Action::Escalate { note: t() },
+            K::ToSuggestion => Action::ToSuggestion { note: t() },
+            K::NotAccept => Action::NotAccept { reason: t() },
+            K::Merge => Action::Merge {
+                into: "ABCDEFGH".into(),
+            },
+            K::Acknowledge => Action::Acknowledge,
+            K::Return => Action::Return { reason: t() },
+            K::ReportProgress => Action::ReportProgress { note: t() },
+            K::RequestClosure => Action::RequestClosure { result: t() },
+            K::ApproveClosure => Action::ApproveClosure,
+            K::RejectClosure => Action::RejectClosure { reason: t() },
+            K::CompleteLocally => Action::CompleteLocally { result: t() },
+            K::ResolveEscalated => Action::ResolveEscalated { result: t() },
+            K::AnswerSuggestion => Action::AnswerSuggestion { result: t() },
+            K::RecordFeedback => Action::RecordFeedback { note: t() },
+            K::RateSatisfied => Action::Rate {
+                rating: Rating::Satisfied,
+                comment: t(),
+            },
+            K::RateFairlySatisfied => Action::Rate {
+                rating: Rating::FairlySatisfied,
+                comment: t(),
+            },
+            K::RateDissatisfied => Action::Rate {
+                rating: Rating::Dissatisfied,
+                comment: t(),
+            },
+            K::CloseUnrated => Action::CloseUnrated,
+        }
+    }
+
+    fn in_state(status: Status) -> CaseState {
+        CaseState {
+            status,
+            ..CaseState::registered(DeadlineClass::Ordinary)
+        }
+    }
+
+    #[test]
+    fn every_row_of_the_table_applies_for_its_actors_and_no_one_else() {
+        let everyone = [Station, Deputy, Unit, Supervisor, Resident, System];
+        for (from, kind, to, who) in TRANSITIONS {
+            for actor in everyone {
+                let result = apply(&in_state(*from), &sample(*kind), actor, now());
+                if who.contains(&actor) {
+                    assert_eq!(
+                        result.map(|s| s.status),
+                        Ok(*to),
+                        "{from:?} {kind:?} by {actor:?}"
+                    );
+                } else {
+                    assert!(
+                        matches!(result, Err(TransitionError::NotAllowed { .. })),
+                        "{from:?} {kind:?} by {actor:?} should be refused"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn forbidden_transitions_name_the_current_state() {
+        let cases = [
+            (S::Registered, K::Acknowledge),
+            (S::Closed, K::Assign),
+            (S::AwaitingRating, K::RequestClosure),
+            (S::InProgress, K::RateSatisfied),
+            (S::Merged, K::StartConsolidation),
+            (S::FeedbackDue, K::ApproveClosure),
+        ];
+        for (from, kind) in cases {
+            let err = apply(&in_state(from), &sample(kind), Station, now()).unwrap_err();
+            assert!(matches!(err, TransitionError::Illegal { .. }));
+            assert!(err.to_string().contains(from.as_str()), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_whole_loop_with_one_round_of_rework() {
+        let mut s = CaseState::registered(DeadlineClass::Ordinary);
+        let steps: &[(Action, Actor)] = &[
+            (Action::StartConsolidation, Station),
+            (
+                Action::Assign {
+                    unit_id: 3,
+                    class: DeadlineClass::Ordinary,
+                },
+                Station,
+            ),
+            (Action::Acknowledge, Unit),
+            (
+                Action::ReportProgress {
+                    note: "已派人查看".into(),
+                },
+                Unit,
+            ),
+            (
+                Action::RequestClosure {
+                    result: "路灯已修复".into(),
+                },
+                Unit,
+            ),
+            (Action::ApproveClosure, Station),
+            (
+                Action::RecordFeedback {
+                    note: "电话告知".into(),
+                },
+                Station,
+            ),
+            (
+                Action::Rate {
+                    rating: Rating::Dissatisfied,
+                    comment: "又坏了".into(),
+                },
+                Resident,
+            ),
+            (
+                Action::RequestClosure {
+                    result: "更换灯具".into(),
+                },
+                Unit,
+            ),
+            (Action::ApproveClosure, Station),
+            (
+                Action::RecordFeedback {
+                    note: String::new(),
+                },
+                Station,
+            ),
+            (
+                Action::Rate {
+                    rating: Rating::Satisfied,
+                    comment: String::new(),
+                },
+                Resident,
+            ),
+        ];
+        for (a, who) in steps {
+            s = apply(&s, a, *who, now()).unwrap();
+        }
+        assert_eq!(s.status, S::Closed);
+        assert_eq!(s.rating, Some(Rating::Satisfied));
+        assert_eq!(s.rework_count, 1);
+        assert_eq!(s.unit_id, Some(3));
+        assert_eq!(s.result.as_deref(), Some("更换灯具"));
+        assert_eq!(s.closed_at, Some(now()));
+    }
+
+    #[test]
+    fn a_return_clears_the_unit_and_the_clock() {
+        let s = apply(
+            &in_state(S::Consolidating),
+            &sample(K::Assign),
+            Station,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(s.clock_start, Some(now()));
+        let s = apply(
+            &s,
+            &Action::Return {
+                reason: "不属本单位职责".into(),
+            },
+            Unit,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.status, s.unit_id, s.clock_start),
+            (S::Returned, None, None)
+        );
+    }
+
+    #[test]
+    fn text_fields_are_required_and_bounded() {
+        let empty = Action::NotAccept {
+            reason: "   ".into(),
+        };
+        let err = apply(&in_state(S::Consolidating), &empty, Station, now()).unwrap_err();
+        assert_eq!(
+            err,
+            TransitionError::Invalid {
+                field: "reason",
+                message: "required".into()
+            }
+        );
+        let long = Action::RequestClosure {
+            result: "字".repeat(MAX_TEXT + 1),
+        };
+        let err = apply(&in_state(S::InProgress), &long, Unit, now()).unwrap_err();
+        assert!(matches!(
+            err,
+            TransitionError::Invalid {
+                field: "result",
+                ..
+            }
+        ));
+        let street = Action::HandleLocally {
+            tier: Tier::Street,
+            note: String::new(),
+        };
+        assert!(apply(&in_state(S::Consolidating), &street, Station, now()).is_err());
+    }
+
+    #[test]
+    fn the_ui_is_offered_exactly_the_rows_of_the_table() {
+        assert_eq!(
+            allowed_actions(S::AwaitingAck, &[Unit]),
+            vec![K::Acknowledge, K::Return]
+        );
+        assert!(allowed_actions(S::AwaitingAck, &[Station]).is_empty());
+        assert_eq!(
+            allowed_actions(S::AwaitingRating, &[Resident]),
+            vec![
+                K::RateSatisfied,
+                K::RateFairlySatisfied,
+                K::RateDissatisfied
+            ]
+        );
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for k in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

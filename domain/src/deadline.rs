@@ -1,0 +1,340 @@
+//! The 13710 deadline policy (13710督办系统): deploy within 1 day, report
+//! progress within 3, finish an ordinary matter within 7 and a complex one
+//! within 30; urgent matters count in hours.
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// China Standard Time. Asia/Shanghai has kept +08:00 without daylight saving
+/// since 1991, so a fixed offset is exact for every date a case can have.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineClass {
+    /// 紧急: hours, not days.
+    Urgent,
+    /// 一般事项: done within 7 days.
+    Ordinary,
+    /// 重大复杂事项: done within 1 month.
+    Complex,
+}
+
+impl DeadlineClass {
+    pub const ALL: [DeadlineClass; 3] = [Self::Urgent, Self::Ordinary, Self::Complex];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Urgent => "urgent",
+            Self::Ordinary => "ordinary",
+            Self::Complex => "complex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The three checkpoints every handled case is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checkpoint {
+    /// 1日部署: acknowledged and deployed.
+    Acknowledge,
+    /// 3日反馈进度
+    Progress,
+    /// 7日办结 / 1月办结
+    Completion,
+}
+
+impl Checkpoint {
+    pub const ALL: [Checkpoint; 3] = [Self::Acknowledge, Self::Progress, Self::Completion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Progress => "progress",
+            Self::Completion => "completion",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offset {
+    Hours(i64),
+    Days(u32),
+}
+
+fn offset(class: DeadlineClass, cp: Checkpoint) -> Offset {
+    use Checkpoint::*;
+    use DeadlineClass::*;
+    match (class, cp) {
+        (Urgent, Acknowledge) => Offset::Hours(2),
+        (Urgent, Progress) => Offset::Hours(12),
+        (Urgent, Completion) => Offset::Hours(24),
+        (_, Acknowledge) => Offset::Days(1),
+        (_, Progress) => Offset::Days(3),
+        (Ordinary, Completion) => Offset::Days(7),
+        (Complex, Completion) => Offset::Days(30),
+    }
+}
+
+/// Whether "7 days" means calendar days or working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DayMode {
+    #[default]
+    Calendar,
+    Working,
+}
+
+/// Public holidays and the make-up working days (调休) that move weekends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayCalendar {
+    pub holidays: BTreeSet<NaiveDate>,
+    pub workdays: BTreeSet<NaiveDate>,
+}
+
+impl HolidayCalendar {
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        if self.workdays.contains(&d) {
+            return true;
+        }
+        if self.holidays.contains(&d) {
+            return false;
+        }
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlinePolicy {
+    pub day_mode: DayMode,
+    pub calendar: HolidayCalendar,
+}
+
+/// Where a checkpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointStatus {
+    OnTrack,
+    /// Yellow: close to the deadline.
+    DueSoon,
+    /// Red: past the deadline and not done.
+    Overdue,
+    Met,
+    /// Done, but after the deadline.
+    Late,
+}
+
+impl CheckpointStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on_track",
+            Self::DueSoon => "due_soon",
+            Self::Overdue => "overdue",
+            Self::Met => "met",
+            Self::Late => "late",
+        }
+    }
+
+    /// Higher is worse; a case shows its worst open checkpoint.
+    pub fn severity(self) -> u8 {
+        match self {
+            Self::Met | Self::Late => 0,
+            Self::OnTrack => 1,
+            Self::DueSoon => 2,
+            Self::Overdue => 3,
+        }
+    }
+}
+
+impl DeadlinePolicy {
+    /// When a checkpoint falls due for a case whose clock started at `start`.
+    /// Day offsets keep the time of day: assigned Friday 15:00 with 1 working
+    /// day is due Monday 15:00.
+    pub fn due(&self, class: DeadlineClass, cp: Checkpoint, start: DateTime<Utc>) -> DateTime<Utc> {
+        match offset(class, cp) {
+            Offset::Hours(h) => start + Duration::hours(h),
+            Offset::Days(n) => match self.day_mode {
+                DayMode::Calendar => start + Duration::days(i64::from(n)),
+                DayMode::Working => self.add_working_days(start, n),
+            },
+        }
+    }
+
+    fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let local = start.with_timezone(&china());
+        let mut day = local.date_naive();
+        let mut left = n;
+        while left > 0 {
+            day = day.succ_opt().unwrap_or(day);
+            if self.calendar.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        let naive = day.and_time(local.time());
+        china()
+            .from_local_datetime(&naive)
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or(start)
+    }
+
+    /// The yellow window before a checkpoint: a quarter of its span, at most a day.
+    fn warning(&self, class: DeadlineClass, cp: Checkpoint, start: DateTime<Utc>) -> Duration {
+        let span = self.due(class, cp, start) - start;
+        std::cmp::min(span / 4, Duration::days(1))
+    }
+
+    pub fn status(
+        &self,
+        class: DeadlineClass,
+        cp: Checkpoint,
+        start: DateTime<Utc>,
+        done: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> CheckpointStatus {
+        let due = self.due(class, cp, start);
+        match done {
+            Some(t) if t <= due => CheckpointStatus::Met,
+            Some(_) => CheckpointStatus::Late,
+            None if now > due => CheckpointStatus::Overdue,
+            None if now > due - self.warning(class, cp, start) => CheckpointStatus::DueSoon,
+            None => CheckpointStatus::OnTrack,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+        china()
+            .with_ymd_and_hms(y, m, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn working() -> DeadlinePolicy {
+        // National Day 2026: Oct 1-7 off, Sat Oct 10 worked in exchange.
+        let holidays = (1..=7).map(|d| date(2026, 10, d)).collect();
+        let workdays = [date(2026, 10, 10)].into_iter().collect();
+        DeadlinePolicy {
+            day_mode: DayMode::Working,
+            calendar: HolidayCalendar { holidays, workdays },
+        }
+    }
+
+    #[test]
+    fn calendar_days_give_1_3_7_and_30() {
+        let p = DeadlinePolicy::default();
+        let start = at(2026, 11, 2, 9);
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Acknowledge, start),
+            at(2026, 11, 3, 9)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Progress, start),
+            at(2026, 11, 5, 9)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Completion, start),
+            at(2026, 11, 9, 9)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Complex, Checkpoint::Completion, start),
+            at(2026, 12, 2, 9)
+        );
+    }
+
+    #[test]
+    fn urgent_cases_count_hours_even_in_working_day_mode() {
+        let start = at(2026, 11, 7, 22); // a Saturday night
+        let p = working();
+        assert_eq!(
+            p.due(DeadlineClass::Urgent, Checkpoint::Acknowledge, start),
+            at(2026, 11, 8, 0)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Urgent, Checkpoint::Completion, start),
+            at(2026, 11, 8, 22)
+        );
+    }
+
+    #[test]
+    fn working_days_skip_the_weekend() {
+        let friday = at(2026, 11, 6, 15);
+        let p = working();
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Acknowledge, friday),
+            at(2026, 11, 9, 15)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Progress, friday),
+            at(2026, 11, 11, 15)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Completion, friday),
+            at(2026, 11, 17, 15)
+        );
+    }
+
+    #[test]
+    fn working_days_skip_a_public_holiday_and_count_a_make_up_day() {
+        // Assigned Wed Sep 30: Oct 1-7 are holidays, Thu 8 and Fri 9 work,
+        // Sat 10 is a make-up working day.
+        let p = working();
+        let start = at(2026, 9, 30, 10);
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Acknowledge, start),
+            at(2026, 10, 8, 10)
+        );
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Progress, start),
+            at(2026, 10, 10, 10)
+        );
+        // Sun 11 is off again: Mon 12 to Thu 15 are the 4th to 7th working days.
+        assert_eq!(
+            p.due(DeadlineClass::Ordinary, Checkpoint::Completion, start),
+            at(2026, 10, 15, 10)
+        );
+    }
+
+    #[test]
+    fn status_turns_yellow_then_red_and_records_met_or_late() {
+        let p = DeadlinePolicy::default();
+        let start = at(2026, 11, 2, 9);
+        let c = DeadlineClass::Ordinary;
+        let cp = Checkpoint::Completion;
+        assert_eq!(
+            p.status(c, cp, start, None, at(2026, 11, 5, 9)),
+            CheckpointStatus::OnTrack
+        );
+        assert_eq!(
+            p.status(c, cp, start, None, at(2026, 11, 8, 10)),
+            CheckpointStatus::DueSoon
+        );
+        assert_eq!(
+            p.status(c, cp, start, None, at(2026, 11, 9, 10)),
+            CheckpointStatus::Overdue
+        );
+        assert_eq!(
+            p.status(c, cp, start, Some(at(2026, 11, 9, 9)), at(2026, 12, 1, 0)),
+            CheckpointStatus::Met
+        );
+        assert_eq!(
+            p.status(c, cp, start, Some(at(2026, 11, 9, 10)), at(2026, 12, 1, 0)),
+            CheckpointStatus::Late
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Step 1: what a new request must carry, and the checks on it.
+
+use serde::{Deserialize, Serialize};
+
+pub const MAX_TITLE: usize = 60;
+pub const MAX_DESCRIPTION: usize = 2000;
+pub const MAX_NAME: usize = 30;
+
+/// Where a request came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// 接待日/联系群众活动
+    StationSession,
+    WalkIn,
+    /// 网格员走访
+    GridVisit,
+    Phone,
+    Online,
+}
+
+impl Source {
+    pub const ALL: [Source; 5] = [
+        Self::StationSession,
+        Self::WalkIn,
+        Self::GridVisit,
+        Self::Phone,
+        Self::Online,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StationSession => "station_session",
+            Self::WalkIn => "walk_in",
+            Self::GridVisit => "grid_visit",
+            Self::Phone => "phone",
+            Self::Online => "online",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A request as typed at intake, before it has a tracking code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCase {
+    pub title: String,
+    pub description: String,
+    pub category_id: i64,
+    pub region_id: i64,
+    pub station_id: Option<i64>,
+    pub source: Source,
+    pub resident_name: String,
+    pub resident_phone: String,
+}
+
+/// A problem with one form field; `message` is a key the UI translates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: &str) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        errors.push(FieldError::new(field, "required"));
+    } else if n > max {
+        errors.push(FieldError::new(field, "too_long"));
+    }
+}
+
+/// Digits with optional spaces, dashes or a leading +; 7 to 15 digits.
+pub fn phone_is_valid(phone: &str) -> bool {
+    let p = phone.trim();
+    let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
+    let allowed = p
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
+    allowed && (7..=15).contains(&digits)
+}
+
+impl NewCase {
+    /// Every problem at once, so a form can mark all its bad fields together.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "title", &self.title, MAX_TITLE);
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            MAX_DESCRIPTION,
+        );
+        check_text(&mut errors, "resident_name", &self.resident_name, MAX_NAME);
+        if self.resident_phone.trim().is_empty() {
+            errors.push(FieldError::new("resident_phone", "required"));
+        } else if !phone_is_valid(&self.resident_phone) {
+            errors.push(FieldError::new("resident_phone", "invalid_phone"));
+        }
+        errors
+    }
+
+    /// Trimmed copy for storage.
+    pub fn normalised(&self) -> Self {
+        Self {
+            title: self.title.trim().into(),
+            description: self.description.trim().into(),
+            resident_name: self.resident_name.trim().into(),
+            resident_phone: self.resident_phone.trim().into(),
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> NewCase {
+        NewCase {
+            title: "路灯不亮".into(),
+            description: "3号楼前路灯坏了一周".into(),
+            category_id: 1,
+            region_id: 1,
+            station_id: None,
+            source: Source::WalkIn,
+            resident_name: "王丽华".into(),
+            resident_phone: "13812345678".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_request_passes() {
+        assert!(ok().validate().is_empty());
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let bad = NewCase {
+            title: " ".into(),
+            description: "字".repeat(MAX_DESCRIPTION + 1),
+            resident_name: String::new(),
+            resident_phone: "call me".into(),
+            ..ok()
+        };
+        let fields: Vec<(String, String)> = bad
+            .validate()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("title".into(), "required".into()),
+                ("description".into(), "too_long".into()),
+                ("resident_name".into(), "required".into()),
+                ("resident_phone".into(), "invalid_phone".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn phones_accept_common_forms() {
+        assert!(phone_is_valid("138-1234-5678"));
+        assert!(phone_is_valid("+86 13812345678"));
+        assert!(phone_is_valid("0358-8221234"));
+        assert!(!phone_is_valid("12345"));
+        assert!(!phone_is_valid("1381234567a"));
+    }
+}

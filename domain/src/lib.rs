@@ -1,0 +1,24 @@
+//! The domain of Lianxin (连心): plain Rust, no I/O, shared by server and browser.
+//!
+//! Everything a rule depends on is passed in (the current time, random bytes),
+//! so the rules are deterministic and unit-tested here.
+
+pub mod case;
+pub mod code;
+pub mod deadline;
+pub mod intake;
+pub mod mask;
+pub mod region;
+pub mod role;
+pub mod view;
+
+pub use case::{
+    Action, ActionKind, Actor, CaseState, Rating, Route, Status, Step, TransitionError,
+};
+pub use code::{SecondFactor, TrackingCode};
+pub use deadline::{
+    Checkpoint, CheckpointStatus, DayMode, DeadlineClass, DeadlinePolicy, HolidayCalendar,
+};
+pub use intake::{FieldError, NewCase, Source};
+pub use region::{RegionLevel, Tier};
+pub use role::Role;

@@ -1,0 +1,124 @@
+use serde::{Deserialize, Serialize};
+
+/// A level of the region tree (city → … → building). Grid views, scopes and
+/// the public "compound only" address all read this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionLevel {
+    /// 市
+    City,
+    /// 区/县
+    District,
+    /// 街道/乡镇
+    Street,
+    /// 社区
+    Community,
+    /// 网格
+    Grid,
+    /// 小区
+    Compound,
+    /// 楼栋/单元
+    Building,
+}
+
+impl RegionLevel {
+    pub const ALL: [RegionLevel; 7] = [
+        Self::City,
+        Self::District,
+        Self::Street,
+        Self::Community,
+        Self::Grid,
+        Self::Compound,
+        Self::Building,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::City => "city",
+            Self::District => "district",
+            Self::Street => "street",
+            Self::Community => "community",
+            Self::Grid => "grid",
+            Self::Compound => "compound",
+            Self::Building => "building",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// The level a child of this level has; a building has none.
+    pub fn child(self) -> Option<Self> {
+        let i = Self::ALL.iter().position(|l| *l == self)?;
+        Self::ALL.get(i + 1).copied()
+    }
+}
+
+/// 分级: who must solve a case. "小事不出小区，大事不出网格" is measured as the
+/// share of cases closed at each tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Compound,
+    Grid,
+    Community,
+    Street,
+    District,
+    City,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 6] = [
+        Self::Compound,
+        Self::Grid,
+        Self::Community,
+        Self::Street,
+        Self::District,
+        Self::City,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Compound => "compound",
+            Self::Grid => "grid",
+            Self::Community => "community",
+            Self::Street => "street",
+            Self::District => "district",
+            Self::City => "city",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Tiers a community can solve by itself (the "local" route).
+    pub fn is_local(self) -> bool {
+        matches!(self, Self::Compound | Self::Grid | Self::Community)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip_and_nest() {
+        for l in RegionLevel::ALL {
+            assert_eq!(RegionLevel::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(RegionLevel::Community.child(), Some(RegionLevel::Grid));
+        assert_eq!(RegionLevel::Building.child(), None);
+        assert_eq!(RegionLevel::parse("planet"), None);
+    }
+
+    #[test]
+    fn tiers_round_trip_and_local_ones_stay_in_the_community() {
+        for t in Tier::ALL {
+            assert_eq!(Tier::parse(t.as_str()), Some(t));
+        }
+        assert!(Tier::Grid.is_local());
+        assert!(!Tier::Street.is_local());
+    }
+}

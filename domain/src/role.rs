@@ -1,0 +1,67 @@
+use serde::{Deserialize, Serialize};
+
+/// A staff account's role. Residents have no account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    /// 社区主任/书记: runs a community's station.
+    Director,
+    /// 站点工作人员/人大代表
+    Deputy,
+    /// 责任单位经办人
+    Handler,
+    /// 领导/督查室
+    Leader,
+    /// 网格员
+    GridWorker,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Self::Admin,
+        Self::Director,
+        Self::Deputy,
+        Self::Handler,
+        Self::Leader,
+        Self::GridWorker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Director => "director",
+            Self::Deputy => "deputy",
+            Self::Handler => "handler",
+            Self::Leader => "leader",
+            Self::GridWorker => "grid_worker",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Who may register a new case (step 1).
+    pub fn can_register(self) -> bool {
+        matches!(
+            self,
+            Self::Admin | Self::Director | Self::Deputy | Self::GridWorker
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_handlers_do_not_register() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert!(Role::GridWorker.can_register());
+        assert!(!Role::Handler.can_register());
+        assert!(!Role::Leader.can_register());
+    }
+}

@@ -1,0 +1,167 @@
+//! What pages and APIs show: serde types built by the store from its rows.
+//! None of them carries a resident's unmasked name or phone except
+//! `CaseDetail`, which only staff with access to the case receive.
+
+use crate::case::{ActionKind, Rating, Route, Status, Step};
+use crate::deadline::{Checkpoint, CheckpointStatus, DeadlineClass};
+use crate::intake::Source;
+use crate::role::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A signed-in staff member, as the header shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Where they work: community, grid, unit or station name.
+    pub place: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryInfo {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub default_unit_id: Option<i64>,
+    pub deadline_class: DeadlineClass,
+}
+
+/// A region node for pickers: `label` is its path of names below the community.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionOption {
+    pub id: i64,
+    pub label: String,
+}
+
+/// Everything the intake form and filters offer to this user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Options {
+    pub categories: Vec<CategoryInfo>,
+    pub regions: Vec<RegionOption>,
+    pub stations: Vec<Named>,
+    pub units: Vec<Named>,
+}
+
+/// One checkpoint of the 13710 clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointView {
+    pub checkpoint: Checkpoint,
+    pub due: DateTime<Utc>,
+    pub status: CheckpointStatus,
+}
+
+/// A line of a case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub place: String,
+    pub unit: Option<String>,
+    pub status: Status,
+    pub step: Step,
+    pub source: Source,
+    pub deadline: Option<CheckpointView>,
+    pub rating: Option<Rating>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    /// `registered` or an action kind.
+    pub kind: String,
+    pub actor: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub detail: Option<String>,
+}
+
+/// A case as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseDetail {
+    pub code: String,
+    pub pin: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub place: String,
+    pub station: Option<String>,
+    pub source: Source,
+    pub resident_name: String,
+    pub resident_phone: String,
+    pub status: Status,
+    pub step: Step,
+    pub route: Option<Route>,
+    pub unit: Option<String>,
+    pub deadline_class: DeadlineClass,
+    pub checkpoints: Vec<CheckpointView>,
+    pub result: Option<String>,
+    pub rating: Option<Rating>,
+    pub rework_count: i32,
+    pub merged_into: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub timeline: Vec<TimelineEntry>,
+    /// What the signed-in user may do now.
+    pub actions: Vec<ActionKind>,
+}
+
+/// When the case last entered a step, for the public timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDate {
+    pub step: Step,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A case as the resident sees it: masked, no internal notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicCase {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    /// Reduced to the compound (or the nearest node above it).
+    pub place: String,
+    pub resident_name: String,
+    pub resident_phone: String,
+    pub status: Status,
+    pub step: Step,
+    pub steps: Vec<StepDate>,
+    pub unit: Option<String>,
+    pub deadline: Option<CheckpointView>,
+    pub result: Option<String>,
+    pub rating: Option<Rating>,
+    pub rework_count: i32,
+    pub can_rate: bool,
+}
+
+/// What intake hands back: print it for the resident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub code: String,
+    pub pin: String,
+    pub title: String,
+    pub category: String,
+    pub place: String,
+    pub station: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters of a case list; every field optional.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CaseFilter {
+    pub step: Option<Step>,
+    pub category_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub overdue: bool,
+    pub q: Option<String>,
+}

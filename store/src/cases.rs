@@ -1,0 +1,1151 @@
+//! Cases and their events.
+
+use crate::access::{self, CaseFacts};
+use crate::reference::{self, RegionTree};
+use crate::users::UserRow;
+use crate::{Pool, Result, StoreError};
+use chrono::{DateTime, Utc};
+use domain::case::{self, transition};
+use domain::view::{
+    CaseDetail, CaseFilter, CaseSummary, CheckpointView, PublicCase, Receipt, StepDate,
+    TimelineEntry,
+};
+use domain::{
+    Action, Actor, CaseState, Checkpoint, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase,
+    Rating, Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
+};
+use rand::Rng;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub code: String,
+    pub pin: String,
+    pub title: String,
+    pub description: String,
+    pub category_id: i64,
+    pub category: String,
+    pub region_id: i64,
+    pub region_path: String,
+    pub station_id: Option<i64>,
+    pub station: Option<String>,
+    pub source: String,
+    pub resident_name: String,
+    pub resident_phone: String,
+    pub status: String,
+    pub route: Option<String>,
+    pub tier: Option<String>,
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub deadline_class: String,
+    pub clock_start: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub progress_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    pub rating: Option<String>,
+    pub rework_count: i32,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merged_into: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
+     cat.name_zh AS category, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
+     c.source, c.resident_name, c.resident_phone, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
+     c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
+     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.version \
+     FROM cases c \
+     JOIN categories cat ON cat.id = c.category_id \
+     JOIN regions r ON r.id = c.region_id \
+     LEFT JOIN stations s ON s.id = c.station_id \
+     LEFT JOIN units u ON u.id = c.unit_id";
+
+impl CaseRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Registered)
+    }
+
+    pub fn facts(&self) -> CaseFacts {
+        CaseFacts {
+            region_path: self.region_path.clone(),
+            unit_id: self.unit_id,
+            station_id: self.station_id,
+        }
+    }
+
+    pub fn state(&self) -> CaseState {
+        CaseState {
+            status: self.status(),
+            route: self.route.as_deref().and_then(Route::parse),
+            tier: self.tier.as_deref().and_then(Tier::parse),
+            unit_id: self.unit_id,
+            deadline_class: DeadlineClass::parse(&self.deadline_class)
+                .unwrap_or(DeadlineClass::Ordinary),
+            clock_start: self.clock_start,
+            acknowledged_at: self.acknowledged_at,
+            progress_at: self.progress_at,
+            completed_at: self.completed_at,
+            result: self.result.clone(),
+            rating: self.rating.as_deref().and_then(Rating::parse),
+            rework_count: self.rework_count,
+            closed_at: self.closed_at,
+            merged_into: self.merged_into.clone(),
+        }
+    }
+
+    pub fn second_factor(&self) -> SecondFactor {
+        SecondFactor {
+            phone_last4: domain::mask::phone_last4(&self.resident_phone),
+            pin: self.pin.clone(),
+        }
+    }
+
+    fn source(&self) -> Source {
+        Source::parse(&self.source).unwrap_or(Source::WalkIn)
+    }
+}
+
+/// Every checkpoint of a case's running (or finished) clock.
+pub fn checkpoints(
+    policy: &DeadlinePolicy,
+    s: &CaseState,
+    now: DateTime<Utc>,
+) -> Vec<CheckpointView> {
+    let Some(start) = s.clock_start else {
+        return vec![];
+    };
+    let done = |cp| match cp {
+        Checkpoint::Acknowledge => s.acknowledged_at,
+        Checkpoint::Progress => s.progress_at.or(s.completed_at),
+        Checkpoint::Completion => s.completed_at,
+    };
+    // A case that left handling without the unit finishing (e.g. returned)
+    // stops its clock: nothing further can be overdue.
+    let stopped_at = (!s.status.clock_runs() && s.completed_at.is_none()).then_some(start);
+    Checkpoint::ALL
+        .into_iter()
+        .map(|cp| CheckpointView {
+            checkpoint: cp,
+            due: policy.due(s.deadline_class, cp, start),
+            status: policy.status(s.deadline_class, cp, start, done(cp).or(stopped_at), now),
+        })
+        .collect()
+}
+
+/// The one checkpoint a list shows: the worst open one, else completion.
+pub fn headline(cps: &[CheckpointView]) -> Option<CheckpointView> {
+    cps.iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                CheckpointStatus::OnTrack | CheckpointStatus::DueSoon | CheckpointStatus::Overdue
+            )
+        })
+        .max_by_key(|c| c.status.severity())
+        .or_else(|| cps.iter().find(|c| c.checkpoint == Checkpoint::Completion))
+        .cloned()
+}
+
+pub(crate) async fn load(pool: &Pool, code: &TrackingCode) -> Result<CaseRow> {
+    let sql = format!("{SELECT_CASE} WHERE c.code = $1");
+    sqlx::query_as(&sql)
+        .bind(code.as_str())
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// A case by its code, for someone allowed to see it (NotFound otherwise, so
+/// codes of other communities are not confirmed to exist).
+pub async fn load_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Result<CaseRow> {
+    let row = load(pool, code).await?;
+    if access::can_view(user, &row.facts()) {
+        Ok(row)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+fn new_code() -> (TrackingCode, String) {
+    let mut rng = rand::thread_rng();
+    let code = TrackingCode::from_random(rng.r#gen());
+    let pin = SecondFactor::pin_from_random(rng.r#gen());
+    (code, pin)
+}
+
+/// Registers a request (step 1). `creator` is None for online requests.
+pub async fn create(
+    pool: &Pool,
+    new: &NewCase,
+    creator: Option<&UserRow>,
+    now: DateTime<Utc>,
+) -> Result<Receipt> {
+    let (code, pin) = new_code();
+    create_with_code(pool, new, creator, now, code, pin).await
+}
+
+pub(crate) async fn create_with_code(
+    pool: &Pool,
+    new: &NewCase,
+    creator: Option<&UserRow>,
+    now: DateTime<Utc>,
+    code: TrackingCode,
+    pin: String,
+) -> Result<Receipt> {
+    let errors = new.validate();
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let new = new.normalised();
+    let class: Option<String> =
+        sqlx::query_scalar("SELECT deadline_class FROM categories WHERE id = $1")
+            .bind(new.category_id)
+            .fetch_optional(pool)
+            .await?;
+    let class = class.ok_or_else(|| StoreError::invalid("category_id", "unknown"))?;
+    let tree = reference::region_tree(pool).await?;
+    let region = tree
+        .get(new.region_id)
+        .ok_or_else(|| StoreError::invalid("region_id", "unknown"))?;
+    if let Some(station) = new.station_id {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stations WHERE id = $1")
+            .bind(station)
+            .fetch_one(pool)
+            .await?;
+        if n == 0 {
+            return Err(StoreError::invalid("station_id", "unknown"));
+        }
+    }
+    if let Some(user) = creator {
+        if !user.role().can_register() {
+            return Err(StoreError::Forbidden);
+        }
+        let facts = CaseFacts {
+            region_path: region.path.clone(),
+            unit_id: None,
+            station_id: new.station_id,
+        };
+        if !access::can_view(user, &facts) {
+            return Err(StoreError::invalid("region_id", "out_of_scope"));
+        }
+    }
+
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, source, \
+         resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(code.as_str())
+    .bind(&pin)
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(new.category_id)
+    .bind(new.region_id)
+    .bind(new.station_id)
+    .bind(new.source.as_str())
+    .bind(&new.resident_name)
+    .bind(&new.resident_phone)
+    .bind(Status::Registered.as_str())
+    .bind(&class)
+    .bind(creator.map(|u| u.id))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let payload = serde_json::json!({ "source": new.source.as_str() }).to_string();
+    let by = creator.map(By::user).unwrap_or_else(By::resident);
+    insert_event(
+        &mut tx,
+        id,
+        "registered",
+        None,
+        Status::Registered,
+        &by,
+        &payload,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+
+    let row = load(pool, &code).await?;
+    Ok(receipt(&row, &tree))
+}
+
+fn receipt(row: &CaseRow, tree: &RegionTree) -> Receipt {
+    Receipt {
+        code: TrackingCode::parse(&row.code)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| row.code.clone()),
+        pin: row.pin.clone(),
+        title: row.title.clone(),
+        category: row.category.clone(),
+        place: tree.label(row.region_id),
+        station: row.station.clone(),
+        created_at: row.created_at,
+    }
+}
+
+/// The receipt again, for reprinting.
+pub async fn receipt_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Result<Receipt> {
+    let row = load_for(pool, user, code).await?;
+    let tree = reference::region_tree(pool).await?;
+    Ok(receipt(&row, &tree))
+}
+
+/// Who an event is recorded against: a staff account, or a label alone
+/// (the resident, a scheduled job, imported history).
+#[derive(Debug, Clone)]
+pub struct By {
+    pub user_id: Option<i64>,
+    pub label: String,
+}
+
+impl By {
+    pub fn user(u: &UserRow) -> Self {
+        Self {
+            user_id: Some(u.id),
+            label: u.display_name.clone(),
+        }
+    }
+
+    pub fn resident() -> Self {
+        Self::named("居民")
+    }
+
+    pub fn named(label: &str) -> Self {
+        Self {
+            user_id: None,
+            label: label.into(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    case_id: i64,
+    kind: &str,
+    from: Option<Status>,
+    to: Status,
+    by: &By,
+    payload: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(case_id)
+    .bind(kind)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(by.user_id)
+    .bind(&by.label)
+    .bind(payload)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Applies `action` in capacity `actor`; the case row and its event are
+/// written together or not at all.
+pub async fn apply(
+    pool: &Pool,
+    row: &CaseRow,
+    action: &Action,
+    actor: Actor,
+    by: &By,
+    now: DateTime<Utc>,
+) -> Result<CaseState> {
+    let before = row.state();
+    let after = case::apply(&before, action, actor, now)?;
+    match action {
+        Action::Assign { unit_id, .. } if !reference::unit_exists(pool, *unit_id).await? => {
+            return Err(StoreError::invalid("unit_id", "unknown"));
+        }
+        Action::Merge { into } => {
+            let target = TrackingCode::parse(into)
+                .map_err(|_| StoreError::invalid("into", "malformed_code"))?;
+            let other = load(pool, &target)
+                .await
+                .map_err(|_| StoreError::invalid("into", "unknown"))?;
+            if other.id == row.id
+                || !other.status().is_open()
+               
+            {
+                return Err(StoreError::invalid("into", "cannot_merge"));
+            }
+        }
+        _ => {}
+    }
+
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE cases SET status = $1, route = $2, tier = $3, unit_id = $4, deadline_class = $5, \
+         clock_start = $6, acknowledged_at = $7, progress_at = $8, completed_at = $9, result = $10, \
+         rating = $11, rework_count = $12, closed_at = $13, merged_into = $14, updated_at = $15, \
+         version = version + 1 WHERE id = $16 AND version = $17",
+    )
+    .bind(after.status.as_str())
+    .bind(after.route.map(|r| r.as_str()))
+    .bind(after.tier.map(|t| t.as_str()))
+    .bind(after.unit_id)
+    .bind(after.deadline_class.as_str())
+    .bind(after.clock_start)
+    .bind(after.acknowledged_at)
+    .bind(after.progress_at)
+    .bind(after.completed_at)
+    .bind(&after.result)
+    .bind(after.rating.map(|r| r.as_str()))
+    .bind(after.rework_count)
+    .bind(after.closed_at)
+    .bind(&after.merged_into)
+    .bind(now)
+    .bind(row.id)
+    .bind(row.version)
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        return Err(StoreError::Conflict);
+    }
+    let payload = serde_json::to_string(action).unwrap_or_else(|_| "{}".into());
+    insert_event(
+        &mut tx,
+        row.id,
+        action.kind().as_str(),
+        Some(before.status),
+        after.status,
+        by,
+        &payload,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A staff member acts on a case: checks scope and capacity, then applies.
+pub async fn act(
+    pool: &Pool,
+    user: &UserRow,
+    code: &TrackingCode,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<CaseState> {
+    let row = load_for(pool, user, code).await?;
+    let mine = access::capacities(user, &row.facts());
+    let kind = action.kind();
+    let actor = match transition(row.status(), kind) {
+        None => {
+            return Err(domain::TransitionError::Illegal {
+                from: row.status().as_str(),
+                action: kind.as_str(),
+            }
+            .into());
+        }
+        Some((_, who)) => who
+            .iter()
+            .copied()
+            .find(|a| mine.contains(a))
+            .ok_or(StoreError::Forbidden)?,
+    };
+    apply(pool, &row, action, actor, &By::user(user), now).await
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    kind: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor_label: String,
+    payload: String,
+    at: DateTime<Utc>,
+}
+
+async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, from_status, to_status, actor_label, payload, at FROM case_events \
+         WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
+    let action: Action = serde_json::from_str(payload).ok()?;
+    match action {
+        Action::Assign { unit_id, .. } => units
+            .iter()
+            .find(|u| u.id == unit_id)
+            .map(|u| u.name.clone()),
+        Action::AnswerOnSpot { answer: t }
+        | Action::HandleLocally { note: t, .. }
+        | Action::Escalate { note: t }
+        | Action::ToSuggestion { note: t }
+        | Action::NotAccept { reason: t }
+        | Action::Return { reason: t }
+        | Action::ReportProgress { note: t }
+        | Action::RequestClosure { result: t }
+        | Action::RejectClosure { reason: t }
+        | Action::CompleteLocally { result: t }
+        | Action::ResolveEscalated { result: t }
+        | Action::AnswerSuggestion { result: t }
+        | Action::RecordFeedback { note: t }
+        | Action::Rate { comment: t, .. } => (!t.is_empty()).then_some(t),
+        Action::Merge { into } => Some(into),
+        Action::StartConsolidation
+        | Action::Acknowledge
+        | Action::ApproveClosure
+        | Action::CloseUnrated => None,
+    }
+}
+
+/// Everything about a case for a staff member who may see it.
+pub async fn detail(
+    pool: &Pool,
+    user: &UserRow,
+    code: &TrackingCode,
+    now: DateTime<Utc>,
+) -> Result<CaseDetail> {
+    let row = load_for(pool, user, code).await?;
+    let policy = reference::policy(pool).await?;
+    let tree = reference::region_tree(pool).await?;
+    let units = reference::units(pool).await?;
+    let state = row.state();
+    let timeline = events(pool, row.id)
+        .await?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            at: e.at,
+            detail: detail_of(&e.payload, &units),
+            kind: e.kind,
+            actor: e.actor_label,
+            from_status: e.from_status.as_deref().and_then(Status::parse),
+            to_status: Status::parse(&e.to_status).unwrap_or(Status::Registered),
+        })
+        .collect();
+    let actions = case::allowed_actions(state.status, &access::capacities(user, &row.facts()));
+    Ok(CaseDetail {
+        code: TrackingCode::parse(&row.code)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| row.code.clone()),
+        pin: row.pin.clone(),
+        title: row.title.clone(),
+        description: row.description.clone(),
+        category: row.category.clone(),
+        place: tree.label(row.region_id),
+        station: row.station.clone(),
+        source: row.source(),
+        resident_name: row.resident_name.clone(),
+        resident_phone: row.resident_phone.clone(),
+        status: state.status,
+        step: state.status.step(),
+        route: state.route,
+        unit: row.unit.clone(),
+        deadline_class: state.deadline_class,
+        checkpoints: checkpoints(&policy, &state, now),
+        result: state.result.clone(),
+        rating: state.rating,
+        rework_count: state.rework_count,
+        merged_into: state.merged_into.clone(),
+        created_at: row.created_at,
+        timeline,
+        actions,
+    })
+}
+
+/// The cases a user may see, filtered, newest first; overdue ones first.
+pub async fn list(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<CaseSummary>> {
+    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    qb.push(" WHERE 1 = 1");
+    match access::scope(user) {
+        access::Scope::All => {}
+        access::Scope::Region(p) => {
+            qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
+        }
+        access::Scope::Unit(u) => {
+            qb.push(" AND c.unit_id = ").push_bind(u);
+        }
+        access::Scope::Station(s) => {
+            qb.push(" AND c.station_id = ").push_bind(s);
+        }
+        access::Scope::Nothing => return Ok(vec![]),
+    }
+    if let Some(step) = filter.step {
+        let statuses: Vec<&str> = Status::ALL
+            .into_iter()
+            .filter(|s| s.step() == step)
+            .map(|s| s.as_str())
+            .collect();
+        qb.push(" AND c.status IN (");
+        let mut sep = qb.separated(", ");
+        for s in statuses {
+            sep.push_bind(s);
+        }
+        qb.push(")");
+    }
+    if let Some(c) = filter.category_id {
+        qb.push(" AND c.category_id = ").push_bind(c);
+    }
+    if let Some(u) = filter.unit_id {
+        qb.push(" AND c.unit_id = ").push_bind(u);
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let like = format!("%{q}%");
+        qb.push(" AND (c.title LIKE ")
+            .push_bind(like.clone())
+            .push(" OR c.description LIKE ")
+            .push_bind(like)
+            .push(" OR c.code = ")
+            .push_bind(q.replace('-', "").to_uppercase())
+            .push(")");
+    }
+    qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT 2000");
+    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let policy = reference::policy(pool).await?;
+    let tree = reference::region_tree(pool).await?;
+    let mut out: Vec<CaseSummary> = rows
+        .iter()
+        .map(|row| {
+            let state = row.state();
+            CaseSummary {
+                code: TrackingCode::parse(&row.code)
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|_| row.code.clone()),
+                title: row.title.clone(),
+                category: row.category.clone(),
+                place: tree.label(row.region_id),
+                unit: row.unit.clone(),
+                status: state.status,
+                step: state.status.step(),
+                source: row.source(),
+                deadline: headline(&checkpoints(&policy, &state, now)),
+                rating: state.rating,
+                created_at: row.created_at,
+            }
+        })
+        .filter(|s| {
+            !filter.overdue
+                || s.deadline
+                    .as_ref()
+                    .is_some_and(|d| d.status == CheckpointStatus::Overdue)
+        })
+        .collect();
+    out.sort_by_key(|s| {
+        std::cmp::Reverse(
+            s.deadline
+                .as_ref()
+                .map(|d| d.status == CheckpointStatus::Overdue),
+        )
+    });
+    Ok(out)
+}
+
+/// Whether `answer` is the case's second factor. Unknown codes answer false,
+/// indistinguishable from a wrong factor.
+pub async fn verify_second_factor(pool: &Pool, code: &TrackingCode, answer: &str) -> Result<bool> {
+    match load(pool, code).await {
+        Ok(row) => Ok(row.second_factor().accepts(answer)),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The resident's view. Callers must have checked the second factor.
+pub async fn public_view(
+    pool: &Pool,
+    code: &TrackingCode,
+    now: DateTime<Utc>,
+) -> Result<PublicCase> {
+    let row = load(pool, code).await?;
+    let policy = reference::policy(pool).await?;
+    let tree = reference::region_tree(pool).await?;
+    let state = row.state();
+    let evs = events(pool, row.id).await?;
+    let steps = [
+        Step::Register,
+        Step::Consolidate,
+        Step::Handle,
+        Step::Feedback,
+        Step::Rate,
+    ]
+    .into_iter()
+    .map(|step| StepDate {
+        step,
+        at: evs
+            .iter()
+            .rev()
+            .find(|e| Status::parse(&e.to_status).map(|s| s.step()) == Some(step))
+            .map(|e| e.at),
+    })
+    .collect();
+    let deadline = checkpoints(&policy, &state, now)
+        .into_iter()
+        .find(|c| c.checkpoint == Checkpoint::Completion);
+    Ok(PublicCase {
+        code: code.to_string(),
+        title: row.title.clone(),
+        category: row.category.clone(),
+        place: tree.public_place(row.region_id),
+        resident_name: domain::mask::name(&row.resident_name),
+        resident_phone: domain::mask::phone(&row.resident_phone),
+        status: state.status,
+        step: state.status.step(),
+        steps,
+        unit: row.unit.clone(),
+        deadline,
+        result: state.result.clone(),
+        rating: state.rating,
+        rework_count: state.rework_count,
+        can_rate: state.status == Status::AwaitingRating,
+    })
+}
+
+/// The resident rates the result (step 5).
+pub async fn rate(
+    pool: &Pool,
+    code: &TrackingCode,
+    rating: Rating,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<CaseState> {
+    let row = load(pool, code).await?;
+    let action = Action::Rate {
+        rating,
+        comment: comment.to_string(),
+    };
+    apply(pool, &row, &action, Actor::Resident, &By::resident(), now).await
+}
+
+/// For tests and tools: the status of a case by code.
+pub async fn status_of(pool: &Pool, code: &TrackingCode) -> Result<Status> {
+    Ok(load(pool, code).await?.status())
+}
+
+/// Kinds of the events of a case, oldest first.
+pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>> {
+    let row = load(pool, code).await?;
+    Ok(events(pool, row.id)
+        .await?
+        .into_iter()
+        .map(|e| e.kind)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    async fn fixture(pool: &Pool) -> (UserRow, UserRow, UserRow) {
+        demo::load(pool, false, Utc::now()).await.unwrap();
+        let user = |name: &'static str| async move {
+            crate::users::find_by_username(pool, name)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        (
+            user("director").await,
+            user("handler").await,
+            user("handler2").await,
+        )
+    }
+
+    fn request(region_id: i64, category_id: i64) -> NewCase {
+        NewCase {
+            title: "巷口路灯不亮".into(),
+            description: "3号楼旁巷口路灯坏了一周，晚上出行不便".into(),
+            category_id,
+            region_id,
+            station_id: None,
+            source: Source::WalkIn,
+            resident_name: "王丽华".into(),
+            resident_phone: "13812345678".into(),
+        }
+    }
+
+    async fn count(pool: &Pool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn intake_writes_the_case_and_its_first_event(pool: Pool) {
+        let (director, ..) = fixture(&pool).await;
+        let (_, _, compound, category) = fixture_ids(&pool, &director).await;
+        let receipt = create(
+            &pool,
+            &request(compound, category),
+            Some(&director),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        assert_eq!(receipt.pin.len(), 6);
+        assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Registered);
+        assert_eq!(event_kinds(&pool, &code).await.unwrap(), vec!["registered"]);
+        assert!(receipt.place.contains("袁家庄社区"));
+    }
+
+    async fn fixture_ids(pool: &Pool, director: &UserRow) -> (i64, i64, i64, i64) {
+        let tree = reference::region_tree(pool).await.unwrap();
+        let path = director.region_path.clone().unwrap();
+        let compound = tree
+            .within(&path)
+            .find(|n| n.level == "compound")
+            .unwrap()
+            .id;
+        let other = tree
+            .within("/")
+            .find(|n| n.level == "compound" && !n.path.starts_with(&path))
+            .unwrap()
+            .id;
+        let category: i64 = sqlx::query_scalar("SELECT id FROM categories WHERE code = 'lighting'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        (other, 0, compound, category)
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn bad_intake_saves_nothing_and_names_the_fields(pool: Pool) {
+        let (director, ..) = fixture(&pool).await;
+        let (other, _, compound, category) = fixture_ids(&pool, &director).await;
+        let before = (
+            count(&pool, "cases").await,
+            count(&pool, "case_events").await,
+        );
+        let mut bad = request(compound, category);
+        bad.title = String::new();
+        bad.resident_phone = "x".into();
+        match create(&pool, &bad, Some(&director), Utc::now()).await {
+            Err(StoreError::Invalid(errors)) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, vec!["title", "resident_phone"]);
+            }
+            other => panic!("expected invalid, got {other:?}"),
+        }
+        let unknown = NewCase {
+            category_id: 9999,
+            ..request(compound, category)
+        };
+        assert!(matches!(
+            create(&pool, &unknown, Some(&director), Utc::now()).await,
+            Err(StoreError::Invalid(_))
+        ));
+        let elsewhere = request(other, category);
+        assert!(matches!(
+            create(&pool, &elsewhere, Some(&director), Utc::now()).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(
+            before,
+            (
+                count(&pool, "cases").await,
+                count(&pool, "case_events").await
+            )
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_loop_runs_through_the_store_with_scope_checks(pool: Pool) {
+        let (director, handler, handler2, ..) = fixture(&pool).await;
+        let (_, _, compound, category) = fixture_ids(&pool, &director).await;
+        let receipt = create(
+            &pool,
+            &request(compound, category),
+            Some(&director),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        let now = Utc::now();
+        act(&pool, &director, &code, &Action::StartConsolidation, now)
+            .await
+            .unwrap();
+        let unit = handler.unit_id.unwrap();
+        act(
+            &pool,
+            &director,
+            &code,
+            &Action::Assign {
+                unit_id: unit,
+                class: DeadlineClass::Ordinary,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+
+        // Another unit's handler cannot see it, let alone act.
+        assert!(matches!(
+            load_for(&pool, &handler2, &code).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            act(&pool, &handler2, &code, &Action::Acknowledge, now).await,
+            Err(StoreError::NotFound)
+        ));
+        // The director sees it but acknowledging is the unit's job.
+        assert!(matches!(
+            act(&pool, &director, &code, &Action::Acknowledge, now).await,
+            Err(StoreError::Forbidden)
+        ));
+
+        let d = detail(&pool, &handler, &code, now).await.unwrap();
+        assert_eq!(
+            d.actions,
+            vec![domain::ActionKind::Acknowledge, domain::ActionKind::Return]
+        );
+        assert_eq!(d.checkpoints.len(), 3);
+        act(&pool, &handler, &code, &Action::Acknowledge, now)
+            .await
+            .unwrap();
+        act(
+            &pool,
+            &handler,
+            &code,
+            &Action::RequestClosure {
+                result: "已更换灯泡".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        act(&pool, &director, &code, &Action::ApproveClosure, now)
+            .await
+            .unwrap();
+        act(
+            &pool,
+            &director,
+            &code,
+            &Action::RecordFeedback {
+                note: String::new(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+
+        let public = public_view(&pool, &code, now).await.unwrap();
+        assert!(public.can_rate);
+        assert_eq!(public.resident_name, "王*华");
+        assert_eq!(public.resident_phone, "138****5678");
+        assert!(!public.place.contains("号楼"));
+        assert_eq!(public.unit.as_deref(), Some("离石区城市管理局"));
+        assert!(public.steps.iter().all(|s| s.at.is_some()));
+
+        assert!(verify_second_factor(&pool, &code, "5678").await.unwrap());
+        assert!(
+            verify_second_factor(&pool, &code, &receipt.pin)
+                .await
+                .unwrap()
+        );
+        assert!(!verify_second_factor(&pool, &code, "0000").await.unwrap());
+
+        rate(&pool, &code, Rating::Dissatisfied, "还是不亮", now)
+            .await
+            .unwrap();
+        assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Rework);
+        act(
+            &pool,
+            &handler,
+            &code,
+            &Action::RequestClosure {
+                result: "更换整套灯具".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        act(&pool, &director, &code, &Action::ApproveClosure, now)
+            .await
+            .unwrap();
+        act(
+            &pool,
+            &director,
+            &code,
+            &Action::RecordFeedback {
+                note: String::new(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        rate(&pool, &code, Rating::Satisfied, "", now)
+            .await
+            .unwrap();
+        assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Closed);
+        let listed = list(
+            &pool,
+            &director,
+            &CaseFilter {
+                q: Some(code.to_string()),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].rating, Some(Rating::Satisfied));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_refused_transition_writes_nothing(pool: Pool) {
+        let (director, ..) = fixture(&pool).await;
+        let (_, _, compound, category) = fixture_ids(&pool, &director).await;
+        let receipt = create(
+            &pool,
+            &request(compound, category),
+            Some(&director),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        let before = (
+            count(&pool, "case_events").await,
+            status_of(&pool, &code).await.unwrap(),
+        );
+        let err = act(&pool, &director, &code, &Action::ApproveClosure, Utc::now())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("registered"), "{err}");
+        let err = act(
+            &pool,
+            &director,
+            &code,
+            &Action::Assign {
+                unit_id: 9999,
+                class: DeadlineClass::Ordinary,
+            },
+            Utc::now(),
+        )
+        .await;
+        assert!(err.is_err());
+        act(
+            &pool,
+            &director,
+            &code,
+            &Action::StartConsolidation,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let err = act(
+            &pool,
+            &director,
+            &code,
+            &Action::Assign {
+                unit_id: 9999,
+                class: DeadlineClass::Ordinary,
+            },
+            Utc::now(),
+        )
+        .await;
+        assert!(matches!(err, Err(StoreError::Invalid(_))));
+        assert_eq!(count(&pool, "case_events").await, before.0 + 1);
+        assert_eq!(
+            status_of(&pool, &code).await.unwrap(),
+            Status::Consolidating
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_stale_write_is_a_conflict(pool: Pool) {
+        let (director, ..) = fixture(&pool).await;
+        let (_, _, compound, category) = fixture_ids(&pool, &director).await;
+        let receipt = create(
+            &pool,
+            &request(compound, category),
+            Some(&director),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        let stale = load(&pool, &code).await.unwrap();
+        act(
+            &pool,
+            &director,
+            &code,
+            &Action::StartConsolidation,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let err = apply(
+            &pool,
+            &stale,
+            &Action::StartConsolidation,
+            Actor::Station,
+            &By::user(&director),
+            Utc::now(),
+        )
+        .await;
+        assert!(matches!(err, Err(StoreError::Conflict)));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn lists_respect_scope_and_filters(pool: Pool) {
+        let (director, handler, ..) = fixture(&pool).await;
+        let now = Utc::now();
+        let mine = list(&pool, &director, &CaseFilter::default(), now)
+            .await
+            .unwrap();
+        let all: i64 = count(&pool, "cases").await;
+        assert!(!mine.is_empty() && (mine.len() as i64) < all);
+        assert!(mine.iter().all(|c| c.place.starts_with("袁家庄社区")));
+        let theirs = list(&pool, &handler, &CaseFilter::default(), now)
+            .await
+            .unwrap();
+        assert!(
+            theirs
+                .iter()
+                .all(|c| c.unit.as_deref() == Some("离石区城市管理局"))
+        );
+        let closed = list(
+            &pool,
+            &director,
+            &CaseFilter {
+                step: Some(Step::Closed),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert!(closed.iter().all(|c| c.step == Step::Closed));
+        let overdue = list(
+            &pool,
+            &director,
+            &CaseFilter {
+                overdue: true,
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert!(
+            overdue
+                .iter()
+                .all(|c| c.deadline.as_ref().unwrap().status == CheckpointStatus::Overdue)
+        );
+    }
+}

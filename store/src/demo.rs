@@ -1,0 +1,732 @@
+//! Deterministic demo data: a city from the source document's names, its
+//! stations and units, and about 200 cases spread over every step, route and
+//! deadline state. Residents are invented.
+//!
+//! The same seed gives the same cases, codes and texts every time; times are
+//! laid out backwards from the moment of loading so that deadlines stay
+//! realistic (some on track, some due soon, some overdue) whenever it is run.
+
+use crate::cases::{self, By};
+use crate::reference::{self, NewCategory};
+use crate::users::{self, NewUser};
+use crate::{Pool, Result, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use domain::{
+    Action, Actor, DeadlineClass, NewCase, Rating, RegionLevel, Role, SecondFactor, Source, Tier,
+    TrackingCode,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+pub const DEMO_PASSWORD: &str = "lianxin-demo";
+
+/// The demo accounts, as the README lists them: (username, role, where).
+pub const ACCOUNTS: &[(&str, &str, &str)] = &[
+    ("admin", "admin", "吕梁市"),
+    ("director", "director", "袁家庄社区"),
+    ("handler", "handler", "离石区城市管理局"),
+    ("handler2", "handler", "离石区住房和城乡建设局"),
+    ("deputy", "deputy", "袁家庄社区人大代表联络站"),
+    ("leader", "leader", "吕梁市"),
+    ("grid", "grid_worker", "袁家庄社区 第一网格"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the database already holds data; use --force to replace it with the demo")]
+    NotEmpty,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for DemoError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// Whether anything but the schema is there.
+pub async fn has_data(pool: &Pool) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM cases) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM regions)",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
+async fn wipe(pool: &Pool) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    for table in [
+        "case_events",
+        "cases",
+        "users",
+        "categories",
+        "stations",
+        "units",
+        "regions",
+        "calendar_days",
+        "settings",
+    ] {
+        // Children before parents; regions reference themselves, so clear the links first.
+        if table == "regions" {
+            sqlx::query("UPDATE regions SET parent_id = NULL")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+struct Community {
+    name: &'static str,
+    street: usize,
+    grids: [(&'static str, [&'static str; 2]); 2],
+}
+
+const STREETS: [&str; 2] = ["凤山街道", "滨河街道"];
+
+const COMMUNITIES: [Community; 4] = [
+    Community {
+        name: "袁家庄社区",
+        street: 0,
+        grids: [
+            ("第一网格", ["袁家庄小区", "凤山苑"]),
+            ("第二网格", ["龙凤花园", "袁家庄南区"]),
+        ],
+    },
+    Community {
+        name: "生态园社区",
+        street: 0,
+        grids: [
+            ("第一网格", ["祥和小区", "生态园小区"]),
+            ("第二网格", ["绿园小区", "景苑小区"]),
+        ],
+    },
+    Community {
+        name: "永宁社区",
+        street: 1,
+        grids: [
+            ("第一网格", ["益众小区", "永宁花园"]),
+            ("第二网格", ["滨河小区", "康宁苑"]),
+        ],
+    },
+    Community {
+        name: "交通路社区",
+        street: 1,
+        grids: [
+            ("第一网格", ["交通路小区", "建设小区"]),
+            ("第二网格", ["东关小区", "丰盛苑"]),
+        ],
+    },
+];
+
+const UNITS: [(&str, &str); 12] = [
+    ("离石区城市管理局", "department"),
+    ("离石区住房和城乡建设局", "department"),
+    ("离石区民政局", "department"),
+    ("离石区卫生健康局", "department"),
+    ("离石区交通运输局", "department"),
+    ("离石区市场监督管理局", "department"),
+    ("吕梁市供水公司", "utility"),
+    ("吕梁市热力公司", "utility"),
+    ("国网吕梁供电公司", "utility"),
+    ("凤山街道办事处", "street_office"),
+    ("滨河街道办事处", "street_office"),
+    ("吕梁宜居物业服务有限公司", "property"),
+];
+
+/// (code, 中文, English, default tier, default unit index, class, sample titles).
+type CategorySeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Tier,
+    usize,
+    DeadlineClass,
+    [&'static str; 3],
+);
+
+const CATEGORIES: [CategorySeed; 10] = [
+    (
+        "road",
+        "道路维修",
+        "Roads and alleys",
+        Tier::District,
+        1,
+        DeadlineClass::Ordinary,
+        ["小巷路面坑洼积水", "人行道砖松动", "楼前道路破损"],
+    ),
+    (
+        "lighting",
+        "路灯照明",
+        "Street lighting",
+        Tier::Street,
+        0,
+        DeadlineClass::Ordinary,
+        ["路灯不亮", "巷口没有照明", "路灯夜间闪烁"],
+    ),
+    (
+        "water",
+        "供水",
+        "Water supply",
+        Tier::District,
+        6,
+        DeadlineClass::Urgent,
+        ["楼内停水两天", "水压低上不了楼", "管道漏水"],
+    ),
+    (
+        "heating",
+        "供暖",
+        "Heating",
+        Tier::District,
+        7,
+        DeadlineClass::Urgent,
+        ["暖气不热", "供暖管道漏水", "单元暖气未通"],
+    ),
+    (
+        "sanitation",
+        "环境卫生",
+        "Sanitation and flyers",
+        Tier::Compound,
+        0,
+        DeadlineClass::Ordinary,
+        ["楼道小广告多", "垃圾清运不及时", "环卫工人缺少休息场所"],
+    ),
+    (
+        "renovation",
+        "老旧小区改造",
+        "Old compound renovation",
+        Tier::District,
+        1,
+        DeadlineClass::Complex,
+        ["老旧卫生间修缮", "外墙保温脱落", "单元门禁损坏"],
+    ),
+    (
+        "elderly",
+        "养老服务",
+        "Care for the elderly",
+        Tier::Community,
+        2,
+        DeadlineClass::Complex,
+        ["空巢老人无人照料", "日间照料中心服务少", "老人就餐不便"],
+    ),
+    (
+        "health",
+        "医疗卫生",
+        "Health",
+        Tier::Community,
+        3,
+        DeadlineClass::Ordinary,
+        ["希望开展健康巡访", "行动不便老人看病难", "社区卫生站药品少"],
+    ),
+    (
+        "amenities",
+        "便民设施",
+        "Amenities",
+        Tier::Street,
+        9,
+        DeadlineClass::Ordinary,
+        ["希望设置快递取件柜", "缺少绿地游园", "设立爱心驿站"],
+    ),
+    (
+        "property",
+        "物业管理",
+        "Property management",
+        Tier::Compound,
+        11,
+        DeadlineClass::Ordinary,
+        ["电梯经常故障", "车辆乱停乱放", "楼顶漏雨物业不管"],
+    ),
+];
+
+const SURNAMES: [&str; 16] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "郭", "任", "高", "马", "孙", "冯",
+];
+const GIVEN: [&str; 20] = [
+    "丽华", "建国", "秀英", "志强", "春梅", "海燕", "国庆", "玉兰", "文斌", "小红", "永刚", "桂芳",
+    "晓东", "淑珍", "明亮", "红霞", "俊杰", "凤英", "立新", "雪梅",
+];
+
+/// The end state a demo case is driven to.
+#[derive(Clone, Copy, Debug)]
+enum Plot {
+    Registered,
+    Consolidating,
+    OnTheSpot,
+    AwaitingAck,
+    InProgress,
+    ClosureRequested,
+    Local,
+    Escalated,
+    Suggestion,
+    Returned,
+    FeedbackDue,
+    AwaitingRating,
+    Rework,
+    Satisfied,
+    Fairly,
+    NotRated,
+    NotAccepted,
+    Merged,
+}
+
+/// Roughly the seed's shape: about half of what was collected is closed.
+const PLOTS: [(Plot, u32); 18] = [
+    (Plot::Registered, 8),
+    (Plot::Consolidating, 8),
+    (Plot::OnTheSpot, 4),
+    (Plot::AwaitingAck, 10),
+    (Plot::InProgress, 18),
+    (Plot::ClosureRequested, 8),
+    (Plot::Local, 8),
+    (Plot::Escalated, 4),
+    (Plot::Suggestion, 3),
+    (Plot::Returned, 4),
+    (Plot::FeedbackDue, 6),
+    (Plot::AwaitingRating, 8),
+    (Plot::Rework, 5),
+    (Plot::Satisfied, 60),
+    (Plot::Fairly, 24),
+    (Plot::NotRated, 8),
+    (Plot::NotAccepted, 4),
+    (Plot::Merged, 3),
+];
+
+pub const CASES: usize = 200;
+
+/// Loads the demo into `pool`, refusing a database with data unless `force`.
+pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), DemoError> {
+    if has_data(pool).await? {
+        if !force {
+            return Err(DemoError::NotEmpty);
+        }
+        wipe(pool).await?;
+    }
+    let city = reference::insert_region(pool, None, RegionLevel::City, "吕梁市").await?;
+    let district =
+        reference::insert_region(pool, Some(city), RegionLevel::District, "离石区").await?;
+    let mut streets = Vec::new();
+    for s in STREETS {
+        streets.push(reference::insert_region(pool, Some(district), RegionLevel::Street, s).await?);
+    }
+    let mut units = Vec::new();
+    for (name, kind) in UNITS {
+        units.push(reference::insert_unit(pool, name, kind).await?);
+    }
+    let mut categories = Vec::new();
+    for (code, zh, en, tier, unit, class, titles) in CATEGORIES {
+        let id = reference::insert_category(
+            pool,
+            NewCategory {
+                code,
+                name_zh: zh,
+                name_en: en,
+                default_tier: tier,
+                default_unit_id: Some(units[unit]),
+                deadline_class: class,
+            },
+        )
+        .await?;
+        categories.push((id, units[unit], class, titles));
+    }
+
+    // (community id, station id, [(grid id, [compound/building ids])])
+    let mut places = Vec::new();
+    for c in &COMMUNITIES {
+        let community = reference::insert_region(
+            pool,
+            Some(streets[c.street]),
+            RegionLevel::Community,
+            c.name,
+        )
+        .await?;
+        let station = reference::insert_station(
+            pool,
+            &format!("{}人大代表联络站", c.name),
+            community,
+            &format!("{}党群服务中心一层", c.name),
+        )
+        .await?;
+        let mut leaves = Vec::new();
+        let mut grids = Vec::new();
+        for (grid_name, compounds) in c.grids {
+            let grid =
+                reference::insert_region(pool, Some(community), RegionLevel::Grid, grid_name)
+                    .await?;
+            grids.push(grid);
+            for compound in compounds {
+                let cp =
+                    reference::insert_region(pool, Some(grid), RegionLevel::Compound, compound)
+                        .await?;
+                leaves.push(cp);
+                for b in ["1号楼", "2号楼"] {
+                    leaves.push(
+                        reference::insert_region(pool, Some(cp), RegionLevel::Building, b).await?,
+                    );
+                }
+            }
+        }
+        places.push((c.name, community, station, grids, leaves));
+    }
+
+    // One hash for every demo account: they share a published password anyway,
+    // and hashing once keeps `lianxin demo` fast.
+    let hash = users::hash_password(DEMO_PASSWORD)?;
+    let (_, yjz, yjz_station, yjz_grids, _) = &places[0];
+    let accounts: [(&str, &str, Role, Option<i64>, Option<i64>, Option<i64>); 7] = [
+        ("admin", "系统管理员", Role::Admin, Some(city), None, None),
+        (
+            "director",
+            "李卫东（袁家庄社区主任）",
+            Role::Director,
+            Some(*yjz),
+            None,
+            None,
+        ),
+        (
+            "handler",
+            "城管局经办人 赵磊",
+            Role::Handler,
+            None,
+            Some(units[0]),
+            None,
+        ),
+        (
+            "handler2",
+            "住建局经办人 钱芳",
+            Role::Handler,
+            None,
+            Some(units[1]),
+            None,
+        ),
+        (
+            "deputy",
+            "人大代表 孙丽萍",
+            Role::Deputy,
+            Some(*yjz),
+            None,
+            Some(*yjz_station),
+        ),
+        (
+            "leader",
+            "市委督查室 周明",
+            Role::Leader,
+            Some(city),
+            None,
+            None,
+        ),
+        (
+            "grid",
+            "网格员 冯晓燕",
+            Role::GridWorker,
+            Some(yjz_grids[0]),
+            None,
+            None,
+        ),
+    ];
+    let mut director = None;
+    for (username, display, role, region, unit, station) in accounts {
+        let id = users::create_user(
+            pool,
+            NewUser {
+                username,
+                display_name: display,
+                password_hash: &hash,
+                role,
+                region_id: region,
+                unit_id: unit,
+                station_id: station,
+            },
+        )
+        .await?;
+        if role == Role::Director {
+            director = users::find_by_id(pool, id).await?;
+        }
+    }
+
+    let mut rng = StdRng::seed_from_u64(2026_0630);
+    let total: u32 = PLOTS.iter().map(|(_, w)| w).sum();
+    let mut open_codes: Vec<(usize, TrackingCode)> = Vec::new();
+    for i in 0..CASES {
+        let mut pick = (i as u32 * 7919) % total;
+        let plot = PLOTS
+            .iter()
+            .find(|(_, w)| {
+                if pick < *w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .map(|(p, _)| *p)
+            .unwrap_or(Plot::Satisfied);
+        let place = rng.gen_range(0..places.len());
+        let (community_name, _, station, _, leaves) = &places[place];
+        let region = leaves[rng.gen_range(0..leaves.len())];
+        let (category_id, default_unit, class, titles) =
+            categories[rng.gen_range(0..categories.len())];
+        let title = titles[rng.gen_range(0..titles.len())];
+        let name = format!(
+            "{}{}",
+            SURNAMES[rng.gen_range(0..SURNAMES.len())],
+            GIVEN[rng.gen_range(0..GIVEN.len())]
+        );
+        let phone = format!(
+            "13{}{:08}",
+            rng.gen_range(0..10),
+            rng.gen_range(0..100_000_000u32)
+        );
+        let source = Source::ALL[rng.gen_range(0..Source::ALL.len())];
+        let closed = matches!(
+            plot,
+            Plot::Satisfied | Plot::Fairly | Plot::NotRated | Plot::NotAccepted | Plot::Merged
+        );
+        // Closed cases reach further back; open ones are recent enough to be on track or just overdue.
+        let days_ago = if closed {
+            rng.gen_range(12..75)
+        } else {
+            rng.gen_range(0..14)
+        };
+        let mut t = now - Duration::days(days_ago) - Duration::hours(rng.gen_range(1..10));
+        let code = TrackingCode::from_random(rng.r#gen());
+        let pin = SecondFactor::pin_from_random(rng.r#gen());
+        let new = NewCase {
+            title: title.into(),
+            description: format!("{community_name}居民反映：{title}，希望尽快解决。"),
+            category_id,
+            region_id: region,
+            station_id: Some(*station),
+            source,
+            resident_name: name,
+            resident_phone: phone,
+        };
+        cases::create_with_code(pool, &new, None, t, code.clone(), pin).await?;
+        let station_by = if place == 0 {
+            director
+                .as_ref()
+                .map(By::user)
+                .unwrap_or_else(|| By::named("联络站"))
+        } else {
+            By::named(&format!("{community_name}联络站"))
+        };
+        let unit = if class == DeadlineClass::Urgent || rng.gen_bool(0.7) {
+            default_unit
+        } else {
+            units[rng.gen_range(0..units.len())]
+        };
+        let unit_by = By::named(UNITS[units.iter().position(|u| *u == unit).unwrap_or(0)].0);
+        let resident = By::resident();
+        let supervisor = By::named("市委督查室");
+        let steps = script(plot, unit, class, &open_codes, place);
+        let step_hours = |rng: &mut StdRng, t: DateTime<Utc>| {
+            let next = t + Duration::hours(rng.gen_range(2..40));
+            std::cmp::min(next, now - Duration::minutes(5))
+        };
+        for (action, actor) in steps {
+            t = step_hours(&mut rng, t);
+            let by = match actor {
+                Actor::Station | Actor::Deputy | Actor::System => &station_by,
+                Actor::Unit => &unit_by,
+                Actor::Supervisor => &supervisor,
+                Actor::Resident => &resident,
+            };
+            let row = cases::load(pool, &code).await?;
+            cases::apply(pool, &row, &action, actor, by, t).await?;
+        }
+        if !closed && open_codes.len() < 40 {
+            open_codes.push((place, code));
+        }
+    }
+    Ok(())
+}
+
+fn script(
+    plot: Plot,
+    unit: i64,
+    class: DeadlineClass,
+    open: &[(usize, TrackingCode)],
+    place: usize,
+) -> Vec<(Action, Actor)> {
+    use Actor::*;
+    let t = |s: &str| s.to_string();
+    let consolidate = (Action::StartConsolidation, Station);
+    let assign = (
+        Action::Assign {
+            unit_id: unit,
+            class,
+        },
+        Station,
+    );
+    let ack = (Action::Acknowledge, Unit);
+    let progress = (
+        Action::ReportProgress {
+            note: t("已安排人员现场查看，正在制定方案"),
+        },
+        Unit,
+    );
+    let request = (
+        Action::RequestClosure {
+            result: t("已完成整改，现场已恢复正常"),
+        },
+        Unit,
+    );
+    let approve = (Action::ApproveClosure, Station);
+    let feedback = (
+        Action::RecordFeedback {
+            note: t("已电话告知居民办理结果，并同步告知联系代表"),
+        },
+        Station,
+    );
+    let handled = vec![
+        consolidate.clone(),
+        assign.clone(),
+        ack.clone(),
+        progress.clone(),
+        request.clone(),
+        approve.clone(),
+        feedback.clone(),
+    ];
+    let rate = |r: Rating, c: &str| {
+        (
+            Action::Rate {
+                rating: r,
+                comment: t(c),
+            },
+            Resident,
+        )
+    };
+    match plot {
+        Plot::Registered => vec![],
+        Plot::Consolidating => vec![consolidate],
+        Plot::OnTheSpot => vec![(
+            Action::AnswerOnSpot {
+                answer: t("已当场说明相关政策和办理渠道"),
+            },
+            Station,
+        )],
+        Plot::AwaitingAck => vec![consolidate, assign],
+        Plot::InProgress => vec![consolidate, assign, ack, progress],
+        Plot::ClosureRequested => vec![consolidate, assign, ack, progress, request],
+        Plot::Local => vec![
+            consolidate,
+            (
+                Action::HandleLocally {
+                    tier: Tier::Grid,
+                    note: t("由网格党支部协调解决"),
+                },
+                Station,
+            ),
+        ],
+        Plot::Escalated => vec![
+            consolidate,
+            (
+                Action::Escalate {
+                    note: t("共性问题，提请市级统筹解决"),
+                },
+                Station,
+            ),
+        ],
+        Plot::Suggestion => vec![
+            consolidate,
+            (
+                Action::ToSuggestion {
+                    note: t("转为代表建议，提交区人大常委会"),
+                },
+                Deputy,
+            ),
+        ],
+        Plot::Returned => vec![
+            consolidate,
+            assign,
+            (
+                Action::Return {
+                    reason: t("该事项不属本单位职责范围"),
+                },
+                Unit,
+            ),
+        ],
+        Plot::FeedbackDue => vec![consolidate, assign, ack, progress, request, approve],
+        Plot::AwaitingRating => handled,
+        Plot::Rework => [
+            handled,
+            vec![rate(Rating::Dissatisfied, "问题没有彻底解决")],
+        ]
+        .concat(),
+        Plot::Satisfied => [handled, vec![rate(Rating::Satisfied, "办得很及时，谢谢")]].concat(),
+        Plot::Fairly => [handled, vec![rate(Rating::FairlySatisfied, "")]].concat(),
+        Plot::NotRated => [handled, vec![(Action::CloseUnrated, System)]].concat(),
+        Plot::NotAccepted => vec![
+            consolidate,
+            (
+                Action::NotAccept {
+                    reason: t("该事项已进入诉讼程序，依法不予受理"),
+                },
+                Station,
+            ),
+            feedback,
+            rate(Rating::FairlySatisfied, ""),
+        ],
+        Plot::Merged => match open.iter().rev().find(|(p, _)| *p == place) {
+            Some((_, target)) => vec![(
+                Action::Merge {
+                    into: target.as_str().to_string(),
+                },
+                Station,
+            )],
+            None => vec![consolidate],
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Status;
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_demo_loads_every_step_once_and_refuses_a_second_time(pool: Pool) {
+        let now = Utc::now();
+        load(&pool, false, now).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, CASES as i64);
+        let statuses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM cases")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        for s in Status::ALL {
+            assert!(
+                statuses.contains(&s.as_str().to_string()),
+                "no demo case is {s:?}"
+            );
+        }
+        assert!(matches!(
+            load(&pool, false, now).await,
+            Err(DemoError::NotEmpty)
+        ));
+        let first: Vec<String> = sqlx::query_scalar("SELECT code FROM cases ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        load(&pool, true, now).await.unwrap();
+        let again: Vec<String> = sqlx::query_scalar("SELECT code FROM cases ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(first, again, "the demo is deterministic");
+        assert!(
+            users::authenticate(&pool, "director", DEMO_PASSWORD)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}

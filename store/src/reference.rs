@@ -1,0 +1,367 @@
+//! Reference data: the region tree, units, stations, categories and the
+//! deadline calendar.
+
+use crate::{Pool, Result};
+use chrono::NaiveDate;
+use domain::view::{CategoryInfo, Named, Options, RegionOption};
+use domain::{DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegionRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub level: String,
+    pub name: String,
+    pub path: String,
+}
+
+impl RegionRow {
+    pub fn level(&self) -> Option<RegionLevel> {
+        RegionLevel::parse(&self.level)
+    }
+}
+
+/// The whole region tree in memory: a few thousand nodes at most for a city.
+#[derive(Debug, Clone, Default)]
+pub struct RegionTree {
+    nodes: HashMap<i64, RegionRow>,
+    order: Vec<i64>,
+}
+
+impl RegionTree {
+    pub fn get(&self, id: i64) -> Option<&RegionRow> {
+        self.nodes.get(&id)
+    }
+
+    fn ancestors(&self, id: i64) -> Vec<&RegionRow> {
+        let mut out = Vec::new();
+        let mut cur = self.nodes.get(&id);
+        while let Some(n) = cur {
+            out.push(n);
+            cur = n.parent_id.and_then(|p| self.nodes.get(&p));
+        }
+        out.reverse();
+        out
+    }
+
+    /// "永宁社区 / 益众小区 / 2号楼": names from the community down.
+    pub fn label(&self, id: i64) -> String {
+        let chain = self.ancestors(id);
+        let from_community: Vec<&str> = chain
+            .iter()
+            .filter(|n| n.level().is_some_and(|l| l >= RegionLevel::Community))
+            .map(|n| n.name.as_str())
+            .collect();
+        if from_community.is_empty() {
+            chain.last().map(|n| n.name.clone()).unwrap_or_default()
+        } else {
+            from_community.join(" / ")
+        }
+    }
+
+    /// What a public page may say of where a case is: the compound, or the
+    /// nearest node above it when the case hangs higher. Never a building.
+    pub fn public_place(&self, id: i64) -> String {
+        let chain = self.ancestors(id);
+        let name = chain
+            .iter()
+            .rev()
+            .find(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+            .map(|n| n.name.clone());
+        let community = chain
+            .iter()
+            .find(|n| n.level() == Some(RegionLevel::Community))
+            .map(|n| n.name.clone());
+        match (community, name) {
+            (Some(c), Some(n)) if c != n => format!("{c} {n}"),
+            (_, Some(n)) => n,
+            _ => String::new(),
+        }
+    }
+
+    /// Nodes at `path` or below, in insertion order.
+    pub fn within<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a RegionRow> + 'a {
+        self.order
+            .iter()
+            .filter_map(|id| self.nodes.get(id))
+            .filter(move |n| n.path.starts_with(path))
+    }
+}
+
+pub async fn region_tree(pool: &Pool) -> Result<RegionTree> {
+    let rows: Vec<RegionRow> = sqlx::query_as(
+        "SELECT id, parent_id, level, name, path FROM regions WHERE retired = FALSE ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let order = rows.iter().map(|r| r.id).collect();
+    let nodes = rows.into_iter().map(|r| (r.id, r)).collect();
+    Ok(RegionTree { nodes, order })
+}
+
+/// Adds a node below `parent` and returns its id.
+pub async fn insert_region(
+    pool: &Pool,
+    parent: Option<i64>,
+    level: RegionLevel,
+    name: &str,
+) -> Result<i64> {
+    let mut tx = pool.begin().await?;
+    let parent_path: String = match parent {
+        Some(p) => {
+            sqlx::query_scalar("SELECT path FROM regions WHERE id = $1")
+                .bind(p)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+        None => "/".into(),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO regions (parent_id, level, name, path) VALUES ($1, $2, $3, '') RETURNING id",
+    )
+    .bind(parent)
+    .bind(level.as_str())
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE regions SET path = $1 WHERE id = $2")
+        .bind(format!("{parent_path}{id}/"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn insert_unit(pool: &Pool, name: &str, kind: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("INSERT INTO units (name, kind) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(kind)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub async fn insert_station(pool: &Pool, name: &str, region_id: i64, address: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO stations (name, region_id, address) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(region_id)
+    .bind(address)
+    .fetch_one(pool)
+    .await?)
+}
+
+pub struct NewCategory<'a> {
+    pub code: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+    pub default_tier: Tier,
+    pub default_unit_id: Option<i64>,
+    pub deadline_class: DeadlineClass,
+}
+
+pub async fn insert_category(pool: &Pool, c: NewCategory<'_>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO categories (code, name_zh, name_en, default_tier, default_unit_id, deadline_class) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(c.code)
+    .bind(c.name_zh)
+    .bind(c.name_en)
+    .bind(c.default_tier.as_str())
+    .bind(c.default_unit_id)
+    .bind(c.deadline_class.as_str())
+    .fetch_one(pool)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    id: i64,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    default_unit_id: Option<i64>,
+    deadline_class: String,
+}
+
+pub async fn categories(pool: &Pool) -> Result<Vec<CategoryInfo>> {
+    let rows: Vec<CategoryRow> = sqlx::query_as(
+        "SELECT id, code, name_zh, name_en, default_unit_id, deadline_class FROM categories ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CategoryInfo {
+            id: r.id,
+            code: r.code,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            default_unit_id: r.default_unit_id,
+            deadline_class: DeadlineClass::parse(&r.deadline_class)
+                .unwrap_or(DeadlineClass::Ordinary),
+        })
+        .collect())
+}
+
+pub async fn units(pool: &Pool) -> Result<Vec<Named>> {
+    Ok(named(
+        sqlx::query_as("SELECT id, name FROM units ORDER BY id")
+            .fetch_all(pool)
+            .await?,
+    ))
+}
+
+pub async fn unit_exists(pool: &Pool, id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}
+
+fn named(rows: Vec<(i64, String)>) -> Vec<Named> {
+    rows.into_iter()
+        .map(|(id, name)| Named { id, name })
+        .collect()
+}
+
+/// Pickers for a user whose scope is `scope_path` (None: the whole city).
+pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
+    let tree = region_tree(pool).await?;
+    let path = scope_path.unwrap_or("/");
+    let regions = tree
+        .within(path)
+        .filter(|n| n.level().is_some_and(|l| l >= RegionLevel::Community))
+        .map(|n| RegionOption {
+            id: n.id,
+            label: tree.label(n.id),
+        })
+        .collect();
+    let stations: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT s.id, s.name FROM stations s JOIN regions r ON r.id = s.region_id \
+         WHERE r.path LIKE $1 ORDER BY s.id",
+    )
+    .bind(format!("{path}%"))
+    .fetch_all(pool)
+    .await?;
+    Ok(Options {
+        categories: categories(pool).await?,
+        regions,
+        stations: named(stations),
+        units: units(pool).await?,
+    })
+}
+
+pub async fn set_day_mode(pool: &Pool, mode: DayMode) -> Result<()> {
+    let value = match mode {
+        DayMode::Calendar => "calendar",
+        DayMode::Working => "working",
+    };
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('day_mode', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(value)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Marks a date as a public holiday (`holiday`) or a make-up working day (`workday`).
+pub async fn set_calendar_day(
+    pool: &Pool,
+    day: NaiveDate,
+    workday: bool,
+    name: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
+         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+    )
+    .bind(day.to_string())
+    .bind(if workday { "workday" } else { "holiday" })
+    .bind(name)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
+    let mode: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'day_mode'")
+            .fetch_optional(pool)
+            .await?;
+    let days: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
+        .fetch_all(pool)
+        .await?;
+    let mut policy = DeadlinePolicy {
+        day_mode: if mode.as_deref() == Some("working") {
+            DayMode::Working
+        } else {
+            DayMode::Calendar
+        },
+        ..Default::default()
+    };
+    for (day, kind) in days {
+        if let Ok(d) = day.parse::<NaiveDate>() {
+            if kind == "workday" {
+                policy.calendar.workdays.insert(d);
+            } else {
+                policy.calendar.holidays.insert(d);
+            }
+        }
+    }
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_tree_labels_and_reduces_places(pool: Pool) {
+        let city = insert_region(&pool, None, RegionLevel::City, "吕梁市")
+            .await
+            .unwrap();
+        let community = insert_region(&pool, Some(city), RegionLevel::Community, "永宁社区")
+            .await
+            .unwrap();
+        let compound = insert_region(&pool, Some(community), RegionLevel::Compound, "益众小区")
+            .await
+            .unwrap();
+        let building = insert_region(&pool, Some(compound), RegionLevel::Building, "2号楼")
+            .await
+            .unwrap();
+        let tree = region_tree(&pool).await.unwrap();
+        assert_eq!(
+            tree.get(building).unwrap().path,
+            format!("/{city}/{community}/{compound}/{building}/")
+        );
+        assert_eq!(tree.label(building), "永宁社区 / 益众小区 / 2号楼");
+        assert_eq!(tree.public_place(building), "永宁社区 益众小区");
+        assert_eq!(tree.public_place(community), "永宁社区");
+        let path = tree.get(community).unwrap().path.clone();
+        assert_eq!(tree.within(&path).count(), 3);
+        let opts = options(&pool, Some(&path)).await.unwrap();
+        assert_eq!(opts.regions.len(), 3);
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_calendar_feeds_the_policy(pool: Pool) {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let w = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
+        set_calendar_day(&pool, d, false, "国庆节").await.unwrap();
+        set_calendar_day(&pool, w, true, "国庆调休").await.unwrap();
+        set_day_mode(&pool, DayMode::Working).await.unwrap();
+        let p = policy(&pool).await.unwrap();
+        assert_eq!(p.day_mode, DayMode::Working);
+        assert!(!p.calendar.is_working_day(d));
+        assert!(p.calendar.is_working_day(w));
+    }
+}
