@@ -1,1 +1,130 @@
-fn main() {}
+//! `lianxin`: the Lianxin server and its tools.
+
+mod http;
+
+use app::state::AppState;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "lianxin",
+    version,
+    about = "连心 Lianxin: the case system of community liaison stations"
+)]
+struct Cli {
+    /// Database URL; SQLite files are created when missing.
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/lianxin.db",
+        global = true
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default). Runs pending migrations first.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "LIANXIN_ADDR", default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        /// Public case lookups allowed per client address and minute.
+        #[arg(long, env = "LIANXIN_LOOKUPS_PER_MINUTE", default_value_t = 10)]
+        lookups_per_minute: u32,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Load the demo city, accounts and cases.
+    Demo {
+        /// Replace whatever the database holds.
+        #[arg(long, conflicts_with = "if_empty")]
+        force: bool,
+        /// Load only into an empty database; otherwise do nothing (for first starts).
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lianxin: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = store::connect(&cli.database).await?;
+    store::migrate(&pool).await?;
+    match cli.command {
+        Some(Command::Migrate) => {
+            println!("migrations applied to {}", cli.database);
+            Ok(())
+        }
+        Some(Command::Demo { if_empty: true, .. }) if store::demo::has_data(&pool).await? => {
+            println!("{} already holds data; demo not loaded", cli.database);
+            print_accounts();
+            Ok(())
+        }
+        Some(Command::Demo { force, .. }) => {
+            store::demo::load(&pool, force, chrono::Utc::now()).await?;
+            println!("demo data loaded into {}", cli.database);
+            print_accounts();
+            Ok(())
+        }
+        Some(Command::Serve {
+            addr,
+            lookups_per_minute,
+        }) => serve(pool, addr, lookups_per_minute).await,
+        None => {
+            let addr = std::env::var("LIANXIN_ADDR")
+                .ok()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
+            serve(pool, addr, 10).await
+        }
+    }
+}
+
+fn print_accounts() {
+    println!("demo accounts (password: {}):", store::demo::DEMO_PASSWORD);
+    for (user, role, place) in store::demo::ACCOUNTS {
+        println!("  {user:<10} {role:<12} {place}");
+    }
+}
+
+async fn serve(
+    pool: store::Pool,
+    addr: SocketAddr,
+    lookups_per_minute: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
+    options.site_addr = addr;
+    let state = AppState::new(options, pool.clone(), lookups_per_minute);
+    let router = http::router(state).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}

@@ -372,10 +372,7 @@ pub async fn apply(
             let other = load(pool, &target)
                 .await
                 .map_err(|_| StoreError::invalid("into", "unknown"))?;
-            if other.id == row.id
-                || !other.status().is_open()
-               
-            {
+            if other.id == row.id || !other.status().is_open() {
                 return Err(StoreError::invalid("into", "cannot_merge"));
             }
         }

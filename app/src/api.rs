@@ -1,0 +1,359 @@
+//! Server functions. Each one is a public endpoint: it checks who is calling,
+//! calls the store, and maps the error. The rules live in `domain` and `store`.
+
+use crate::error::AppError;
+use domain::view::{CaseDetail, CaseSummary, Options, PublicCase, Receipt, UserInfo};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use crate::error::AppError;
+    use crate::state::AppState;
+    use store::users::UserRow;
+    use tower_sessions::Session;
+
+    pub const USER_KEY: &str = "user_id";
+    pub const TRACK_KEY: &str = "tracked_cases";
+
+    pub fn state() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or(AppError::Server)
+    }
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(|e| {
+            tracing::error!(error = %e, "no session layer");
+            AppError::Server
+        })
+    }
+
+    /// Sets the HTTP status of the response to the error's and passes it on.
+    pub fn fail(e: impl Into<AppError>) -> AppError {
+        let e = e.into();
+        if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(e.status());
+        }
+        e
+    }
+
+    pub async fn signed_in() -> Result<Option<UserRow>, AppError> {
+        let session = session().await?;
+        let id: Option<i64> = session.get(USER_KEY).await.map_err(|_| AppError::Server)?;
+        match id {
+            Some(id) => Ok(store::users::find_by_id(&state()?.pool, id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in staff member, or 401.
+    pub async fn staff() -> Result<UserRow, AppError> {
+        signed_in()
+            .await?
+            .ok_or_else(|| fail(AppError::Unauthorized))
+    }
+
+    pub fn parse_code(raw: &str) -> Result<domain::TrackingCode, AppError> {
+        domain::TrackingCode::parse(raw).map_err(|_| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                "code",
+                "malformed_code",
+            )]))
+        })
+    }
+
+    pub fn id(field: &str, raw: &str) -> Result<i64, AppError> {
+        raw.trim().parse().map_err(|_| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                field, "required",
+            )]))
+        })
+    }
+
+    /// The client address for rate limiting; behind no proxy, the peer.
+    pub async fn client_ip() -> std::net::IpAddr {
+        use axum::extract::ConnectInfo;
+        use std::net::SocketAddr;
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .map(|ConnectInfo(a)| a.ip())
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    }
+}
+
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
+    Ok(ssr::signed_in().await?.map(|u| u.info()))
+}
+
+#[server(endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    use ssr::*;
+    let pool = state()?.pool;
+    let user = store::users::authenticate(&pool, &username, &password)
+        .await?
+        .ok_or_else(|| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                "password",
+                "login_failed",
+            )]))
+        })?;
+    let session = session().await?;
+    // A new id on sign-in, so a session fixed before it is worth nothing after.
+    session.cycle_id().await.map_err(|_| AppError::Server)?;
+    session
+        .insert(USER_KEY, user.id)
+        .await
+        .map_err(|_| AppError::Server)?;
+    leptos_axum::redirect(if user.role() == domain::Role::Handler {
+        "/inbox"
+    } else {
+        "/cases"
+    });
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = ssr::session().await?;
+    session.flush().await.map_err(|_| AppError::Server)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "intake_options")]
+pub async fn intake_options() -> Result<Options, AppError> {
+    use ssr::*;
+    let user = staff().await?;
+    let scope = store::access::scope(&user);
+    Ok(store::reference::options(&state()?.pool, scope.region_path()).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "register_case")]
+pub async fn register_case(
+    title: String,
+    description: String,
+    category_id: String,
+    region_id: String,
+    station_id: String,
+    source: String,
+    resident_name: String,
+    resident_phone: String,
+) -> Result<Receipt, AppError> {
+    use ssr::*;
+    let user = staff().await?;
+    if !user.role().can_register() {
+        return Err(fail(AppError::Forbidden));
+    }
+    let source = domain::Source::parse(&source).ok_or_else(|| {
+        fail(AppError::Invalid(vec![domain::FieldError::new(
+            "source", "unknown",
+        )]))
+    })?;
+    let new = domain::NewCase {
+        title,
+        description,
+        category_id: id("category_id", &category_id)?,
+        region_id: id("region_id", &region_id)?,
+        station_id: station_id.trim().parse().ok(),
+        source,
+        resident_name,
+        resident_phone,
+    };
+    let receipt = store::cases::create(&state()?.pool, &new, Some(&user), chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&format!("/cases/{}/receipt", receipt.code));
+    Ok(receipt)
+}
+
+#[server(endpoint = "get_receipt")]
+pub async fn get_receipt(code: String) -> Result<Receipt, AppError> {
+    use ssr::*;
+    let user = staff().await?;
+    Ok(
+        store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
+            .await
+            .map_err(fail)?,
+    )
+}
+
+#[server(endpoint = "list_cases")]
+pub async fn list_cases(
+    step: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    overdue: bool,
+    q: Option<String>,
+) -> Result<Vec<CaseSummary>, AppError> {
+    use ssr::*;
+    let user = staff().await?;
+    let filter = domain::view::CaseFilter {
+        step: step.as_deref().and_then(domain::Step::parse),
+        category_id: category.and_then(|c| c.parse().ok()),
+        unit_id: unit.and_then(|c| c.parse().ok()),
+        overdue,
+        q,
+    };
+    Ok(store::cases::list(&state()?.pool, &user, &filter, chrono::Utc::now()).await?)
+}
+
+#[server(endpoint = "get_case")]
+pub async fn get_case(code: String) -> Result<CaseDetail, AppError> {
+    use ssr::*;
+    let user = staff().await?;
+    Ok(store::cases::detail(
+        &state()?.pool,
+        &user,
+        &parse_code(&code)?,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)?)
+}
+
+/// One endpoint for every staff action; `kind` names the row of the
+/// transition table and the other fields carry what that action needs.
+#[server(endpoint = "perform")]
+pub async fn perform(
+    code: String,
+    kind: String,
+    text: Option<String>,
+    unit_id: Option<String>,
+    class: Option<String>,
+    tier: Option<String>,
+) -> Result<(), AppError> {
+    use domain::{Action, ActionKind as K};
+    use ssr::*;
+    let user = staff().await?;
+    let code = parse_code(&code)?;
+    let kind = K::parse(&kind).ok_or_else(|| {
+        fail(AppError::Invalid(vec![domain::FieldError::new(
+            "kind", "unknown",
+        )]))
+    })?;
+    let text = text.unwrap_or_default();
+    let invalid = |f: &str, m: &str| fail(AppError::Invalid(vec![domain::FieldError::new(f, m)]));
+    let action = match kind {
+        K::StartConsolidation => Action::StartConsolidation,
+        K::AnswerOnSpot => Action::AnswerOnSpot { answer: text },
+        K::HandleLocally => Action::HandleLocally {
+            tier: tier
+                .as_deref()
+                .and_then(domain::Tier::parse)
+                .ok_or_else(|| invalid("tier", "required"))?,
+            note: text,
+        },
+        K::Assign => Action::Assign {
+            unit_id: id("unit_id", unit_id.as_deref().unwrap_or_default())?,
+            class: class
+                .as_deref()
+                .and_then(domain::DeadlineClass::parse)
+                .ok_or_else(|| invalid("class", "required"))?,
+        },
+        K::Escalate => Action::Escalate { note: text },
+        K::ToSuggestion => Action::ToSuggestion { note: text },
+        K::NotAccept => Action::NotAccept { reason: text },
+        K::Merge => Action::Merge { into: text },
+        K::Acknowledge => Action::Acknowledge,
+        K::Return => Action::Return { reason: text },
+        K::ReportProgress => Action::ReportProgress { note: text },
+        K::RequestClosure => Action::RequestClosure { result: text },
+        K::ApproveClosure => Action::ApproveClosure,
+        K::RejectClosure => Action::RejectClosure { reason: text },
+        K::CompleteLocally => Action::CompleteLocally { result: text },
+        K::ResolveEscalated => Action::ResolveEscalated { result: text },
+        K::AnswerSuggestion => Action::AnswerSuggestion { result: text },
+        K::RecordFeedback => Action::RecordFeedback { note: text },
+        K::CloseUnrated => Action::CloseUnrated,
+        // Ratings are the resident's, through the public page.
+        K::RateSatisfied | K::RateFairlySatisfied | K::RateDissatisfied => {
+            return Err(fail(AppError::Forbidden));
+        }
+    };
+    store::cases::act(&state()?.pool, &user, &code, &action, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+#[server(endpoint = "track_lookup")]
+pub async fn track_lookup(code: String, factor: String) -> Result<(), AppError> {
+    use ssr::*;
+    let st = state()?;
+    if st.lookups.check_key(&client_ip().await).is_err() {
+        return Err(fail(AppError::RateLimited));
+    }
+    let code = parse_code(&code)?;
+    if !store::cases::verify_second_factor(&st.pool, &code, &factor).await? {
+        return Err(fail(AppError::LookupFailed));
+    }
+    let session = session().await?;
+    let mut granted: Vec<String> = session
+        .get(TRACK_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !granted.iter().any(|c| c == code.as_str()) {
+        granted.push(code.as_str().to_string());
+        // A resident on a shared phone may look up several cases; keep the last few.
+        if granted.len() > 10 {
+            granted.remove(0);
+        }
+    }
+    session
+        .insert(TRACK_KEY, granted)
+        .await
+        .map_err(|_| AppError::Server)?;
+    leptos_axum::redirect(&format!("/track/{code}"));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn granted(code: &domain::TrackingCode) -> Result<bool, AppError> {
+    let session = ssr::session().await?;
+    let granted: Vec<String> = session
+        .get(ssr::TRACK_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    Ok(granted.iter().any(|c| c == code.as_str()))
+}
+
+/// The resident's view of a case, or None until the second factor was given
+/// in this browser session.
+#[server(endpoint = "get_public_case")]
+pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppError> {
+    use ssr::*;
+    let code = parse_code(&code)?;
+    if !granted(&code).await? {
+        return Ok(None);
+    }
+    Ok(Some(
+        store::cases::public_view(&state()?.pool, &code, chrono::Utc::now())
+            .await
+            .map_err(fail)?,
+    ))
+}
+
+#[server(endpoint = "rate_case")]
+pub async fn rate_case(code: String, rating: String, comment: String) -> Result<(), AppError> {
+    use ssr::*;
+    let code = parse_code(&code)?;
+    if !granted(&code).await? {
+        return Err(fail(AppError::LookupFailed));
+    }
+    let rating = domain::Rating::parse(&rating)
+        .filter(|r| *r != domain::Rating::NotRated)
+        .ok_or_else(|| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                "rating", "required",
+            )]))
+        })?;
+    store::cases::rate(&state()?.pool, &code, rating, &comment, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&format!("/track/{code}"));
+    Ok(())
+}

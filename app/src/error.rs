@@ -1,0 +1,99 @@
+//! The one error type of server functions: what the browser may learn.
+
+use domain::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not_found")]
+    NotFound,
+    /// Field-level problems; nothing was saved.
+    #[error("invalid")]
+    Invalid(Vec<FieldError>),
+    /// The state machine refused; the message names the case's state.
+    #[error("{0}")]
+    Refused(String),
+    #[error("conflict")]
+    Conflict,
+    /// Wrong tracking code or second factor (never says which).
+    #[error("lookup_failed")]
+    LookupFailed,
+    #[error("rate_limited")]
+    RateLimited,
+    /// Details are in the server log, never in the response.
+    #[error("server")]
+    Server,
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                Self::Invalid(vec![FieldError::new("form", &m)])
+            }
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::Unauthorized => S::UNAUTHORIZED,
+            Self::Forbidden => S::FORBIDDEN,
+            Self::NotFound => S::NOT_FOUND,
+            Self::Invalid(_) | Self::LookupFailed => S::BAD_REQUEST,
+            Self::Refused(_) | Self::Conflict => S::CONFLICT,
+            Self::RateLimited => S::TOO_MANY_REQUESTS,
+            Self::Server | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<store::StoreError> for AppError {
+    fn from(e: store::StoreError) -> Self {
+        use domain::TransitionError as T;
+        use store::StoreError as E;
+        match e {
+            E::NotFound => Self::NotFound,
+            E::Forbidden => Self::Forbidden,
+            E::Invalid(errors) => Self::Invalid(errors),
+            E::Conflict => Self::Conflict,
+            E::Transition(T::Invalid { field, message }) => {
+                Self::Invalid(vec![FieldError::new(field, &message)])
+            }
+            E::Transition(T::NotAllowed { .. }) => Self::Forbidden,
+            E::Transition(t @ T::Illegal { .. }) => Self::Refused(t.to_string()),
+            E::Db(err) => {
+                tracing::error!(error = %err, "database error");
+                Self::Server
+            }
+            E::Migrate(err) => {
+                tracing::error!(error = %err, "migration error");
+                Self::Server
+            }
+        }
+    }
+}

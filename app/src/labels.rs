@@ -1,0 +1,139 @@
+//! Translated names of domain values, for views.
+
+use crate::error::AppError;
+use crate::i18n::*;
+use domain::Checkpoint;
+use domain::{
+    ActionKind, CheckpointStatus, DeadlineClass, Rating, Role, Route, Source, Status, Step, Tier,
+};
+
+macro_rules! labels {
+    ($name:ident: $ty:ident { $($variant:ident => $group:ident . $key:ident),* $(,)? }) => {
+        pub fn $name(l: Locale, v: $ty) -> String {
+            match v {
+                $($ty::$variant => td_string!(l, $group.$key).to_string(),)*
+            }
+        }
+    };
+}
+
+labels!(step: Step {
+    Register => step.register, Consolidate => step.consolidate, Handle => step.handle,
+    Feedback => step.feedback, Rate => step.rate, Closed => step.closed,
+});
+
+labels!(status: Status {
+    Registered => status.registered, Consolidating => status.consolidating, Returned => status.returned,
+    AwaitingAck => status.awaiting_ack, InProgress => status.in_progress,
+    ClosureRequested => status.closure_requested, LocalHandling => status.local_handling,
+    Escalated => status.escalated, Suggestion => status.suggestion, Rework => status.rework,
+    FeedbackDue => status.feedback_due, AwaitingRating => status.awaiting_rating,
+    Closed => status.closed, Merged => status.merged,
+});
+
+labels!(route: Route {
+    OnTheSpot => route.on_the_spot, Local => route.local, Assigned => route.assigned,
+    Escalated => route.escalated, Suggestion => route.suggestion, NotAccepted => route.not_accepted,
+    Merged => route.merged,
+});
+
+labels!(rating: Rating {
+    Satisfied => rating.satisfied, FairlySatisfied => rating.fairly_satisfied,
+    Dissatisfied => rating.dissatisfied, NotRated => rating.not_rated,
+});
+
+labels!(source: Source {
+    StationSession => source.station_session, WalkIn => source.walk_in, GridVisit => source.grid_visit,
+    Phone => source.phone, Online => source.online,
+});
+
+labels!(checkpoint: Checkpoint {
+    Acknowledge => checkpoint.acknowledge, Progress => checkpoint.progress, Completion => checkpoint.completion,
+});
+
+labels!(deadline: CheckpointStatus {
+    OnTrack => deadline.on_track, DueSoon => deadline.due_soon, Overdue => deadline.overdue,
+    Met => deadline.met, Late => deadline.late,
+});
+
+labels!(class: DeadlineClass {
+    Urgent => class.urgent, Ordinary => class.ordinary, Complex => class.complex,
+});
+
+labels!(tier: Tier {
+    Compound => tier.compound, Grid => tier.grid, Community => tier.community,
+    Street => tier.street, District => tier.district, City => tier.city,
+});
+
+labels!(role: Role {
+    Admin => role.admin, Director => role.director, Deputy => role.deputy,
+    Handler => role.handler, Leader => role.leader, GridWorker => role.grid_worker,
+});
+
+labels!(action: ActionKind {
+    StartConsolidation => action.start_consolidation, AnswerOnSpot => action.answer_on_spot,
+    HandleLocally => action.handle_locally, Assign => action.assign, Escalate => action.escalate,
+    ToSuggestion => action.to_suggestion, NotAccept => action.not_accept, Merge => action.merge,
+    Acknowledge => action.acknowledge, Return => action.return_case, ReportProgress => action.report_progress,
+    RequestClosure => action.request_closure, ApproveClosure => action.approve_closure,
+    RejectClosure => action.reject_closure, CompleteLocally => action.complete_locally,
+    ResolveEscalated => action.resolve_escalated, AnswerSuggestion => action.answer_suggestion,
+    RecordFeedback => action.record_feedback, RateSatisfied => action.rate_satisfied,
+    RateFairlySatisfied => action.rate_fairly_satisfied, RateDissatisfied => action.rate_dissatisfied,
+    CloseUnrated => action.close_unrated,
+});
+
+/// A timeline entry's kind: `registered` or an action.
+pub fn event(l: Locale, kind: &str) -> String {
+    ActionKind::parse(kind)
+        .map(|k| action(l, k))
+        .unwrap_or_else(|| td_string!(l, action.registered).to_string())
+}
+
+/// A validation message key in words; unknown keys are shown as they are.
+pub fn message(l: Locale, key: &str) -> String {
+    match key {
+        "required" => td_string!(l, error.required).to_string(),
+        "too_long" => td_string!(l, error.too_long).to_string(),
+        "invalid_phone" => td_string!(l, error.invalid_phone).to_string(),
+        "unknown" => td_string!(l, error.unknown).to_string(),
+        "out_of_scope" => td_string!(l, error.out_of_scope).to_string(),
+        "malformed_code" => td_string!(l, error.malformed_code).to_string(),
+        "cannot_merge" => td_string!(l, error.cannot_merge).to_string(),
+        "unusable" => td_string!(l, error.unusable).to_string(),
+        "login_failed" => td_string!(l, error.login_failed).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A whole error in words.
+pub fn error(l: Locale, e: &AppError) -> String {
+    match e {
+        AppError::Unauthorized => td_string!(l, error.unauthorized).to_string(),
+        AppError::Forbidden => td_string!(l, error.forbidden).to_string(),
+        AppError::NotFound => td_string!(l, error.not_found).to_string(),
+        AppError::Conflict => td_string!(l, error.conflict).to_string(),
+        AppError::LookupFailed => td_string!(l, error.lookup_failed).to_string(),
+        AppError::RateLimited => td_string!(l, error.rate_limited).to_string(),
+        AppError::Server => td_string!(l, error.server).to_string(),
+        AppError::Invalid(errors) => {
+            let own = errors
+                .iter()
+                .map(|f| message(l, &f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!(
+                "{}{}",
+                td_string!(l, error.fix_fields),
+                if own.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({own})")
+                }
+            )
+        }
+        AppError::Refused(m) | AppError::Transport(m) => {
+            format!("{}{m}", td_string!(l, error.generic))
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! A case as staff see it: every field, the 13710 checkpoints, the timeline,
+//! and exactly the actions the state machine allows the signed-in user.
+
+use crate::api::{Perform, get_case, intake_options};
+use crate::i18n::*;
+use crate::labels;
+use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
+use domain::view::{CaseDetail, Named};
+use domain::{ActionKind as K, DeadlineClass, Tier};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CasePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let perform = ServerAction::<Perform>::new();
+    let detail = Resource::new(
+        move || (code(), perform.version().get()),
+        |(c, _)| get_case(c),
+    );
+    let options = Resource::new(|| (), |_| intake_options());
+    view! {
+        <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                let units = options.await.map(|o| o.units).unwrap_or_default();
+                match detail.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(d) => view! { <CaseView d units perform /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = d.status;
+    let route = d.route;
+    let source = d.source;
+    let rating = d.rating;
+    let class = d.deadline_class;
+    let receipt = format!("/cases/{}/receipt", d.code);
+    let value = perform.value();
+    view! {
+        <article class="case" data-status=status.as_str()>
+            <header class="case-head">
+                <h1>{d.title.clone()}</h1>
+                <p>
+                    <span class="code">{d.code.clone()}</span>
+                    " · "
+                    <strong data-testid="status">{move || labels::status(i18n.get_locale(), status)}</strong>
+                    {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                    " · "
+                    <A href=receipt>{t!(i18n, case.receipt)}</A>
+                </p>
+                <ol class="steps">
+                    {domain::Step::ALL.into_iter().filter(|s| *s != domain::Step::Closed).map(|s| {
+                        let state = if s == d.step { "current" } else if s < d.step { "done" } else { "" };
+                        view! { <li class=state>{move || labels::step(i18n.get_locale(), s)}</li> }
+                    }).collect_view()}
+                </ol>
+            </header>
+            <div class="columns">
+                <section class="card">
+                    <h2>{t!(i18n, case.details)}</h2>
+                    <dl>
+                        <dt>{t!(i18n, field.description)}</dt>
+                        <dd>{d.description.clone()}</dd>
+                        <dt>{t!(i18n, field.category)}</dt>
+                        <dd>{d.category.clone()}</dd>
+                        <dt>{t!(i18n, field.region)}</dt>
+                        <dd>{d.place.clone()}</dd>
+                        <dt>{t!(i18n, field.station)}</dt>
+                        <dd>{d.station.clone().unwrap_or_default()}</dd>
+                        <dt>{t!(i18n, field.source)}</dt>
+                        <dd>{move || labels::source(i18n.get_locale(), source)}</dd>
+                        <dt>{t!(i18n, field.resident_name)}</dt>
+                        <dd>{d.resident_name.clone()}</dd>
+                        <dt>{t!(i18n, field.resident_phone)}</dt>
+                        <dd>{d.resident_phone.clone()}</dd>
+                        <dt>{t!(i18n, field.unit)}</dt>
+                        <dd data-testid="unit">{d.unit.clone().unwrap_or_default()}</dd>
+                        <dt>{t!(i18n, field.class)}</dt>
+                        <dd>{move || labels::class(i18n.get_locale(), class)}</dd>
+                        <dt>{t!(i18n, route.assigned)}</dt>
+                        <dd>{move || route.map(|r| labels::route(i18n.get_locale(), r)).unwrap_or_default()}</dd>
+                        <dt>{t!(i18n, field.result)}</dt>
+                        <dd data-testid="result">{d.result.clone().unwrap_or_default()}</dd>
+                        <dt>{t!(i18n, case.rework_count)}</dt>
+                        <dd>{d.rework_count}</dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <h2>{t!(i18n, case.deadlines)}</h2>
+                    <ul class="checkpoints">
+                        {d.checkpoints.iter().map(|c| {
+                            let cp = c.checkpoint;
+                            view! {
+                                <li data-checkpoint=cp.as_str()>
+                                    {move || labels::checkpoint(i18n.get_locale(), cp)}
+                                    " "
+                                    <DeadlineBadge deadline=Some(c.clone()) />
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <h2>{t!(i18n, case.actions)}</h2>
+                    {move || value.get().and_then(|r| r.err()).map(|e| view! { <ErrorNote error=e /> })}
+                    {if d.actions.is_empty() {
+                        view! { <p class="muted">{t!(i18n, case.no_actions)}</p> }.into_any()
+                    } else {
+                        d.actions.iter().map(|k| view! { <ActionBox code=d.code.clone() kind=*k units=units.clone() perform /> }).collect_view().into_any()
+                    }}
+                </section>
+            </div>
+            <section class="card">
+                <h2>{t!(i18n, case.timeline)}</h2>
+                <ol class="timeline">
+                    {d.timeline.iter().map(|e| {
+                        let kind = e.kind.clone();
+                        let to = e.to_status;
+                        view! {
+                            <li data-kind=e.kind.clone()>
+                                <time>{fmt_time(e.at)}</time>
+                                " "
+                                <strong>{move || labels::event(i18n.get_locale(), &kind)}</strong>
+                                " → "
+                                {move || labels::status(i18n.get_locale(), to)}
+                                " · "
+                                {e.actor.clone()}
+                                {e.detail.clone().map(|t| view! { <blockquote>{t}</blockquote> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+        </article>
+    }
+}
+
+/// What an action asks for besides the click.
+fn text_field(kind: K) -> Option<(&'static str, bool)> {
+    match kind {
+        K::AnswerOnSpot
+        | K::RequestClosure
+        | K::CompleteLocally
+        | K::ResolveEscalated
+        | K::AnswerSuggestion => Some(("result", true)),
+        K::NotAccept | K::Return | K::RejectClosure => Some(("reason", true)),
+        K::Escalate | K::ToSuggestion | K::ReportProgress => Some(("text", true)),
+        K::HandleLocally | K::RecordFeedback => Some(("text", false)),
+        K::Merge => Some(("into", true)),
+        _ => None,
+    }
+}
+
+#[component]
+fn ActionBox(
+    code: String,
+    kind: K,
+    units: Vec<Named>,
+    perform: ServerAction<Perform>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let label = move || labels::action(i18n.get_locale(), kind);
+    let text = text_field(kind).map(|(name, required)| {
+        let caption = move || match name {
+            "result" => td_string!(i18n.get_locale(), field.result).to_string(),
+            "reason" => td_string!(i18n.get_locale(), field.reason).to_string(),
+            "into" => td_string!(i18n.get_locale(), field.into).to_string(),
+            _ => td_string!(i18n.get_locale(), field.text).to_string(),
+        };
+        view! {
+            <label>
+                {caption}
+                <textarea name="text" rows="2" required=required maxlength="2000"></textarea>
+            </label>
+        }
+    });
+    let assign = (kind == K::Assign).then(|| {
+        view! {
+            <label>
+                {t!(i18n, field.unit)}
+                <select name="unit_id">
+                    {units.iter().map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.class)}
+                <select name="class">
+                    {[DeadlineClass::Ordinary, DeadlineClass::Complex, DeadlineClass::Urgent].into_iter().map(|c| view! {
+                        <option value=c.as_str()>{move || labels::class(i18n.get_locale(), c)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    });
+    let tier = (kind == K::HandleLocally).then(|| {
+        view! {
+            <label>
+                {t!(i18n, field.tier)}
+                <select name="tier">
+                    {[Tier::Grid, Tier::Compound, Tier::Community].into_iter().map(|t| view! {
+                        <option value=t.as_str()>{move || labels::tier(i18n.get_locale(), t)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    });
+    view! {
+        <ActionForm action=perform attr:class="action" attr:data-action=kind.as_str()>
+            <input type="hidden" name="code" value=code />
+            <input type="hidden" name="kind" value=kind.as_str() />
+            {assign}
+            {tier}
+            {text}
+            <button type="submit">{label}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,159 @@
+//! Case lists: the community's cases with filters, and a unit's inbox.
+
+use crate::api::{intake_options, list_cases};
+use crate::i18n::*;
+use crate::labels;
+use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
+use domain::Step;
+use domain::view::CaseSummary;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn CaseList() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let cases = Resource::new(
+        move || {
+            (
+                get("step"),
+                get("category"),
+                get("unit"),
+                get("overdue").is_some(),
+                get("q"),
+            )
+        },
+        |(step, category, unit, overdue, q)| list_cases(step, category, unit, overdue, q),
+    );
+    let options = Resource::new(|| (), |_| intake_options());
+    let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
+    view! {
+        <section>
+            <h1>{t!(i18n, cases.title)}</h1>
+            <form method="get" action="/cases" class="filters">
+                <label>
+                    {t!(i18n, field.step)}
+                    <select name="step">
+                        <option value="">{t!(i18n, field.any)}</option>
+                        {Step::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=selected("step", s.as_str().to_string())>
+                                {move || labels::step(i18n.get_locale(), s)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        options.await.ok().map(|o| view! {
+                            <label>
+                                {t!(i18n, field.category)}
+                                <select name="category">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.categories.iter().map(|c| view! {
+                                        <option value=c.id.to_string() selected=selected("category", c.id.to_string())>{c.name_zh.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                {t!(i18n, field.unit)}
+                                <select name="unit">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.units.iter().map(|u| view! {
+                                        <option value=u.id.to_string() selected=selected("unit", u.id.to_string())>{u.name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        })
+                    })}
+                </Suspense>
+                <label class="check">
+                    <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
+                    {t!(i18n, field.overdue)}
+                </label>
+                <label>
+                    {t!(i18n, field.q)}
+                    <input type="search" name="q" value=move || get("q").unwrap_or_default() />
+                </label>
+                <button type="submit">{t!(i18n, cases.filter)}</button>
+            </form>
+            <CaseTable cases />
+        </section>
+    }
+}
+
+/// A handler's inbox: what their unit must act on.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let i18n = use_i18n();
+    let cases = Resource::new(
+        || (),
+        |_| list_cases(Some("handle".into()), None, None, false, None),
+    );
+    view! {
+        <section>
+            <h1>{t!(i18n, inbox.title)}</h1>
+            <CaseTable cases />
+        </section>
+    }
+}
+
+#[component]
+fn CaseTable(cases: Resource<Result<Vec<CaseSummary>, crate::error::AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match cases.await {
+                    Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{t!(i18n, cases.empty)}</p> }.into_any(),
+                    Ok(list) => {
+                        let n = list.len();
+                        view! {
+                            <p class="count">{t!(i18n, cases.count, n = move || n)}</p>
+                            <table class="cases">
+                                <thead>
+                                    <tr>
+                                        <th>{t!(i18n, cases.code)}</th>
+                                        <th>{t!(i18n, field.title)}</th>
+                                        <th>{t!(i18n, field.step)}</th>
+                                        <th>{t!(i18n, cases.place)}</th>
+                                        <th>{t!(i18n, field.category)}</th>
+                                        <th>{t!(i18n, field.unit)}</th>
+                                        <th>{t!(i18n, cases.deadline)}</th>
+                                        <th>{t!(i18n, cases.created)}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list.into_iter().map(|c| {
+                                        let href = format!("/cases/{}", c.code);
+                                        let status = c.status;
+                                        let rating = c.rating;
+                                        let code = c.code.clone();
+                                        view! {
+                                            <tr data-code=code>
+                                                <td><A href=href>{c.code.clone()}</A></td>
+                                                <td>{c.title.clone()}</td>
+                                                <td>
+                                                    {move || labels::status(i18n.get_locale(), status)}
+                                                    {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                                                </td>
+                                                <td>{c.place.clone()}</td>
+                                                <td>{c.category.clone()}</td>
+                                                <td>{c.unit.clone().unwrap_or_default()}</td>
+                                                <td><DeadlineBadge deadline=c.deadline.clone() /></td>
+                                                <td>{fmt_time(c.created_at)}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,131 @@
+//! Header, footer and small shared pieces.
+
+use crate::api::{Logout, current_user};
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::labels;
+use chrono::{DateTime, Utc};
+use domain::CheckpointStatus;
+use domain::view::CheckpointView;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+/// A time as people in China read it.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&domain::deadline::china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    // Re-read on navigation so signing in or out shows at once.
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    let logout = ServerAction::<Logout>::new();
+    let toggle = move |_| {
+        let next = if i18n.get_locale() == Locale::zh {
+            Locale::en
+        } else {
+            Locale::zh
+        };
+        i18n.set_locale(next);
+    };
+    view! {
+        <header class="top">
+            <A href="/" attr:class="brand">{t!(i18n, brand)}</A>
+            <nav>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => {
+                                let role = u.role;
+                                let handler = role == domain::Role::Handler;
+                                view! {
+                                    <A href="/cases">{t!(i18n, nav.cases)}</A>
+                                    <Show when=move || role.can_register()>
+                                        <A href="/intake">{t!(i18n, nav.intake)}</A>
+                                    </Show>
+                                    <Show when=move || handler>
+                                        <A href="/inbox">{t!(i18n, nav.inbox)}</A>
+                                    </Show>
+                                    <span class="who" data-testid="who">
+                                        {u.display_name.clone()} " · "
+                                        {move || labels::role(i18n.get_locale(), role)}
+                                    </span>
+                                    <ActionForm action=logout attr:class="inline">
+                                        <button type="submit" class="link">{t!(i18n, nav.logout)}</button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <A href="/track">{t!(i18n, nav.track)}</A>
+                                    <A href="/login">{t!(i18n, nav.login)}</A>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+                <button type="button" class="link lang" on:click=toggle>{t!(i18n, nav.language)}</button>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <footer>{t!(i18n, footer)}</footer> }
+}
+
+/// A coloured deadline badge.
+#[component]
+pub fn DeadlineBadge(deadline: Option<CheckpointView>) -> impl IntoView {
+    let i18n = use_i18n();
+    deadline.map(|d| {
+        let class = match d.status {
+            CheckpointStatus::Overdue | CheckpointStatus::Late => "badge red",
+            CheckpointStatus::DueSoon => "badge yellow",
+            CheckpointStatus::OnTrack => "badge blue",
+            CheckpointStatus::Met => "badge green",
+        };
+        let status = d.status;
+        view! {
+            <span class=class data-deadline=status.as_str()>
+                {move || labels::deadline(i18n.get_locale(), status)}
+                " "
+                {fmt_time(d.due)}
+            </span>
+        }
+    })
+}
+
+/// An error from a server function, in words.
+#[component]
+pub fn ErrorNote(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="error" role="alert">{move || labels::error(i18n.get_locale(), &error)}</p> }
+}
+
+/// The error of an action's last submission, if any.
+pub fn last_error<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+) -> Signal<Option<AppError>> {
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
+/// The message under a form field, if the last submission had one for it.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error
+            .get()
+            .and_then(|e| e.field(field))
+            .map(|m| view! { <span class="field-error" role="alert">{labels::message(i18n.get_locale(), &m)}</span> })
+    }
+}

@@ -1,0 +1,37 @@
+import { expect, Page } from '@playwright/test';
+
+export const PASSWORD = 'lianxin-demo';
+
+/** Waits until the WASM has hydrated the page, so clicks reach their handlers. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+export async function signIn(page: Page, username: string) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('main form button[type="submit"]');
+  await expect(page.getByTestId('who')).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.context().clearCookies();
+}
+
+/** Submits the action form of the given kind on a staff case page. */
+export async function act(page: Page, kind: string, fill?: Record<string, string>) {
+  const form = page.locator(`form[data-action="${kind}"]`);
+  await expect(form).toBeVisible();
+  for (const [name, value] of Object.entries(fill ?? {})) {
+    const field = form.locator(`[name="${name}"]`);
+    if ((await field.evaluate((e) => e.tagName)) === 'SELECT') {
+      await field.selectOption({ label: value });
+    } else {
+      await field.fill(value);
+    }
+  }
+  await form.locator('button[type="submit"]').click();
+  await expect(form).toHaveCount(0);
+}

@@ -1,0 +1,58 @@
+# Installs what building and testing Lianxin needs, when it is missing.
+# Sourced by scripts/start and scripts/test; every step is idempotent.
+
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 25 minutes on 2 cores, once)"
+    cargo install --locked "cargo-leptos@$CARGO_LEPTOS_VERSION"
+  fi
+  # cargo-leptos would download a wasm-bindgen binary; build the lockfile's version instead.
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    log "installing wasm-bindgen-cli $want"
+    CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_node_tools() {
+  if ! command -v npm >/dev/null; then
+    log "installing Node.js and npm"
+    apt-get update -qq && apt-get install -y -qq nodejs npm
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ]; then
+    log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
+    npm install --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+ensure_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian's chromium"
+    apt-get update -qq && apt-get install -y -qq chromium
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    log "installing the end-to-end test packages"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+}
+
+# Plain cargo and cargo-leptos must build with the same flags, or each
+# rebuilds everything the other built (cargo-leptos erases component types
+# in debug builds and bakes the output name in).
+export LEPTOS_OUTPUT_NAME=lianxin
+export LEPTOS_SITE_ROOT=target/site
+export LEPTOS_SITE_PKG_DIR=pkg
