@@ -170,11 +170,9 @@ pub async fn register_case(
 pub async fn get_receipt(code: String) -> Result<Receipt, AppError> {
     use ssr::*;
     let user = staff().await?;
-    Ok(
-        store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
-            .await
-            .map_err(fail)?,
-    )
+    store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
+        .await
+        .map_err(fail)
 }
 
 #[server(endpoint = "list_cases")]
@@ -201,14 +199,14 @@ pub async fn list_cases(
 pub async fn get_case(code: String) -> Result<CaseDetail, AppError> {
     use ssr::*;
     let user = staff().await?;
-    Ok(store::cases::detail(
+    store::cases::detail(
         &state()?.pool,
         &user,
         &parse_code(&code)?,
         chrono::Utc::now(),
     )
     .await
-    .map_err(fail)?)
+    .map_err(fail)
 }
 
 /// One endpoint for every staff action; `kind` names the row of the

@@ -97,3 +97,64 @@ impl From<store::StoreError> for AppError {
         }
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use domain::TransitionError as T;
+    use store::StoreError as E;
+
+    #[test]
+    fn store_errors_become_4xx_with_a_reason_and_5xx_without_details() {
+        let cases = [
+            (E::NotFound, http::StatusCode::NOT_FOUND),
+            (E::Forbidden, http::StatusCode::FORBIDDEN),
+            (E::Conflict, http::StatusCode::CONFLICT),
+            (
+                E::invalid("title", "required"),
+                http::StatusCode::BAD_REQUEST,
+            ),
+            (
+                E::Transition(T::Illegal {
+                    from: "closed",
+                    action: "assign",
+                }),
+                http::StatusCode::CONFLICT,
+            ),
+            (
+                E::Transition(T::NotAllowed {
+                    from: "awaiting_ack",
+                    action: "acknowledge",
+                }),
+                http::StatusCode::FORBIDDEN,
+            ),
+            (
+                E::Db(sqlx::Error::PoolClosed),
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ];
+        for (store_error, status) in cases {
+            let e = AppError::from(store_error);
+            assert_eq!(e.status(), status, "{e:?}");
+        }
+        let refused = AppError::from(E::Transition(T::Illegal {
+            from: "closed",
+            action: "assign",
+        }));
+        assert!(refused.to_string().contains("closed"));
+        assert_eq!(
+            AppError::from(E::Db(sqlx::Error::PoolClosed)),
+            AppError::Server
+        );
+    }
+
+    #[test]
+    fn field_errors_are_found_by_field() {
+        let e = AppError::from(E::Transition(T::Invalid {
+            field: "reason",
+            message: "required".into(),
+        }));
+        assert_eq!(e.field("reason").as_deref(), Some("required"));
+        assert_eq!(e.field("title"), None);
+    }
+}

@@ -32,6 +32,9 @@ export async function act(page: Page, kind: string, fill?: Record<string, string
       await field.fill(value);
     }
   }
+  // Done when the timeline shows one more entry of this kind.
+  const entries = page.locator(`.timeline li[data-kind="${kind}"]`);
+  const before = await entries.count();
   await form.locator('button[type="submit"]').click();
-  await expect(form).toHaveCount(0);
+  await expect(entries).toHaveCount(before + 1);
 }

@@ -184,36 +184,35 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
+        let lookup = |body: String| form("/api/track_lookup", &body, None);
         let res = app
             .clone()
-            .oneshot(form(
-                "/api/track_lookup",
-                &format!("code={code}&factor=0000000"),
-                None,
-            ))
+            .oneshot(lookup(format!("code={code}&factor=0000000")))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(body(res).await.contains("LookupFailed"));
+        // A well-formed code that does not exist answers exactly like a wrong factor.
+        let res = app
+            .clone()
+            .oneshot(lookup("code=2222-2222&factor=1234".into()))
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert!(body(res).await.contains("LookupFailed"));
         let res = app
             .clone()
-            .oneshot(form(
-                "/api/track_lookup",
-                "code=2222-2222&factor=1234",
-                None,
-            ))
+            .oneshot(lookup("code=2222-2222&factor=5678".into()))
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // The quota in these tests is 3 a minute: the fourth is refused whatever it asks.
         let res = app
             .clone()
-            .oneshot(form(
-                "/api/track_lookup",
-                "code=2222-2222&factor=1234",
-                None,
-            ))
+            .oneshot(lookup(format!("code={code}&factor=1234")))
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(body(res).await.contains("RateLimited"));
     }
 }

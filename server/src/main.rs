@@ -102,8 +102,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 fn print_accounts() {
     println!("demo accounts (password: {}):", store::demo::DEMO_PASSWORD);
-    for (user, role, place) in store::demo::ACCOUNTS {
-        println!("  {user:<10} {role:<12} {place}");
+    for a in &store::demo::ACCOUNTS {
+        println!("  {:<10} {:<12} {}", a.username, a.role.as_str(), a.place);
     }
 }
 

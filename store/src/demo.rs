@@ -20,15 +20,89 @@ use rand::{Rng, SeedableRng};
 
 pub const DEMO_PASSWORD: &str = "lianxin-demo";
 
-/// The demo accounts, as the README lists them: (username, role, where).
-pub const ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("admin", "admin", "吕梁市"),
-    ("director", "director", "袁家庄社区"),
-    ("handler", "handler", "离石区城市管理局"),
-    ("handler2", "handler", "离石区住房和城乡建设局"),
-    ("deputy", "deputy", "袁家庄社区人大代表联络站"),
-    ("leader", "leader", "吕梁市"),
-    ("grid", "grid_worker", "袁家庄社区 第一网格"),
+/// Where a demo account works.
+#[derive(Clone, Copy)]
+enum Seat {
+    City,
+    /// The first community (袁家庄社区).
+    Community,
+    /// A unit, by its index in `UNITS`.
+    Unit(usize),
+    /// The first community's station.
+    Station,
+    /// The first community's first grid.
+    Grid,
+}
+
+/// A demo account, as the README lists it.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub place: &'static str,
+    seat: Seat,
+}
+
+const fn account(
+    username: &'static str,
+    display_name: &'static str,
+    role: Role,
+    place: &'static str,
+    seat: Seat,
+) -> DemoAccount {
+    DemoAccount {
+        username,
+        display_name,
+        role,
+        place,
+        seat,
+    }
+}
+
+pub const ACCOUNTS: [DemoAccount; 7] = [
+    account("admin", "系统管理员", Role::Admin, "吕梁市", Seat::City),
+    account(
+        "director",
+        "李卫东（袁家庄社区主任）",
+        Role::Director,
+        "袁家庄社区",
+        Seat::Community,
+    ),
+    account(
+        "handler",
+        "城管局经办人 赵磊",
+        Role::Handler,
+        "离石区城市管理局",
+        Seat::Unit(0),
+    ),
+    account(
+        "handler2",
+        "住建局经办人 钱芳",
+        Role::Handler,
+        "离石区住房和城乡建设局",
+        Seat::Unit(1),
+    ),
+    account(
+        "deputy",
+        "人大代表 孙丽萍",
+        Role::Deputy,
+        "袁家庄社区人大代表联络站",
+        Seat::Station,
+    ),
+    account(
+        "leader",
+        "市委督查室 周明",
+        Role::Leader,
+        "吕梁市",
+        Seat::City,
+    ),
+    account(
+        "grid",
+        "网格员 冯晓燕",
+        Role::GridWorker,
+        "袁家庄社区 第一网格",
+        Seat::Grid,
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -378,73 +452,29 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
     // and hashing once keeps `lianxin demo` fast.
     let hash = users::hash_password(DEMO_PASSWORD)?;
     let (_, yjz, yjz_station, yjz_grids, _) = &places[0];
-    let accounts: [(&str, &str, Role, Option<i64>, Option<i64>, Option<i64>); 7] = [
-        ("admin", "系统管理员", Role::Admin, Some(city), None, None),
-        (
-            "director",
-            "李卫东（袁家庄社区主任）",
-            Role::Director,
-            Some(*yjz),
-            None,
-            None,
-        ),
-        (
-            "handler",
-            "城管局经办人 赵磊",
-            Role::Handler,
-            None,
-            Some(units[0]),
-            None,
-        ),
-        (
-            "handler2",
-            "住建局经办人 钱芳",
-            Role::Handler,
-            None,
-            Some(units[1]),
-            None,
-        ),
-        (
-            "deputy",
-            "人大代表 孙丽萍",
-            Role::Deputy,
-            Some(*yjz),
-            None,
-            Some(*yjz_station),
-        ),
-        (
-            "leader",
-            "市委督查室 周明",
-            Role::Leader,
-            Some(city),
-            None,
-            None,
-        ),
-        (
-            "grid",
-            "网格员 冯晓燕",
-            Role::GridWorker,
-            Some(yjz_grids[0]),
-            None,
-            None,
-        ),
-    ];
     let mut director = None;
-    for (username, display, role, region, unit, station) in accounts {
+    for a in &ACCOUNTS {
+        let (region_id, unit_id, station_id) = match a.seat {
+            Seat::City => (Some(city), None, None),
+            Seat::Community => (Some(*yjz), None, None),
+            Seat::Unit(i) => (None, Some(units[i]), None),
+            Seat::Station => (Some(*yjz), None, Some(*yjz_station)),
+            Seat::Grid => (Some(yjz_grids[0]), None, None),
+        };
         let id = users::create_user(
             pool,
             NewUser {
-                username,
-                display_name: display,
+                username: a.username,
+                display_name: a.display_name,
                 password_hash: &hash,
-                role,
-                region_id: region,
-                unit_id: unit,
-                station_id: station,
+                role: a.role,
+                region_id,
+                unit_id,
+                station_id,
             },
         )
         .await?;
-        if role == Role::Director {
+        if a.role == Role::Director {
             director = users::find_by_id(pool, id).await?;
         }
     }

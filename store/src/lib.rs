@@ -52,7 +52,7 @@ pub async fn connect(url: &str) -> Result<Pool> {
     if let Some(parent) = options.get_filename().parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Io(e))?;
+        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

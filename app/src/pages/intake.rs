@@ -141,7 +141,7 @@ pub fn ReceiptPage() -> impl IntoView {
                                     " "
                                     <A href=href>{t!(i18n, receipt.open_case)}</A>
                                     " "
-                                    <A href="/intake">{t!(i18n, receipt.new)}</A>
+                                    <A href="/intake">{t!(i18n, receipt.another)}</A>
                                 </p>
                             </section>
                         }

@@ -10,9 +10,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
-fn LookupForm(code: Option<String>) -> impl IntoView {
+fn LookupForm(code: Option<String>, lookup: ServerAction<TrackLookup>) -> impl IntoView {
     let i18n = use_i18n();
-    let lookup = ServerAction::<TrackLookup>::new();
     let value = lookup.value();
     let fixed = code.is_some();
     view! {
@@ -43,13 +42,14 @@ pub fn Lookup() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let code = query.read_untracked().get("code");
+    let lookup = ServerAction::<TrackLookup>::new();
     view! {
         <section class="card narrow">
             <h1>{t!(i18n, track.title)}</h1>
             <p>{t!(i18n, track.intro)}</p>
             {match code {
-                Some(c) if !c.is_empty() => view! { <LookupForm code=Some(c) /> }.into_any(),
-                _ => view! { <LookupForm code=None /> }.into_any(),
+                Some(c) if !c.is_empty() => view! { <LookupForm code=Some(c) lookup /> }.into_any(),
+                _ => view! { <LookupForm code=None lookup /> }.into_any(),
             }}
         </section>
     }
@@ -61,9 +61,10 @@ pub fn PublicCasePage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
     let rate = ServerAction::<RateCase>::new();
+    let lookup = ServerAction::<TrackLookup>::new();
     let case = Resource::new(
-        move || (code(), rate.version().get()),
-        |(c, _)| get_public_case(c),
+        move || (code(), rate.version().get(), lookup.version().get()),
+        |(c, _, _)| get_public_case(c),
     );
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
@@ -76,7 +77,7 @@ pub fn PublicCasePage() -> impl IntoView {
                                 <h1>{t!(i18n, track.title)}</h1>
                                 <p>{t!(i18n, track.verify)}</p>
                                 <p class="code">{code()}</p>
-                                <LookupForm code=Some(code()) />
+                                <LookupForm code=Some(code()) lookup />
                             </section>
                         }
                             .into_any()
