@@ -39,6 +39,11 @@ enum Command {
     },
     /// Run pending database migrations and exit.
     Migrate,
+    /// The 13710 calendar: public holidays, make-up working days (调休), day mode.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Load the demo city, accounts and cases.
     Demo {
         /// Replace whatever the database holds.
@@ -48,6 +53,37 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// List the marked dates and the day mode.
+    List,
+    /// Mark a date as a public holiday (not a working day).
+    Holiday {
+        date: chrono::NaiveDate,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Mark a date as a make-up working day (调休), e.g. a Saturday.
+    Workday {
+        date: chrono::NaiveDate,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Unmark a date.
+    Clear { date: chrono::NaiveDate },
+    /// Count deadlines in calendar days or in working days.
+    Mode {
+        #[arg(value_enum)]
+        mode: DayModeArg,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DayModeArg {
+    Calendar,
+    Working,
 }
 
 #[tokio::main]
@@ -86,6 +122,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             print_accounts();
             Ok(())
         }
+        Some(Command::Calendar { command }) => calendar(&pool, command).await,
         Some(Command::Serve {
             addr,
             lookups_per_minute,
@@ -98,6 +135,41 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             serve(pool, addr, 10).await
         }
     }
+}
+
+async fn calendar(
+    pool: &store::Pool,
+    command: CalendarCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use store::reference as r;
+    match command {
+        CalendarCommand::List => {
+            let mode = r::policy(pool).await?.day_mode;
+            println!("day mode: {mode:?}");
+            for (day, kind, name) in r::calendar_days(pool).await? {
+                println!("{day}  {kind:<8} {name}");
+            }
+        }
+        CalendarCommand::Holiday { date, name } => {
+            r::set_calendar_day(pool, date, false, &name).await?
+        }
+        CalendarCommand::Workday { date, name } => {
+            r::set_calendar_day(pool, date, true, &name).await?
+        }
+        CalendarCommand::Clear { date } => {
+            if !r::clear_calendar_day(pool, date).await? {
+                return Err(format!("{date} was not marked").into());
+            }
+        }
+        CalendarCommand::Mode { mode } => {
+            let mode = match mode {
+                DayModeArg::Calendar => domain::DayMode::Calendar,
+                DayModeArg::Working => domain::DayMode::Working,
+            };
+            r::set_day_mode(pool, mode).await?;
+        }
+    }
+    Ok(())
 }
 
 fn print_accounts() {

@@ -758,6 +758,28 @@ mod tests {
         )
     }
 
+    /// The unit reports it done, the station approves and feeds back.
+    async fn finish_round(
+        pool: &Pool,
+        handler: &UserRow,
+        director: &UserRow,
+        code: &TrackingCode,
+        result: &str,
+    ) {
+        let now = Utc::now();
+        let request = Action::RequestClosure {
+            result: result.into(),
+        };
+        act(pool, handler, code, &request, now).await.unwrap();
+        act(pool, director, code, &Action::ApproveClosure, now)
+            .await
+            .unwrap();
+        let feedback = Action::RecordFeedback {
+            note: String::new(),
+        };
+        act(pool, director, code, &feedback, now).await.unwrap();
+    }
+
     fn request(region_id: i64, category_id: i64) -> NewCase {
         NewCase {
             title: "巷口路灯不亮".into(),
@@ -912,31 +934,7 @@ mod tests {
         act(&pool, &handler, &code, &Action::Acknowledge, now)
             .await
             .unwrap();
-        act(
-            &pool,
-            &handler,
-            &code,
-            &Action::RequestClosure {
-                result: "已更换灯泡".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        act(&pool, &director, &code, &Action::ApproveClosure, now)
-            .await
-            .unwrap();
-        act(
-            &pool,
-            &director,
-            &code,
-            &Action::RecordFeedback {
-                note: String::new(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        finish_round(&pool, &handler, &director, &code, "已更换灯泡").await;
 
         let public = public_view(&pool, &code, now).await.unwrap();
         assert!(public.can_rate);
@@ -958,31 +956,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Rework);
-        act(
-            &pool,
-            &handler,
-            &code,
-            &Action::RequestClosure {
-                result: "更换整套灯具".into(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        act(&pool, &director, &code, &Action::ApproveClosure, now)
-            .await
-            .unwrap();
-        act(
-            &pool,
-            &director,
-            &code,
-            &Action::RecordFeedback {
-                note: String::new(),
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        finish_round(&pool, &handler, &director, &code, "更换整套灯具").await;
         rate(&pool, &code, Rating::Satisfied, "", now)
             .await
             .unwrap();

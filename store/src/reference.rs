@@ -292,6 +292,24 @@ pub async fn set_calendar_day(
     Ok(())
 }
 
+/// Every marked date, oldest first: (date, "holiday" or "workday", name).
+pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Unmarks a date; it is an ordinary weekday or weekend day again.
+pub async fn clear_calendar_day(pool: &Pool, day: NaiveDate) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM calendar_days WHERE day = $1")
+        .bind(day.to_string())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
     let mode: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'day_mode'")
@@ -363,5 +381,9 @@ mod tests {
         assert_eq!(p.day_mode, DayMode::Working);
         assert!(!p.calendar.is_working_day(d));
         assert!(p.calendar.is_working_day(w));
+        assert_eq!(calendar_days(&pool).await.unwrap().len(), 2);
+        assert!(clear_calendar_day(&pool, w).await.unwrap());
+        assert!(!clear_calendar_day(&pool, w).await.unwrap());
+        assert!(!policy(&pool).await.unwrap().calendar.is_working_day(w));
     }
 }
