@@ -30,9 +30,21 @@ pub mod ssr {
     }
 
     /// Sets the HTTP status of the response to the error's and passes it on.
+    /// A plain HTML form post (no JavaScript) is left alone: server_fn answers
+    /// it with a redirect back to the form carrying the error, and a 4xx
+    /// status would stop the browser from following it.
     pub fn fail(e: impl Into<AppError>) -> AppError {
+        use leptos::prelude::use_context;
         let e = e.into();
-        if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let html_form = use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .is_some_and(|a| a.contains("text/html"))
+        });
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>()
+            && !html_form
+        {
             resp.set_status(e.status());
         }
         e

@@ -19,7 +19,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,16 +56,19 @@ pub fn App() -> impl IntoView {
             <Router>
                 <pages::layout::Header />
                 <main>
+                    // Async: the whole page is rendered before it is sent, so
+                    // it reads the same with JavaScript off (old phones,
+                    // strict WeChat settings) as after hydration.
                     <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=path!("/") view=pages::home::Home />
-                        <Route path=path!("/login") view=pages::login::Login />
-                        <Route path=path!("/intake") view=pages::intake::Intake />
-                        <Route path=path!("/cases") view=pages::cases::CaseList />
-                        <Route path=path!("/inbox") view=pages::cases::Inbox />
-                        <Route path=path!("/cases/:code") view=pages::case::CasePage />
-                        <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage />
-                        <Route path=path!("/track") view=pages::track::Lookup />
-                        <Route path=path!("/track/:code") view=pages::track::PublicCasePage />
+                        <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
+                        <Route path=path!("/intake") view=pages::intake::Intake ssr=SsrMode::Async />
+                        <Route path=path!("/cases") view=pages::cases::CaseList ssr=SsrMode::Async />
+                        <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
+                        <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />
+                        <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
+                        <Route path=path!("/track") view=pages::track::Lookup ssr=SsrMode::Async />
+                        <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <pages::layout::Footer />

@@ -86,7 +86,7 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
                         <dd data-testid="unit">{d.unit.clone().unwrap_or_default()}</dd>
                         <dt>{t!(i18n, field.class)}</dt>
                         <dd>{move || labels::class(i18n.get_locale(), class)}</dd>
-                        <dt>{t!(i18n, route.assigned)}</dt>
+                        <dt>{t!(i18n, field.route)}</dt>
                         <dd>{move || route.map(|r| labels::route(i18n.get_locale(), r)).unwrap_or_default()}</dd>
                         <dt>{t!(i18n, field.result)}</dt>
                         <dd data-testid="result">{d.result.clone().unwrap_or_default()}</dd>

@@ -1,0 +1,52 @@
+import { test, expect } from '@playwright/test';
+
+// Sign-in and the resident's pages must work before (or without) the WASM.
+test.use({ javaScriptEnabled: false });
+
+test('sign-in works without JavaScript, and a wrong password says so', async ({ page }) => {
+  await page.goto('/login');
+  await page.fill('input[name="username"]', 'director');
+  await page.fill('input[name="password"]', 'not-the-password');
+  await page.click('main form button[type="submit"]');
+  await expect(page.locator('.field-error')).toHaveText('用户名或密码错误');
+
+  await page.fill('input[name="username"]', 'director');
+  await page.fill('input[name="password"]', 'lianxin-demo');
+  await page.click('main form button[type="submit"]');
+  await expect(page).toHaveURL(/\/cases$/);
+  await expect(page.getByTestId('who')).toContainText('社区主任');
+  await expect(page.locator('table.cases tbody tr').first()).toBeVisible();
+});
+
+test('a resident looks a case up without JavaScript', async ({ page, request }) => {
+  // Take a demo case that waits for its rating, as a resident holding the receipt would.
+  const login = await request.post('/api/login', {
+    form: { username: 'director', password: 'lianxin-demo' },
+    headers: { Accept: 'application/json' },
+  });
+  expect(login.ok()).toBeTruthy();
+  const list = await request.post('/api/list_cases', {
+    form: { step: 'rate', overdue: 'false' },
+    headers: { Accept: 'application/json' },
+  });
+  const cases = await list.json();
+  expect(cases.length).toBeGreaterThan(0);
+  const detail = await request.post('/api/get_case', {
+    form: { code: cases[0].code },
+    headers: { Accept: 'application/json' },
+  });
+  const { code, pin } = await detail.json();
+
+  await page.goto('/track');
+  await page.fill('input[name="code"]', code);
+  await page.fill('input[name="factor"]', '000000');
+  await page.click('main form button[type="submit"]');
+  await expect(page.getByRole('alert')).toContainText('查询码或验证信息不正确');
+
+  await page.fill('input[name="code"]', code);
+  await page.fill('input[name="factor"]', pin);
+  await page.click('main form button[type="submit"]');
+  await expect(page).toHaveURL(new RegExp(`/track/${code}$`));
+  await expect(page.getByTestId('public-status')).toHaveText('待评议');
+  await expect(page.getByTestId('masked-name')).toHaveText(/^.\*+.?$/);
+});
