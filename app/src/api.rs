@@ -138,8 +138,10 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn intake_options() -> Result<Options, AppError> {
     use ssr::*;
     let user = staff().await?;
+    // Pickers offer the user's own area; a deputy's is their station's community.
     let scope = store::access::scope(&user);
-    Ok(store::reference::options(&state()?.pool, scope.region_path()).await?)
+    let area = scope.region_path().or(user.region_path.as_deref());
+    Ok(store::reference::options(&state()?.pool, area).await?)
 }
 
 #[server(endpoint = "register_case")]

@@ -817,6 +817,16 @@ mod tests {
         assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Registered);
         assert_eq!(event_kinds(&pool, &code).await.unwrap(), vec!["registered"]);
         assert!(receipt.place.contains("袁家庄社区"));
+        // The receipt can be printed again, but only by someone who may see the case.
+        assert_eq!(receipt_for(&pool, &director, &code).await.unwrap(), receipt);
+        let handler = crate::users::find_by_username(&pool, "handler")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            receipt_for(&pool, &handler, &code).await,
+            Err(StoreError::NotFound)
+        ));
     }
 
     async fn fixture_ids(pool: &Pool, director: &UserRow) -> (i64, i64, i64, i64) {

@@ -371,6 +371,62 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn units_stations_and_categories_are_listed_as_entered(pool: Pool) {
+        let city = insert_region(&pool, None, RegionLevel::City, "吕梁市")
+            .await
+            .unwrap();
+        let community = insert_region(&pool, Some(city), RegionLevel::Community, "袁家庄社区")
+            .await
+            .unwrap();
+        let unit = insert_unit(&pool, "离石区城市管理局", "department")
+            .await
+            .unwrap();
+        assert!(unit_exists(&pool, unit).await.unwrap());
+        assert!(!unit_exists(&pool, unit + 1).await.unwrap());
+        insert_station(&pool, "袁家庄社区人大代表联络站", community, "党群服务中心")
+            .await
+            .unwrap();
+        let id = insert_category(
+            &pool,
+            NewCategory {
+                code: "lighting",
+                name_zh: "路灯照明",
+                name_en: "Street lighting",
+                default_tier: Tier::Street,
+                default_unit_id: Some(unit),
+                deadline_class: DeadlineClass::Urgent,
+            },
+        )
+        .await
+        .unwrap();
+        let cats = categories(&pool).await.unwrap();
+        assert_eq!(
+            (cats[0].id, cats[0].deadline_class, cats[0].default_unit_id),
+            (id, DeadlineClass::Urgent, Some(unit))
+        );
+        assert_eq!(units(&pool).await.unwrap()[0].name, "离石区城市管理局");
+        let everywhere = options(&pool, None).await.unwrap();
+        assert_eq!(everywhere.stations.len(), 1);
+        let elsewhere = insert_region(&pool, Some(city), RegionLevel::Community, "交通路社区")
+            .await
+            .unwrap();
+        let path = region_tree(&pool)
+            .await
+            .unwrap()
+            .get(elsewhere)
+            .unwrap()
+            .path
+            .clone();
+        assert!(
+            options(&pool, Some(&path))
+                .await
+                .unwrap()
+                .stations
+                .is_empty()
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn the_calendar_feeds_the_policy(pool: Pool) {
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let w = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
