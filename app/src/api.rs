@@ -5,8 +5,25 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
-use domain::view::{CaseDetail, CaseSummary, Options, PublicCase, Receipt, UserInfo};
+use domain::view::{CaseDetail, CaseSummary, Options, PublicCase, PublicStats, Receipt, UserInfo};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A receipt ready to print: the QR code opens the case's public page with
+/// the code filled in (the second factor is still asked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintedReceipt {
+    pub receipt: Receipt,
+    pub url: String,
+    pub qr_svg: String,
+}
+
+/// What the public request form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicOptions {
+    pub categories: Vec<domain::view::CategoryInfo>,
+    pub compounds: Vec<domain::view::RegionOption>,
+}
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
@@ -17,6 +34,71 @@ pub mod ssr {
 
     pub const USER_KEY: &str = "user_id";
     pub const TRACK_KEY: &str = "tracked_cases";
+    /// When this browser last opened the online request form (ms since the epoch).
+    pub const FORM_OPENED_KEY: &str = "report_form_opened";
+    /// Cases this browser raised online: it may see their receipt (with the PIN).
+    pub const REPORTED_KEY: &str = "reported_cases";
+
+    /// Adds `code` to a short list kept in the session.
+    pub async fn remember(session: &Session, key: &str, code: &str) -> Result<(), AppError> {
+        let mut codes: Vec<String> = session.get(key).await.ok().flatten().unwrap_or_default();
+        if !codes.iter().any(|c| c == code) {
+            codes.push(code.to_string());
+            // A resident on a shared phone may follow several cases; keep the last few.
+            if codes.len() > 10 {
+                codes.remove(0);
+            }
+        }
+        session
+            .insert(key, codes)
+            .await
+            .map_err(|_| AppError::Server)
+    }
+
+    pub async fn remembers(key: &str, code: &domain::TrackingCode) -> Result<bool, AppError> {
+        let codes: Vec<String> = session()
+            .await?
+            .get(key)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Ok(codes.iter().any(|c| c == code.as_str()))
+    }
+
+    /// The address printed in QR codes: `LIANXIN_PUBLIC_URL` when set (behind
+    /// a proxy), else what the browser asked for.
+    pub fn public_base() -> String {
+        if let Ok(url) = std::env::var("LIANXIN_PUBLIC_URL") {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(String::from)
+            })
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
+        format!("http://{host}")
+    }
+
+    pub fn printed(receipt: domain::view::Receipt) -> Result<super::PrintedReceipt, AppError> {
+        use qrcode::QrCode;
+        use qrcode::render::svg;
+        let url = format!("{}/track?code={}", public_base(), receipt.code);
+        let qr_svg = QrCode::new(url.as_bytes())
+            .map_err(|_| AppError::Server)?
+            .render::<svg::Color<'_>>()
+            .min_dimensions(160, 160)
+            .quiet_zone(true)
+            .build();
+        Ok(super::PrintedReceipt {
+            receipt,
+            url,
+            qr_svg,
+        })
+    }
 
     pub fn state() -> Result<AppState, AppError> {
         leptos::prelude::use_context::<AppState>().ok_or(AppError::Server)
@@ -183,12 +265,13 @@ pub async fn register_case(
 }
 
 #[server(endpoint = "get_receipt")]
-pub async fn get_receipt(code: String) -> Result<Receipt, AppError> {
+pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
     use ssr::*;
     let user = staff().await?;
-    store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
+    let receipt = store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
         .await
-        .map_err(fail)
+        .map_err(fail)?;
+    printed(receipt)
 }
 
 #[server(endpoint = "list_cases")]
@@ -294,8 +377,8 @@ pub async fn perform(
 pub async fn track_lookup(code: String, factor: String) -> Result<(), AppError> {
     use ssr::*;
     let st = state()?;
-    if st.lookups.check_key(&client_ip().await).is_err() {
-        return Err(fail(AppError::RateLimited));
+    if let Some(secs) = crate::state::wait_for(&st.lookups, client_ip().await) {
+        return Err(fail(AppError::RateLimited(secs)));
     }
     let code = parse_code(&code)?;
     if !store::cases::verify_second_factor(&st.pool, &code, &factor).await? {
@@ -341,7 +424,7 @@ async fn granted(code: &domain::TrackingCode) -> Result<bool, AppError> {
 pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppError> {
     use ssr::*;
     let code = parse_code(&code)?;
-    if !granted(&code).await? {
+    if !remembers(TRACK_KEY, &code).await? {
         return Ok(None);
     }
     Ok(Some(
@@ -355,7 +438,7 @@ pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppErro
 pub async fn rate_case(code: String, rating: String, comment: String) -> Result<(), AppError> {
     use ssr::*;
     let code = parse_code(&code)?;
-    if !granted(&code).await? {
+    if !remembers(TRACK_KEY, &code).await? {
         return Err(fail(AppError::LookupFailed));
     }
     let rating = domain::Rating::parse(&rating)
@@ -370,4 +453,107 @@ pub async fn rate_case(code: String, rating: String, comment: String) -> Result<
         .map_err(fail)?;
     leptos_axum::redirect(&format!("/track/{code}"));
     Ok(())
+}
+
+/// The online request form's choices. Opening the form starts its clock:
+/// a request sent within seconds of it is a machine's.
+#[server(endpoint = "get_public_options")]
+pub async fn get_public_options() -> Result<PublicOptions, AppError> {
+    use ssr::*;
+    let session = session().await?;
+    session
+        .insert(FORM_OPENED_KEY, chrono::Utc::now().timestamp_millis())
+        .await
+        .map_err(|_| AppError::Server)?;
+    let options = store::reference::options(&state()?.pool, None).await?;
+    let tree = store::reference::region_tree(&state()?.pool).await?;
+    let compounds = options
+        .regions
+        .into_iter()
+        .filter(|r| tree.get(r.id).and_then(|n| n.level()) == Some(domain::RegionLevel::Compound))
+        .collect();
+    Ok(PublicOptions {
+        categories: options.categories,
+        compounds,
+    })
+}
+
+/// Seconds a person needs at least to fill in the online form.
+pub const MIN_FILL_SECONDS: i64 = 3;
+
+/// A resident raises a request online (step 1, source "online").
+#[server(endpoint = "submit_online")]
+pub async fn submit_online(
+    category_id: String,
+    description: String,
+    region_id: String,
+    resident_name: String,
+    resident_phone: String,
+    website: Option<String>,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let st = state()?;
+    let session = session().await?;
+    // A field people cannot see: only a machine fills it in.
+    let honeypot = website.is_some_and(|w| !w.trim().is_empty());
+    let opened: Option<i64> = session.get(FORM_OPENED_KEY).await.ok().flatten();
+    let too_fast =
+        opened.is_none_or(|t| chrono::Utc::now().timestamp_millis() - t < MIN_FILL_SECONDS * 1000);
+    if honeypot || too_fast {
+        return Err(fail(AppError::Spam));
+    }
+    if let Some(secs) = crate::state::wait_for(&st.reports, client_ip().await) {
+        return Err(fail(AppError::RateLimited(secs)));
+    }
+    let title: String = {
+        let first_line = description.trim().lines().next().unwrap_or_default();
+        let mut t: String = first_line.chars().take(30).collect();
+        if first_line.chars().count() > 30 {
+            t.push('…');
+        }
+        t
+    };
+    let new = domain::NewCase {
+        title,
+        description,
+        category_id: id("category_id", &category_id)?,
+        region_id: id("region_id", &region_id)?,
+        station_id: None,
+        source: domain::Source::Online,
+        resident_name,
+        resident_phone,
+    };
+    let receipt = store::cases::create(&st.pool, &new, None, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    let code = parse_code(&receipt.code)?;
+    remember(&session, REPORTED_KEY, code.as_str()).await?;
+    remember(&session, TRACK_KEY, code.as_str()).await?;
+    leptos_axum::redirect(&format!("/report/{code}"));
+    Ok(())
+}
+
+/// The receipt of a request raised online, for the browser that raised it.
+#[server(endpoint = "get_public_receipt")]
+pub async fn get_public_receipt(code: String) -> Result<PrintedReceipt, AppError> {
+    use ssr::*;
+    let code = parse_code(&code)?;
+    if !remembers(REPORTED_KEY, &code).await? {
+        return Err(fail(AppError::NotFound));
+    }
+    let mut receipt = store::cases::public_receipt(&state()?.pool, &code)
+        .await
+        .map_err(fail)?;
+    receipt.code = code.to_string();
+    printed(receipt)
+}
+
+/// Public figures of a region node (the whole city by default).
+#[server(endpoint = "get_public_stats")]
+pub async fn get_public_stats(region: Option<String>) -> Result<PublicStats, AppError> {
+    use ssr::*;
+    let region = region.and_then(|r| r.trim().parse().ok());
+    store::stats::public_stats(&state()?.pool, region, chrono::Utc::now())
+        .await
+        .map_err(fail)
 }

@@ -24,8 +24,12 @@ pub enum AppError {
     /// Wrong tracking code or second factor (never says which).
     #[error("lookup_failed")]
     LookupFailed,
+    /// Too many attempts; try again after this many seconds.
     #[error("rate_limited")]
-    RateLimited,
+    RateLimited(u64),
+    /// An online request that looks automated (honeypot filled, sent too fast).
+    #[error("refused")]
+    Spam,
     /// Details are in the server log, never in the response.
     #[error("server")]
     Server,
@@ -39,6 +43,12 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                // A request the server function cannot even read is the
+                // caller's fault: 400, not the framework's default 500.
+                #[cfg(feature = "ssr")]
+                if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    resp.set_status(http::StatusCode::BAD_REQUEST);
+                }
                 Self::Invalid(vec![FieldError::new("form", &m)])
             }
             other => Self::Transport(other.to_string()),
@@ -65,7 +75,8 @@ impl AppError {
             Self::NotFound => S::NOT_FOUND,
             Self::Invalid(_) | Self::LookupFailed => S::BAD_REQUEST,
             Self::Refused(_) | Self::Conflict => S::CONFLICT,
-            Self::RateLimited => S::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) => S::TOO_MANY_REQUESTS,
+            Self::Spam => S::UNPROCESSABLE_ENTITY,
             Self::Server | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

@@ -114,7 +114,8 @@ pub fn error(l: Locale, e: &AppError) -> String {
         AppError::NotFound => td_string!(l, error.not_found).to_string(),
         AppError::Conflict => td_string!(l, error.conflict).to_string(),
         AppError::LookupFailed => td_string!(l, error.lookup_failed).to_string(),
-        AppError::RateLimited => td_string!(l, error.rate_limited).to_string(),
+        AppError::RateLimited(secs) => td_string!(l, error.rate_limited, secs = *secs).to_string(),
+        AppError::Spam => td_string!(l, error.spam).to_string(),
         AppError::Server => td_string!(l, error.server).to_string(),
         AppError::Invalid(errors) => {
             let own = errors

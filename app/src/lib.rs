@@ -69,6 +69,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
                         <Route path=path!("/track") view=pages::track::Lookup ssr=SsrMode::Async />
                         <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
+                        <Route path=path!("/report") view=pages::report::Report ssr=SsrMode::Async />
+                        <Route path=path!("/report/:code") view=pages::report::PublicReceiptPage ssr=SsrMode::Async />
+                        <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <pages::layout::Footer />

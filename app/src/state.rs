@@ -12,17 +12,53 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: store::Pool,
     /// Public lookups per client address, so tracking codes cannot be enumerated.
+    #[from_ref(skip)]
     pub lookups: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Online requests per client address, against flooding.
+    #[from_ref(skip)]
+    pub reports: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+/// Limits of the public endpoints.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub lookups_per_minute: u32,
+    pub reports_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            lookups_per_minute: 10,
+            reports_per_hour: 10,
+        }
+    }
+}
+
+fn at_least_one(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+/// Seconds until `limiter` lets `ip` through again, or None if it does now.
+pub fn wait_for(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Option<u64> {
+    use governor::clock::{Clock, DefaultClock};
+    limiter.check_key(&ip).err().map(|not_until| {
+        not_until
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            + 1
+    })
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, pool: store::Pool, lookups_per_minute: u32) -> Self {
-        let quota =
-            Quota::per_minute(NonZeroU32::new(lookups_per_minute).unwrap_or(NonZeroU32::MIN));
+    pub fn new(leptos_options: LeptosOptions, pool: store::Pool, limits: Limits) -> Self {
+        let lookups = Quota::per_minute(at_least_one(limits.lookups_per_minute));
+        let reports = Quota::per_hour(at_least_one(limits.reports_per_hour));
         Self {
             leptos_options,
             pool,
-            lookups: Arc::new(RateLimiter::keyed(quota)),
+            lookups: Arc::new(RateLimiter::keyed(lookups)),
+            reports: Arc::new(RateLimiter::keyed(reports)),
         }
     }
 }

@@ -165,3 +165,97 @@ pub struct CaseFilter {
     pub overdue: bool,
     pub q: Option<String>,
 }
+
+/// Figures for one area of the region tree, in the seed's form: "269 collected, 132 closed".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AreaStats {
+    pub region_id: i64,
+    pub name: String,
+    pub collected: i64,
+    pub closed: i64,
+    /// Closed cases that had a 13710 clock, and how many of them met the completion deadline.
+    pub timed: i64,
+    pub on_time: i64,
+    /// Rated cases (not counting "not rated"), and how many were satisfied or fairly satisfied.
+    pub rated: i64,
+    pub satisfied: i64,
+}
+
+fn percent(part: i64, whole: i64) -> Option<u32> {
+    (whole > 0).then(|| ((part * 1000 / whole + 5) / 10) as u32)
+}
+
+impl AreaStats {
+    /// 办结率: closed / collected, in whole percent.
+    pub fn closure_rate(&self) -> Option<u32> {
+        percent(self.closed, self.collected)
+    }
+
+    pub fn on_time_rate(&self) -> Option<u32> {
+        percent(self.on_time, self.timed)
+    }
+
+    /// 满意率: (satisfied + fairly satisfied) / rated.
+    pub fn satisfaction_rate(&self) -> Option<u32> {
+        percent(self.satisfied, self.rated)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthStats {
+    /// `2026-11`
+    pub month: String,
+    pub collected: i64,
+    pub closed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryStats {
+    pub name_zh: String,
+    pub name_en: String,
+    pub count: i64,
+}
+
+/// A closed case as the public may see it: no names, no phones, no building.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosedBrief {
+    pub title: String,
+    pub category: String,
+    pub place: String,
+    pub closed_at: DateTime<Utc>,
+    pub rating: Option<Rating>,
+}
+
+/// The public statistics of one node of the region tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PublicStats {
+    pub total: AreaStats,
+    /// The node's path from the city down, for navigation.
+    pub trail: Vec<Named>,
+    /// One row per child area (districts, streets or communities).
+    pub areas: Vec<AreaStats>,
+    /// The last twelve months, oldest first.
+    pub months: Vec<MonthStats>,
+    pub top_categories: Vec<CategoryStats>,
+    pub recently_closed: Vec<ClosedBrief>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_whole_percent_and_absent_without_a_base() {
+        let s = AreaStats {
+            collected: 269,
+            closed: 132,
+            timed: 3,
+            on_time: 2,
+            rated: 0,
+            ..Default::default()
+        };
+        assert_eq!(s.closure_rate(), Some(49));
+        assert_eq!(s.on_time_rate(), Some(67));
+        assert_eq!(s.satisfaction_rate(), None);
+    }
+}

@@ -63,9 +63,16 @@ mod tests {
             .unwrap();
         let options = LeptosOptions::builder().output_name("lianxin").build();
         (
-            router(AppState::new(options, pool.clone(), 3))
-                .await
-                .unwrap(),
+            router(AppState::new(
+                options,
+                pool.clone(),
+                app::state::Limits {
+                    lookups_per_minute: 3,
+                    reports_per_hour: 2,
+                },
+            ))
+            .await
+            .unwrap(),
             pool,
         )
     }
@@ -214,5 +221,188 @@ mod tests {
             .unwrap();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(body(res).await.contains("RateLimited"));
+    }
+
+    fn session_cookie(res: &axum::response::Response) -> Option<String> {
+        res.headers()
+            .get(header::SET_COOKIE)
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .map(String::from)
+    }
+
+    #[tokio::test]
+    async fn online_requests_refuse_machines_and_accept_people() {
+        let (app, pool) = app().await;
+        let category: i64 = sqlx::query_scalar("SELECT id FROM categories ORDER BY id LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let compound: i64 = sqlx::query_scalar(
+            "SELECT id FROM regions WHERE level = 'compound' ORDER BY id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let request_with = |description: &str, extra: &str| {
+            format!(
+                "category_id={category}&region_id={compound}&description={description}&resident_name=%E9%99%88%E6%99%93%E7%BA%A2&resident_phone=13900001111{extra}"
+            )
+        };
+        let request = |extra: &str| request_with("%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE", extra);
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        let before = count().await;
+
+        // Without having opened the form, or sending it at once: a machine.
+        let res = app
+            .clone()
+            .oneshot(form("/api/submit_online", &request(""), None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let res = app
+            .clone()
+            .oneshot(form("/api/get_public_options", "", None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = session_cookie(&res).unwrap();
+        let options = body(res).await;
+        assert!(
+            options.contains("compounds") && !options.contains("号楼"),
+            "only compounds are offered"
+        );
+        let res = app
+            .clone()
+            .oneshot(form("/api/submit_online", &request(""), Some(&cookie)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        tokio::time::sleep(std::time::Duration::from_secs(
+            app::api::MIN_FILL_SECONDS as u64,
+        ))
+        .await;
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/submit_online",
+                &request("&website=http%3A%2F%2Fspam"),
+                Some(&cookie),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the honeypot was filled"
+        );
+        assert_eq!(count().await, before);
+
+        let res = app
+            .clone()
+            .oneshot(form("/api/submit_online", &request(""), Some(&cookie)))
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        assert_eq!(count().await, before + 1);
+        let code: String = sqlx::query_scalar(
+            "SELECT code FROM cases WHERE source = 'online' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/get_public_receipt",
+                &format!("code={code}"),
+                Some(&cookie),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let receipt = body(res).await;
+        assert!(
+            receipt.contains("<svg") && receipt.contains("/track?code="),
+            "the receipt carries a QR code"
+        );
+        assert!(!receipt.contains("13900001111") && !receipt.contains("陈晓红"));
+        // Another browser cannot read that receipt (it shows the PIN).
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/get_public_receipt",
+                &format!("code={code}"),
+                None,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        // Oversized text is refused with the field named; then the hourly quota (2 here) is spent.
+        let long = "%E5%AD%97".repeat(2001);
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/submit_online",
+                &request_with(&long, ""),
+                Some(&cookie),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert!(body(res).await.contains("too_long"));
+        let res = app
+            .clone()
+            .oneshot(form("/api/submit_online", &request(""), Some(&cookie)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(count().await, before + 1);
+    }
+
+    #[tokio::test]
+    async fn unreadable_requests_are_the_callers_fault() {
+        let (app, _) = app().await;
+        let res = app
+            .oneshot(form("/api/track_lookup", "code=A&code=B&factor=1", None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn public_figures_carry_no_personal_data() {
+        let (app, pool) = app().await;
+        let res = app
+            .clone()
+            .oneshot(form("/api/get_public_stats", "", None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let stats = body(res).await;
+        assert!(stats.contains("collected"));
+        let people: Vec<(String, String)> =
+            sqlx::query_as("SELECT resident_name, resident_phone FROM cases")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        for (name, phone) in people {
+            assert!(
+                !stats.contains(&name) && !stats.contains(&phone),
+                "{name} or {phone} is public"
+            );
+        }
+        let res = app
+            .oneshot(form("/api/get_public_stats", "region=999999", None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -2,7 +2,7 @@
 
 mod http;
 
-use app::state::AppState;
+use app::state::{AppState, Limits};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
@@ -36,6 +36,9 @@ enum Command {
         /// Public case lookups allowed per client address and minute.
         #[arg(long, env = "LIANXIN_LOOKUPS_PER_MINUTE", default_value_t = 10)]
         lookups_per_minute: u32,
+        /// Online requests allowed per client address and hour.
+        #[arg(long, env = "LIANXIN_REPORTS_PER_HOUR", default_value_t = 10)]
+        reports_per_hour: u32,
     },
     /// Run pending database migrations and exit.
     Migrate,
@@ -126,13 +129,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Serve {
             addr,
             lookups_per_minute,
-        }) => serve(pool, addr, lookups_per_minute).await,
+            reports_per_hour,
+        }) => {
+            let limits = Limits {
+                lookups_per_minute,
+                reports_per_hour,
+            };
+            serve(pool, addr, limits).await
+        }
         None => {
             let addr = std::env::var("LIANXIN_ADDR")
                 .ok()
                 .and_then(|a| a.parse().ok())
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-            serve(pool, addr, 10).await
+            serve(pool, addr, Limits::default()).await
         }
     }
 }
@@ -182,11 +192,11 @@ fn print_accounts() {
 async fn serve(
     pool: store::Pool,
     addr: SocketAddr,
-    lookups_per_minute: u32,
+    limits: Limits,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
-    let state = AppState::new(options, pool.clone(), lookups_per_minute);
+    let state = AppState::new(options, pool.clone(), limits);
     let router = http::router(state).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");

@@ -51,7 +51,7 @@ pub struct CaseRow {
     pub version: i64,
 }
 
-const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
+pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
      c.source, c.resident_name, c.resident_phone, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
      c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
@@ -285,6 +285,17 @@ fn receipt(row: &CaseRow, tree: &RegionTree) -> Receipt {
         station: row.station.clone(),
         created_at: row.created_at,
     }
+}
+
+/// The receipt of an online request, for its sender: the place is reduced to
+/// what public pages may show.
+pub async fn public_receipt(pool: &Pool, code: &TrackingCode) -> Result<Receipt> {
+    let row = load(pool, code).await?;
+    let tree = reference::region_tree(pool).await?;
+    Ok(Receipt {
+        place: tree.public_place(row.region_id),
+        ..receipt(&row, &tree)
+    })
 }
 
 /// The receipt again, for reprinting.

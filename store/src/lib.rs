@@ -8,6 +8,7 @@ pub mod access;
 pub mod cases;
 pub mod demo;
 pub mod reference;
+pub mod stats;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

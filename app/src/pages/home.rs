@@ -10,7 +10,9 @@ pub fn Home() -> impl IntoView {
             <h1>{t!(i18n, home.title)}</h1>
             <p>{t!(i18n, home.intro)}</p>
             <div class="choices">
+                <A href="/report" attr:class="button">{t!(i18n, home.report)}</A>
                 <A href="/track" attr:class="button">{t!(i18n, home.resident)}</A>
+                <A href="/stats" attr:class="button secondary">{t!(i18n, home.stats)}</A>
                 <A href="/login" attr:class="button secondary">{t!(i18n, home.staff)}</A>
             </div>
         </section>

@@ -1,6 +1,6 @@
 //! Step 1: registering a request, and the printable receipt.
 
-use crate::api::{RegisterCase, get_receipt, intake_options};
+use crate::api::{PrintedReceipt, RegisterCase, get_receipt, intake_options};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
@@ -114,41 +114,60 @@ pub fn ReceiptPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(r) => {
-                        let href = format!("/cases/{}", r.code);
-                        view! {
-                            <section class="card receipt" data-testid="receipt">
-                                <h1>{t!(i18n, receipt.title)}</h1>
-                                <dl>
-                                    <dt>{t!(i18n, receipt.code)}</dt>
-                                    <dd class="code" data-testid="receipt-code">{r.code.clone()}</dd>
-                                    <dt>{t!(i18n, receipt.pin)}</dt>
-                                    <dd class="code" data-testid="receipt-pin">{r.pin.clone()}</dd>
-                                    <dt>{t!(i18n, field.title)}</dt>
-                                    <dd>{r.title.clone()}</dd>
-                                    <dt>{t!(i18n, field.category)}</dt>
-                                    <dd>{r.category.clone()}</dd>
-                                    <dt>{t!(i18n, field.region)}</dt>
-                                    <dd>{r.place.clone()}</dd>
-                                    <dt>{t!(i18n, field.station)}</dt>
-                                    <dd>{r.station.clone().unwrap_or_default()}</dd>
-                                    <dt>{t!(i18n, receipt.registered_at)}</dt>
-                                    <dd>{fmt_time(r.created_at)}</dd>
-                                </dl>
-                                <p class="hint">{t!(i18n, receipt.hint)}</p>
-                                <p class="no-print">
-                                    <button type="button" onclick="window.print()">{t!(i18n, receipt.print)}</button>
-                                    " "
-                                    <A href=href>{t!(i18n, receipt.open_case)}</A>
-                                    " "
-                                    <A href="/intake">{t!(i18n, receipt.another)}</A>
-                                </p>
-                            </section>
-                        }
-                            .into_any()
-                    }
+                    Ok(r) => view! { <ReceiptCard printed=r staff=true /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A receipt to print for the resident: code, PIN and a QR code to the case's public page.
+#[component]
+pub fn ReceiptCard(printed: PrintedReceipt, staff: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let r = printed.receipt;
+    let href = format!("/cases/{}", r.code);
+    let track = format!("/track/{}", r.code);
+    view! {
+        <section class="card receipt" data-testid="receipt">
+            <h1>{t!(i18n, receipt.title)}</h1>
+            <div class="receipt-body">
+                <dl>
+                    <dt>{t!(i18n, receipt.code)}</dt>
+                    <dd class="code" data-testid="receipt-code">{r.code.clone()}</dd>
+                    <dt>{t!(i18n, receipt.pin)}</dt>
+                    <dd class="code" data-testid="receipt-pin">{r.pin.clone()}</dd>
+                    <dt>{t!(i18n, field.title)}</dt>
+                    <dd>{r.title.clone()}</dd>
+                    <dt>{t!(i18n, field.category)}</dt>
+                    <dd>{r.category.clone()}</dd>
+                    <dt>{t!(i18n, field.region)}</dt>
+                    <dd>{r.place.clone()}</dd>
+                    <dt>{t!(i18n, field.station)}</dt>
+                    <dd>{r.station.clone().unwrap_or_default()}</dd>
+                    <dt>{t!(i18n, receipt.registered_at)}</dt>
+                    <dd>{fmt_time(r.created_at)}</dd>
+                </dl>
+                <figure class="qr">
+                    <div data-testid="receipt-qr" data-url=printed.url.clone() inner_html=printed.qr_svg></div>
+                    <figcaption>{t!(i18n, receipt.scan)}</figcaption>
+                </figure>
+            </div>
+            <p class="hint">{t!(i18n, receipt.hint)}</p>
+            <p class="no-print">
+                <button type="button" onclick="window.print()">{t!(i18n, receipt.print)}</button>
+                " "
+                {if staff {
+                    view! {
+                        <A href=href>{t!(i18n, receipt.open_case)}</A>
+                        " "
+                        <A href="/intake">{t!(i18n, receipt.another)}</A>
+                    }
+                        .into_any()
+                } else {
+                    view! { <A href=track>{t!(i18n, receipt.follow)}</A> }.into_any()
+                }}
+            </p>
+        </section>
     }
 }

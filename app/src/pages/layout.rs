@@ -64,6 +64,8 @@ pub fn Header() -> impl IntoView {
                             _ => {
                                 view! {
                                     <A href="/track">{t!(i18n, nav.track)}</A>
+                                    <A href="/report">{t!(i18n, nav.report)}</A>
+                                    <A href="/stats">{t!(i18n, nav.stats)}</A>
                                     <A href="/login">{t!(i18n, nav.login)}</A>
                                 }
                                     .into_any()

@@ -4,4 +4,6 @@ pub mod home;
 pub mod intake;
 pub mod layout;
 pub mod login;
+pub mod report;
+pub mod stats;
 pub mod track;
