@@ -10,6 +10,11 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  projects: [
+    { name: 'journeys', testIgnore: /rate-limit/ },
+    // Spends the lookup quota of 127.0.0.1, so it runs after everything else.
+    { name: 'rate-limit', testMatch: /rate-limit/, dependencies: ['journeys'] },
+  ],
   use: {
     baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000',
     locale: 'zh-CN',

@@ -384,38 +384,9 @@ pub async fn track_lookup(code: String, factor: String) -> Result<(), AppError> 
     if !store::cases::verify_second_factor(&st.pool, &code, &factor).await? {
         return Err(fail(AppError::LookupFailed));
     }
-    let session = session().await?;
-    let mut granted: Vec<String> = session
-        .get(TRACK_KEY)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !granted.iter().any(|c| c == code.as_str()) {
-        granted.push(code.as_str().to_string());
-        // A resident on a shared phone may look up several cases; keep the last few.
-        if granted.len() > 10 {
-            granted.remove(0);
-        }
-    }
-    session
-        .insert(TRACK_KEY, granted)
-        .await
-        .map_err(|_| AppError::Server)?;
+    remember(&session().await?, TRACK_KEY, code.as_str()).await?;
     leptos_axum::redirect(&format!("/track/{code}"));
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-async fn granted(code: &domain::TrackingCode) -> Result<bool, AppError> {
-    let session = ssr::session().await?;
-    let granted: Vec<String> = session
-        .get(ssr::TRACK_KEY)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    Ok(granted.iter().any(|c| c == code.as_str()))
 }
 
 /// The resident's view of a case, or None until the second factor was given

@@ -50,3 +50,25 @@ test('a resident looks a case up without JavaScript', async ({ page, request }) 
   await expect(page.getByTestId('public-status')).toHaveText('待评议');
   await expect(page.getByTestId('masked-name')).toHaveText(/^.\*+.?$/);
 });
+
+test('a resident rates without JavaScript: dissatisfied reopens, satisfied closes', async ({ page, request }) => {
+  const { apiSignIn, caseDetail, listCases } = await import('./staff-api');
+  await apiSignIn(request, 'admin');
+  const due = await listCases(request, { step: 'rate' });
+  expect(due.length).toBeGreaterThan(2);
+  for (const [i, rating, after] of [
+    [1, 'dissatisfied', '不满意重办'],
+    [2, 'satisfied', '已销号'],
+  ] as const) {
+    const { code, pin } = await caseDetail(request, due[i].code);
+    await page.goto(`/track/${code}`);
+    await page.fill('input[name="factor"]', pin);
+    await page.click('main form button[type="submit"]');
+    await expect(page.getByTestId('public-status')).toHaveText('待评议');
+    await page.check(`input[name="rating"][value="${rating}"]`);
+    await page.fill('textarea[name="comment"]', '无脚本评议');
+    await page.click('form.rating button[type="submit"]');
+    await expect(page.getByTestId('public-status')).toHaveText(after);
+    await expect(page.locator('form.rating')).toHaveCount(0);
+  }
+});
