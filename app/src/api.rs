@@ -290,8 +290,64 @@ pub async fn list_cases(
         unit_id: unit.and_then(|c| c.parse().ok()),
         overdue,
         q,
+        ..Default::default()
     };
     Ok(store::cases::list(&state()?.pool, &user, &filter, chrono::Utc::now()).await?)
+}
+
+/// The live board's first load: open cases and those closed this month, with
+/// the filters in the board's query string. The event stream at
+/// `/api/board/events` continues from `last_event_id`.
+#[server(endpoint = "get_board")]
+pub async fn get_board(
+    step: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    station: Option<String>,
+    region: Option<String>,
+    overdue: bool,
+    q: Option<String>,
+) -> Result<domain::view::BoardData, AppError> {
+    use chrono::{Datelike, TimeZone};
+    use ssr::*;
+    let user = staff().await?;
+    let pool = state()?.pool;
+    // Read the event id first: anything after it arrives through the stream.
+    let last_event_id = store::cases::last_event_id(&pool).await?;
+    let now = chrono::Utc::now();
+    let china = domain::deadline::china();
+    let month_start = now
+        .with_timezone(&china)
+        .date_naive()
+        .with_day(1)
+        .unwrap_or_default();
+    let closed_since = china
+        .from_local_datetime(&month_start.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let region_path = match region.and_then(|r| r.trim().parse::<i64>().ok()) {
+        Some(id) => store::reference::region_tree(&pool)
+            .await?
+            .get(id)
+            .map(|n| n.path.clone()),
+        None => None,
+    };
+    let filter = domain::view::CaseFilter {
+        step: step.as_deref().and_then(domain::Step::parse),
+        category_id: category.and_then(|c| c.parse().ok()),
+        unit_id: unit.and_then(|c| c.parse().ok()),
+        station_id: station.and_then(|c| c.parse().ok()),
+        region_path,
+        overdue,
+        q: q.filter(|q| !q.trim().is_empty()),
+        closed_since,
+    };
+    let cards = store::cases::list(&pool, &user, &filter, now).await?;
+    Ok(domain::view::BoardData {
+        cards,
+        last_event_id,
+        filter,
+    })
 }
 
 #[server(endpoint = "get_case")]

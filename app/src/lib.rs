@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                         <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
                         <Route path=path!("/intake") view=pages::intake::Intake ssr=SsrMode::Async />
+                        <Route path=path!("/board") view=pages::board::Board ssr=SsrMode::Async />
                         <Route path=path!("/cases") view=pages::cases::CaseList ssr=SsrMode::Async />
                         <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
                         <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />

@@ -74,6 +74,21 @@ pub struct CaseSummary {
     pub deadline: Option<CheckpointView>,
     pub rating: Option<Rating>,
     pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Ids and the region path, so a board can tell whether a live update
+    /// matches its filters without asking the server.
+    pub category_id: i64,
+    pub unit_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub region_path: String,
+}
+
+impl CaseSummary {
+    pub fn is_overdue(&self) -> bool {
+        self.deadline
+            .as_ref()
+            .is_some_and(|d| d.status == crate::deadline::CheckpointStatus::Overdue)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,8 +177,56 @@ pub struct CaseFilter {
     pub step: Option<Step>,
     pub category_id: Option<i64>,
     pub unit_id: Option<i64>,
+    pub station_id: Option<i64>,
+    /// A node of the region tree (its materialised path): it and everything below.
+    pub region_path: Option<String>,
     pub overdue: bool,
     pub q: Option<String>,
+    /// Leave out cases closed before this moment (a board shows the open ones
+    /// and what closed this month).
+    pub closed_since: Option<DateTime<Utc>>,
+}
+
+impl CaseFilter {
+    /// Whether a case belongs in a list with these filters; the same rule the
+    /// store's query applies, for live updates in the browser.
+    pub fn matches(&self, c: &CaseSummary) -> bool {
+        let text = |q: &str| {
+            let q = q.trim();
+            q.is_empty()
+                || c.title.contains(q)
+                || c.code.replace('-', "") == q.replace('-', "").to_uppercase()
+        };
+        self.step.is_none_or(|s| s == c.step)
+            && self.category_id.is_none_or(|id| id == c.category_id)
+            && self.unit_id.is_none_or(|id| Some(id) == c.unit_id)
+            && self.station_id.is_none_or(|id| Some(id) == c.station_id)
+            && self
+                .region_path
+                .as_deref()
+                .is_none_or(|p| c.region_path.starts_with(p))
+            && (!self.overdue || c.is_overdue())
+            && self.q.as_deref().is_none_or(text)
+            && self
+                .closed_since
+                .is_none_or(|t| c.step != Step::Closed || c.closed_at.is_some_and(|at| at >= t))
+    }
+}
+
+/// A board's first load: its cards, and the last event they include, from
+/// which the live stream continues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BoardData {
+    pub cards: Vec<CaseSummary>,
+    pub last_event_id: i64,
+    pub filter: CaseFilter,
+}
+
+/// One live change, as the board's event stream sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardEvent {
+    pub id: i64,
+    pub card: CaseSummary,
 }
 
 /// Figures for one area of the region tree, in the seed's form: "269 collected, 132 closed".

@@ -20,7 +20,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// The whole app as a router, so tests can drive it without a socket.
-pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
+pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
     let sessions = SqliteStore::new(state.pool.clone());
     sessions.migrate().await?;
     tokio::spawn(
@@ -38,10 +38,13 @@ pub async fn router(state: AppState) -> Result<Router, sqlx::Error> {
         ));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hub = crate::live::Hub::start(state.pool.clone()).await?;
     Ok(Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/board/events", get(crate::live::events))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::Extension(hub))
         .layer(sessions)
         .with_state(state))
 }

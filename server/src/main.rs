@@ -1,6 +1,7 @@
 //! `lianxin`: the Lianxin server and its tools.
 
 mod http;
+mod live;
 
 use app::state::{AppState, Limits};
 use clap::{Parser, Subcommand};
@@ -96,7 +97,12 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // No subcommand means `serve` (cargo-leptos runs the binary bare), with
+        // the same flags and environment variables as an explicit one.
+        cli = Cli::parse_from(std::env::args().chain(["serve".to_string()]));
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -137,13 +143,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             serve(pool, addr, limits).await
         }
-        None => {
-            let addr = std::env::var("LIANXIN_ADDR")
-                .ok()
-                .and_then(|a| a.parse().ok())
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)));
-            serve(pool, addr, Limits::default()).await
-        }
+        None => Err("no command".into()),
     }
 }
 

@@ -566,6 +566,68 @@ pub async fn detail(
     })
 }
 
+fn summarize(
+    row: &CaseRow,
+    policy: &DeadlinePolicy,
+    tree: &RegionTree,
+    now: DateTime<Utc>,
+) -> CaseSummary {
+    let state = row.state();
+    CaseSummary {
+        code: TrackingCode::parse(&row.code)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| row.code.clone()),
+        title: row.title.clone(),
+        category: row.category.clone(),
+        place: tree.label(row.region_id),
+        unit: row.unit.clone(),
+        status: state.status,
+        step: state.status.step(),
+        source: row.source(),
+        deadline: headline(&checkpoints(policy, &state, now)),
+        rating: state.rating,
+        created_at: row.created_at,
+        closed_at: state.closed_at,
+        category_id: row.category_id,
+        unit_id: row.unit_id,
+        station_id: row.station_id,
+        region_path: row.region_path.clone(),
+    }
+}
+
+/// A case's list line and the facts access depends on, for live updates.
+pub async fn summary(
+    pool: &Pool,
+    code: &TrackingCode,
+    now: DateTime<Utc>,
+) -> Result<(CaseSummary, CaseFacts)> {
+    let row = load(pool, code).await?;
+    let policy = reference::policy(pool).await?;
+    let tree = reference::region_tree(pool).await?;
+    Ok((summarize(&row, &policy, &tree, now), row.facts()))
+}
+
+/// The newest event's id (0 when there is none).
+pub async fn last_event_id(pool: &Pool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM case_events")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Events after `after`, oldest first: (event id, case code).
+pub async fn events_since(pool: &Pool, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, c.code FROM case_events e JOIN cases c ON c.id = e.case_id \
+         WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The cases a user may see, filtered, newest first; overdue ones first.
 pub async fn list(
     pool: &Pool,
@@ -617,44 +679,28 @@ pub async fn list(
             .push_bind(q.replace('-', "").to_uppercase())
             .push(")");
     }
+    if let Some(st) = filter.station_id {
+        qb.push(" AND c.station_id = ").push_bind(st);
+    }
+    if let Some(p) = filter.region_path.as_deref() {
+        qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
+    }
+    if let Some(t) = filter.closed_since {
+        qb.push(" AND (c.closed_at IS NULL OR c.closed_at >= ")
+            .push_bind(t)
+            .push(")");
+    }
     qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT 2000");
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     let mut out: Vec<CaseSummary> = rows
         .iter()
-        .map(|row| {
-            let state = row.state();
-            CaseSummary {
-                code: TrackingCode::parse(&row.code)
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|_| row.code.clone()),
-                title: row.title.clone(),
-                category: row.category.clone(),
-                place: tree.label(row.region_id),
-                unit: row.unit.clone(),
-                status: state.status,
-                step: state.status.step(),
-                source: row.source(),
-                deadline: headline(&checkpoints(&policy, &state, now)),
-                rating: state.rating,
-                created_at: row.created_at,
-            }
-        })
-        .filter(|s| {
-            !filter.overdue
-                || s.deadline
-                    .as_ref()
-                    .is_some_and(|d| d.status == CheckpointStatus::Overdue)
-        })
+        .map(|row| summarize(row, &policy, &tree, now))
+        .filter(|s| !filter.overdue || s.is_overdue())
         .collect();
-    out.sort_by_key(|s| {
-        std::cmp::Reverse(
-            s.deadline
-                .as_ref()
-                .map(|d| d.status == CheckpointStatus::Overdue),
-        )
-    });
+    // Stable: newest first within overdue and within the rest.
+    out.sort_by_key(|s| std::cmp::Reverse(s.is_overdue()));
     Ok(out)
 }
 

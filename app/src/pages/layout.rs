@@ -44,6 +44,7 @@ pub fn Header() -> impl IntoView {
                                 let role = u.role;
                                 let handler = role == domain::Role::Handler;
                                 view! {
+                                    <A href="/board">{t!(i18n, nav.board)}</A>
                                     <A href="/cases">{t!(i18n, nav.cases)}</A>
                                     <Show when=move || role.can_register()>
                                         <A href="/intake">{t!(i18n, nav.intake)}</A>

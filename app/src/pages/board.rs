@@ -1,0 +1,394 @@
+//! The live case board: five columns, one per step, updated as cases change
+//! anywhere, without reloading.
+
+use crate::api::{get_board, intake_options};
+use crate::i18n::*;
+use crate::labels;
+use crate::pages::layout::{DeadlineBadge, ErrorNote};
+use domain::view::{BoardData, CaseFilter, CaseSummary};
+use domain::{Rating, Source, Step};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+const COLUMNS: [Step; 5] = [
+    Step::Register,
+    Step::Consolidate,
+    Step::Handle,
+    Step::Feedback,
+    Step::Rate,
+];
+
+/// A card on the board: its data and whether it just changed.
+#[derive(Clone, Copy)]
+struct Card {
+    data: RwSignal<CaseSummary>,
+    flash: RwSignal<bool>,
+}
+
+#[component]
+pub fn Board() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || {
+            (
+                get("step"),
+                get("category"),
+                get("unit"),
+                get("station"),
+                get("region"),
+                get("overdue").is_some(),
+                get("q"),
+            )
+        },
+        |(step, category, unit, station, region, overdue, q)| {
+            get_board(step, category, unit, station, region, overdue, q)
+        },
+    );
+    let options = Resource::new(|| (), |_| intake_options());
+    let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
+    view! {
+        <section class="board-page">
+            <h1>{t!(i18n, board.title)}</h1>
+            <form method="get" action="/board" class="filters">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        options.await.ok().map(|o| view! {
+                            <label>
+                                {t!(i18n, field.station)}
+                                <select name="station">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.stations.iter().map(|s| view! {
+                                        <option value=s.id.to_string() selected=selected("station", s.id.to_string())>{s.name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                {t!(i18n, board.area)}
+                                <select name="region">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.regions.iter().map(|r| view! {
+                                        <option value=r.id.to_string() selected=selected("region", r.id.to_string())>{r.label.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                {t!(i18n, field.category)}
+                                <select name="category">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.categories.iter().map(|c| view! {
+                                        <option value=c.id.to_string() selected=selected("category", c.id.to_string())>{c.name_zh.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                {t!(i18n, field.unit)}
+                                <select name="unit">
+                                    <option value="">{t!(i18n, field.any)}</option>
+                                    {o.units.iter().map(|u| view! {
+                                        <option value=u.id.to_string() selected=selected("unit", u.id.to_string())>{u.name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        })
+                    })}
+                </Suspense>
+                <label class="check">
+                    <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
+                    {t!(i18n, field.overdue)}
+                </label>
+                <label>
+                    {t!(i18n, field.q)}
+                    <input type="search" name="q" value=move || get("q").unwrap_or_default() />
+                </label>
+                <button type="submit">{t!(i18n, cases.filter)}</button>
+            </form>
+            <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(d) => view! { <BoardView d /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn BoardView(d: BoardData) -> impl IntoView {
+    let i18n = use_i18n();
+    let cards: RwSignal<Vec<(String, Card)>> = RwSignal::new(
+        d.cards
+            .into_iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    Card {
+                        data: RwSignal::new(c),
+                        flash: RwSignal::new(false),
+                    },
+                )
+            })
+            .collect(),
+    );
+    let outside = RwSignal::new(0u32);
+    let live = RwSignal::new(false);
+    follow(d.filter, d.last_event_id, cards, outside, live);
+
+    let count = move |f: &dyn Fn(&CaseSummary) -> bool| {
+        cards.with(|cs| cs.iter().filter(|(_, c)| c.data.with(|d| f(d))).count())
+    };
+    let open = move || count(&|c| c.step != Step::Closed);
+    let overdue = move || count(&|c| c.step != Step::Closed && c.is_overdue());
+    let closed = move || count(&|c| c.step == Step::Closed);
+    let satisfaction = move || {
+        let rated = count(&|c| {
+            matches!(
+                c.rating,
+                Some(Rating::Satisfied | Rating::FairlySatisfied | Rating::Dissatisfied)
+            )
+        });
+        let happy =
+            count(&|c| matches!(c.rating, Some(Rating::Satisfied | Rating::FairlySatisfied)));
+        let figures = domain::view::AreaStats {
+            rated: rated as i64,
+            satisfied: happy as i64,
+            ..Default::default()
+        };
+        figures
+            .satisfaction_rate()
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "—".into())
+    };
+    view! {
+        <dl class="strip">
+            <div><dt>{t!(i18n, board.open)}</dt><dd data-testid="open-count">{open}</dd></div>
+            <div><dt>{t!(i18n, board.overdue)}</dt><dd data-testid="overdue-count">{overdue}</dd></div>
+            <div><dt>{t!(i18n, board.closed_month)}</dt><dd>{closed}</dd></div>
+            <div><dt>{t!(i18n, stats.satisfaction_rate)}</dt><dd>{satisfaction}</dd></div>
+            <div class="live" data-live=move || live.get().to_string()>
+                <dt>{t!(i18n, board.live)}</dt>
+                <dd>{move || if live.get() { "●" } else { "○" }}</dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, board.outside)}</dt>
+                <dd data-testid="outside-count">{move || outside.get()}</dd>
+            </div>
+        </dl>
+        <div class="board">
+            {COLUMNS.into_iter().map(|step| {
+                let codes = Memo::new(move |_| {
+                    let mut v: Vec<(bool, chrono::DateTime<chrono::Utc>, String)> = cards.with(|cs| {
+                        cs.iter()
+                            .filter_map(|(code, c)| c.data.with(|d| (d.step == step).then(|| (d.is_overdue(), d.created_at, code.clone()))))
+                            .collect()
+                    });
+                    // Overdue first, then oldest first: what waits longest comes first.
+                    v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                    v.into_iter().map(|(_, _, code)| code).collect::<Vec<_>>()
+                });
+                view! {
+                    <section class="column" data-step=step.as_str()>
+                        <h2>
+                            {move || labels::step(i18n.get_locale(), step)}
+                            " "
+                            <span class="count">{move || codes.with(|c| c.len())}</span>
+                        </h2>
+                        <ol>
+                            <For each=move || codes.get() key=|code| code.clone() let:code>
+                                {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card /> }))}
+                            </For>
+                        </ol>
+                    </section>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn CardView(card: Card) -> impl IntoView {
+    let i18n = use_i18n();
+    let d = card.data;
+    let href = move || format!("/cases/{}", d.with(|c| c.code.clone()));
+    view! {
+        <li class="card-item" class:flash=move || card.flash.get() class:overdue=move || d.with(|c| c.is_overdue())
+            data-code=move || d.with(|c| c.code.clone()) data-status=move || d.with(|c| c.status.as_str())>
+            <A href=href>
+                <span class="code">{move || d.with(|c| c.code.clone())}</span>
+                <strong>{move || d.with(|c| c.title.clone())}</strong>
+            </A>
+            <span class="sub">{move || labels::status(i18n.get_locale(), d.with(|c| c.status))}</span>
+            <span class="meta">{move || d.with(|c| format!("{} · {}", c.place, c.category))}</span>
+            <span class="meta">{move || d.with(|c| c.unit.clone().unwrap_or_default())}</span>
+            {move || d.with(|c| c.deadline.clone()).map(|dl| view! { <DeadlineBadge deadline=Some(dl) /> })}
+            {move || d.with(|c| c.rating).map(|r| view! { <span class="rating">{labels::rating(i18n.get_locale(), r)}</span> })}
+            {move || (d.with(|c| c.source) == Source::StationSession).then(|| view! { <span class="tag">{t!(i18n, source.station_session)}</span> })}
+        </li>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+/// Applies a live change: update or add the card, or drop it when it left
+/// the filter; a change outside the filter only bumps a counter.
+fn apply(
+    cards: RwSignal<Vec<(String, Card)>>,
+    outside: RwSignal<u32>,
+    filter: &CaseFilter,
+    ev: domain::view::BoardEvent,
+) {
+    let card = ev.card;
+    let code = card.code.clone();
+    let existing =
+        cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| *card));
+    match (existing, filter.matches(&card)) {
+        (Some(c), true) => {
+            c.data.set(card);
+            flash(c);
+        }
+        (None, true) => {
+            let c = Card {
+                data: RwSignal::new(card),
+                flash: RwSignal::new(false),
+            };
+            cards.update(|cs| cs.push((code, c)));
+            flash(c);
+        }
+        (Some(_), false) => cards.update(|cs| cs.retain(|(c, _)| *c != code)),
+        (None, false) => outside.update(|n| *n += 1),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn flash(card: Card) {
+    card.flash.set(true);
+    set_timeout(
+        move || card.flash.set(false),
+        std::time::Duration::from_millis(1500),
+    );
+}
+
+/// Follows the server's event stream from `since`; the browser's EventSource
+/// reconnects by itself with `Last-Event-ID`, and a stream the browser gave up
+/// on is reopened from the last event seen.
+#[cfg(feature = "hydrate")]
+fn follow(
+    filter: CaseFilter,
+    since: i64,
+    cards: RwSignal<Vec<(String, Card)>>,
+    outside: RwSignal<u32>,
+    live: RwSignal<bool>,
+) {
+    use send_wrapper::SendWrapper;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    type Handlers = (
+        Closure<dyn FnMut(MessageEvent)>,
+        Closure<dyn FnMut(web_sys::Event)>,
+        Closure<dyn FnMut(web_sys::Event)>,
+        Closure<dyn FnMut(web_sys::Event)>,
+    );
+    struct Stream {
+        source: Option<EventSource>,
+        handlers: Option<Handlers>,
+        last: i64,
+        closed: bool,
+    }
+    let state = Rc::new(RefCell::new(Stream {
+        source: None,
+        handlers: None,
+        last: since,
+        closed: false,
+    }));
+
+    fn open(
+        state: Rc<RefCell<Stream>>,
+        filter: CaseFilter,
+        cards: RwSignal<Vec<(String, Card)>>,
+        outside: RwSignal<u32>,
+        live: RwSignal<bool>,
+    ) {
+        let last = state.borrow().last;
+        let Ok(source) = EventSource::new(&format!("/api/board/events?since={last}")) else {
+            return;
+        };
+        let on_case = {
+            let state = state.clone();
+            let filter = filter.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                let Some(text) = e.data().as_string() else {
+                    return;
+                };
+                if let Ok(ev) = serde_json::from_str::<domain::view::BoardEvent>(&text) {
+                    state.borrow_mut().last = ev.id;
+                    apply(cards, outside, &filter, ev);
+                }
+            })
+        };
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(true));
+        let on_error = {
+            let state = state.clone();
+            let filter = filter.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                live.set(false);
+                let gave_up = state
+                    .borrow()
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+                if gave_up && !state.borrow().closed {
+                    let (state, filter) = (state.clone(), filter.clone());
+                    set_timeout(
+                        move || open(state, filter, cards, outside, live),
+                        std::time::Duration::from_secs(2),
+                    );
+                }
+            })
+        };
+        // A board that fell too far behind to replay reloads itself.
+        let on_reload = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let _ = window().location().reload();
+        });
+        let _ = source.add_event_listener_with_callback("case", on_case.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("reload", on_reload.as_ref().unchecked_ref());
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut s = state.borrow_mut();
+        if let Some(old) = s.source.replace(source) {
+            old.close();
+        }
+        s.handlers = Some((on_case, on_open, on_error, on_reload));
+    }
+
+    Effect::new({
+        let state = state.clone();
+        move |_| open(state.clone(), filter.clone(), cards, outside, live)
+    });
+    let state = SendWrapper::new(state);
+    on_cleanup(move || {
+        let mut s = state.borrow_mut();
+        s.closed = true;
+        if let Some(source) = s.source.take() {
+            source.close();
+        }
+        s.handlers = None;
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn follow(
+    _: CaseFilter,
+    _: i64,
+    _: RwSignal<Vec<(String, Card)>>,
+    _: RwSignal<u32>,
+    _: RwSignal<bool>,
+) {
+}

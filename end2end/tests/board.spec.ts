@@ -1,0 +1,115 @@
+import { test, expect, Page, APIRequestContext } from '@playwright/test';
+import { spawn, ChildProcess } from 'node:child_process';
+import { hydrated, signIn } from './helpers';
+import { apiSignIn, listCases } from './staff-api';
+
+const json = { Accept: 'application/json' };
+
+async function perform(request: APIRequestContext, code: string, kind: string, form: Record<string, string> = {}) {
+  const res = await request.post('/api/perform', { form: { code, kind, ...form }, headers: json });
+  expect(res.ok(), await res.text()).toBeTruthy();
+}
+
+async function openBoard(page: Page, query = '') {
+  await signIn(page, 'director');
+  await page.goto(`/board${query}`);
+  await hydrated(page);
+  await expect(page.locator('.live[data-live="true"]')).toBeVisible();
+}
+
+test('a change made elsewhere reaches an open board within a second, without reloading', async ({ browser, request }) => {
+  const board = await browser.newPage();
+  await openBoard(board);
+  await board.evaluate(() => ((window as any).__notReloaded = true));
+
+  // Another director (a second browser) consolidates a registered case.
+  await apiSignIn(request, 'director');
+  const [registered] = await listCases(request, { step: 'register' });
+  const card = board.locator(`li[data-code="${registered.code}"]`);
+  await expect(board.locator('[data-step="register"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible();
+  await perform(request, registered.code, 'start_consolidation');
+  await expect(board.locator('[data-step="consolidate"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible({ timeout: 1000 });
+  await expect(card).toHaveClass(/flash/);
+
+  // The director assigns it to the city management bureau; the unit's handler
+  // (a third browser) acknowledges it.
+  const options = await request.post('/api/intake_options', { headers: json }).then((r) => r.json());
+  const unit = options.units.find((u: { name: string }) => u.name === '离石区城市管理局');
+  await perform(request, registered.code, 'assign', { unit_id: String(unit.id), class: 'ordinary' });
+  await expect(card).toHaveAttribute('data-status', 'awaiting_ack', { timeout: 1000 });
+  const handler = await browser.newContext();
+  await apiSignIn(handler.request, 'handler');
+  await perform(handler.request, registered.code, 'acknowledge');
+  await expect(card).toHaveAttribute('data-status', 'in_progress', { timeout: 1000 });
+  await expect(board.locator('[data-step="handle"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible();
+  expect(await board.evaluate(() => (window as any).__notReloaded)).toBe(true);
+});
+
+test('changes outside the filter bump a counter; filters survive a reload', async ({ page, request }) => {
+  await apiSignIn(request, 'director');
+  const lighting = (await request.post('/api/intake_options', { headers: json }).then((r) => r.json())).categories.find(
+    (c: { code: string }) => c.code === 'lighting',
+  );
+  await openBoard(page, `?category=${lighting.id}`);
+  const counter = page.getByTestId('outside-count');
+  await expect(counter).toHaveText('0');
+  // Change a registered case of another category.
+  for (const c of await listCases(request, { step: 'register' })) {
+    const detail = await request.post('/api/get_case', { form: { code: c.code }, headers: json }).then((r) => r.json());
+    if (detail.category !== '路灯照明') {
+      await perform(request, c.code, 'start_consolidation');
+      break;
+    }
+  }
+  await expect(counter).toHaveText('1', { timeout: 1000 });
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('select[name="category"]')).toHaveValue(String(lighting.id));
+  const categories = await page.locator('.card-item .meta').first().textContent();
+  expect(categories).toContain('路灯照明');
+});
+
+test('a board that lost its server catches up after the restart', async ({ browser, request }) => {
+  const port = 3310;
+  const start = () =>
+    spawn('target/debug/lianxin', ['serve', '--addr', `127.0.0.1:${port}`], {
+      cwd: '..',
+      env: { ...process.env },
+      stdio: 'ignore',
+    });
+  const healthy = async () => {
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('second instance did not start');
+  };
+  let second: ChildProcess = start();
+  try {
+    await healthy();
+    // The second instance shares the database (and so the sessions) with the first.
+    const page = await browser.newPage({ baseURL: `http://127.0.0.1:${port}` });
+    await openBoard(page);
+
+    second.kill('SIGTERM');
+    await expect(page.locator('.live[data-live="false"]')).toBeVisible();
+    // While it is down, a change is made through the first instance.
+    await apiSignIn(request, 'director');
+    const [registered] = await listCases(request, { step: 'register' });
+    await perform(request, registered.code, 'start_consolidation');
+
+    second = start();
+    await healthy();
+    await expect(page.locator('[data-step="consolidate"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible({
+      timeout: 10_000,
+    });
+    await expect(page.locator('.live[data-live="true"]')).toBeVisible();
+  } finally {
+    second.kill('SIGTERM');
+  }
+});
