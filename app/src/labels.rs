@@ -83,8 +83,23 @@ labels!(action: ActionKind {
     CloseUnrated => action.close_unrated,
 });
 
-/// A timeline entry's kind: `registered` or an action.
+/// A timeline entry's kind: `registered`, an action, or a 13710 reminder
+/// (`reminder.<level>.<checkpoint>`).
 pub fn event(l: Locale, kind: &str) -> String {
+    if let Some((level, cp)) = kind
+        .strip_prefix("reminder.")
+        .and_then(|r| r.split_once('.'))
+    {
+        let level = if level == "overdue" {
+            td_string!(l, reminder.overdue).to_string()
+        } else {
+            td_string!(l, reminder.due_soon).to_string()
+        };
+        let cp = Checkpoint::parse(cp)
+            .map(|c| checkpoint(l, c))
+            .unwrap_or_default();
+        return format!("{level} · {cp}");
+    }
     ActionKind::parse(kind)
         .map(|k| action(l, k))
         .unwrap_or_else(|| td_string!(l, action.registered).to_string())
@@ -102,6 +117,8 @@ pub fn message(l: Locale, key: &str) -> String {
         "cannot_merge" => td_string!(l, error.cannot_merge).to_string(),
         "unusable" => td_string!(l, error.unusable).to_string(),
         "login_failed" => td_string!(l, error.login_failed).to_string(),
+        "not_overdue" => td_string!(l, error.not_overdue).to_string(),
+        "out_of_range" => td_string!(l, error.out_of_range).to_string(),
         other => other.to_string(),
     }
 }

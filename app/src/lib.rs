@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
                         <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />
                         <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
+                        <Route path=path!("/letters/:id") view=pages::letter::LetterPage ssr=SsrMode::Async />
                         <Route path=path!("/track") view=pages::track::Lookup ssr=SsrMode::Async />
                         <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
                         <Route path=path!("/report") view=pages::report::Report ssr=SsrMode::Async />

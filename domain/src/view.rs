@@ -81,6 +81,8 @@ pub struct CaseSummary {
     pub unit_id: Option<i64>,
     pub station_id: Option<i64>,
     pub region_path: String,
+    /// Supervision letters (督办函) issued for it.
+    pub letters: i64,
 }
 
 impl CaseSummary {
@@ -129,6 +131,10 @@ pub struct CaseDetail {
     pub timeline: Vec<TimelineEntry>,
     /// What the signed-in user may do now.
     pub actions: Vec<ActionKind>,
+    /// Supervision letters issued for it: id and number.
+    pub letters: Vec<Named>,
+    /// Whether the signed-in user may issue one now (supervision office, overdue).
+    pub can_issue_letter: bool,
 }
 
 /// When the case last entered a step, for the public timeline.
@@ -321,4 +327,24 @@ mod tests {
         assert_eq!(s.on_time_rate(), Some(67));
         assert_eq!(s.satisfaction_rate(), None);
     }
+}
+
+/// 督办函: a supervision letter for an overdue case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Letter {
+    pub id: i64,
+    /// 吕督〔2026〕7号
+    pub number: String,
+    pub office: String,
+    pub unit: Option<String>,
+    pub case_code: String,
+    pub title: String,
+    pub description: String,
+    pub place: String,
+    pub checkpoint: crate::deadline::Checkpoint,
+    pub due: DateTime<Utc>,
+    pub demand: String,
+    pub reply_by: DateTime<Utc>,
+    pub issued_at: DateTime<Utc>,
+    pub issued_by: String,
 }

@@ -43,6 +43,8 @@ enum Command {
     },
     /// Run pending database migrations and exit.
     Migrate,
+    /// Run the 13710 reminder job once (`serve` runs it every minute).
+    Remind,
     /// The 13710 calendar: public holidays, make-up working days (调休), day mode.
     Calendar {
         #[command(subcommand)]
@@ -132,6 +134,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
+        Some(Command::Remind) => {
+            let n = store::supervision::remind(&pool, chrono::Utc::now()).await?;
+            println!("{n} reminders recorded");
+            Ok(())
+        }
         Some(Command::Serve {
             addr,
             lookups_per_minute,
@@ -182,6 +189,23 @@ async fn calendar(
     Ok(())
 }
 
+/// Evaluates the 13710 checkpoints every minute. Each reminder is recorded
+/// once (see `store::supervision::remind`), so restarts and several
+/// instances neither lose nor repeat any.
+fn spawn_reminders(pool: store::Pool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match store::supervision::remind(&pool, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "13710 reminders recorded"),
+                Err(e) => tracing::warn!(error = %e, "13710 reminder job failed"),
+            }
+        }
+    });
+}
+
 fn print_accounts() {
     println!("demo accounts (password: {}):", store::demo::DEMO_PASSWORD);
     for a in &store::demo::ACCOUNTS {
@@ -198,6 +222,7 @@ async fn serve(
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
     let router = http::router(state).await?;
+    spawn_reminders(pool.clone());
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     axum::serve(

@@ -49,13 +49,15 @@ pub struct CaseRow {
     pub merged_into: Option<String>,
     pub created_at: DateTime<Utc>,
     pub version: i64,
+    pub letters: i64,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
      c.source, c.resident_name, c.resident_phone, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
      c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
-     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.version \
+     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.version, \
+     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -484,7 +486,11 @@ async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
 }
 
 fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
-    let action: Action = serde_json::from_str(payload).ok()?;
+    let Ok(action) = serde_json::from_str::<Action>(payload) else {
+        // Not an action: a supervision letter names its number.
+        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        return value.get("number")?.as_str().map(String::from);
+    };
     match action {
         Action::Assign { unit_id, .. } => units
             .iter()
@@ -536,7 +542,22 @@ pub async fn detail(
             to_status: Status::parse(&e.to_status).unwrap_or(Status::Registered),
         })
         .collect();
-    let actions = case::allowed_actions(state.status, &access::capacities(user, &row.facts()));
+    let capacities = access::capacities(user, &row.facts());
+    let actions = case::allowed_actions(state.status, &capacities);
+    let checkpoints = checkpoints(&policy, &state, now);
+    let can_issue_letter = capacities.contains(&Actor::Supervisor)
+        && state.status.clock_runs()
+        && checkpoints
+            .iter()
+            .any(|c| c.status == CheckpointStatus::Overdue);
+    let letters = crate::supervision::letters_for(pool, user, code)
+        .await?
+        .into_iter()
+        .map(|l| domain::view::Named {
+            id: l.id,
+            name: l.number,
+        })
+        .collect();
     Ok(CaseDetail {
         code: TrackingCode::parse(&row.code)
             .map(|c| c.to_string())
@@ -555,7 +576,7 @@ pub async fn detail(
         route: state.route,
         unit: row.unit.clone(),
         deadline_class: state.deadline_class,
-        checkpoints: checkpoints(&policy, &state, now),
+        checkpoints,
         result: state.result.clone(),
         rating: state.rating,
         rework_count: state.rework_count,
@@ -563,6 +584,8 @@ pub async fn detail(
         created_at: row.created_at,
         timeline,
         actions,
+        letters,
+        can_issue_letter,
     })
 }
 
@@ -592,6 +615,7 @@ fn summarize(
         unit_id: row.unit_id,
         station_id: row.station_id,
         region_path: row.region_path.clone(),
+        letters: row.letters,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod demo;
 pub mod reference;
 pub mod stats;
+pub mod supervision;
 pub mod users;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};

@@ -227,6 +227,7 @@ fn CardView(card: Card) -> impl IntoView {
             {move || d.with(|c| c.deadline.clone()).map(|dl| view! { <DeadlineBadge deadline=Some(dl) /> })}
             {move || d.with(|c| c.rating).map(|r| view! { <span class="rating">{labels::rating(i18n.get_locale(), r)}</span> })}
             {move || (d.with(|c| c.source) == Source::StationSession).then(|| view! { <span class="tag">{t!(i18n, source.station_session)}</span> })}
+            {move || (d.with(|c| c.letters) > 0).then(|| view! { <span class="tag supervised" data-testid="supervised">{t!(i18n, board.letters)} " " {d.with(|c| c.letters)}</span> })}
         </li>
     }
 }

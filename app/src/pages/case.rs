@@ -1,7 +1,7 @@
 //! A case as staff see it: every field, the 13710 checkpoints, the timeline,
 //! and exactly the actions the state machine allows the signed-in user.
 
-use crate::api::{Perform, get_case, intake_options};
+use crate::api::{IssueLetter, Perform, get_case, intake_options};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
@@ -45,6 +45,11 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
     let class = d.deadline_class;
     let receipt = format!("/cases/{}/receipt", d.code);
     let value = perform.value();
+    let issue = ServerAction::<IssueLetter>::new();
+    let issue_error = issue.value();
+    let code = d.code.clone();
+    let letters = d.letters.clone();
+    let can_issue = d.can_issue_letter;
     view! {
         <article class="case" data-status=status.as_str()>
             <header class="case-head">
@@ -117,6 +122,31 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
                     }}
                 </section>
             </div>
+            {(!letters.is_empty() || can_issue).then(move || view! {
+                <section class="card letters">
+                    <h2>{t!(i18n, letter.list)}</h2>
+                    <ul>
+                        {letters.into_iter().map(|l| view! {
+                            <li><A href=format!("/letters/{}", l.id)>{l.name}</A></li>
+                        }).collect_view()}
+                    </ul>
+                    {can_issue.then(|| view! {
+                        <ActionForm action=issue attr:class="action" attr:data-action="issue_letter">
+                            <input type="hidden" name="code" value=code.clone() />
+                            <label>
+                                {t!(i18n, letter.demand)}
+                                <textarea name="demand" rows="3" maxlength="1000" required>{move || td_string!(i18n.get_locale(), letter.default_demand).to_string()}</textarea>
+                            </label>
+                            <label>
+                                {t!(i18n, letter.reply_days)}
+                                <input type="number" name="reply_days" min="1" max="30" value="3" required />
+                            </label>
+                            {move || issue_error.get().and_then(|r| r.err()).map(|e| view! { <ErrorNote error=e /> })}
+                            <button type="submit">{t!(i18n, letter.issue)}</button>
+                        </ActionForm>
+                    })}
+                </section>
+            })}
             <section class="card">
                 <h2>{t!(i18n, case.timeline)}</h2>
                 <ol class="timeline">

@@ -4,6 +4,7 @@ pub mod cases;
 pub mod home;
 pub mod intake;
 pub mod layout;
+pub mod letter;
 pub mod login;
 pub mod report;
 pub mod stats;

@@ -1,0 +1,440 @@
+//! Supervision: the 13710 reminder job and supervision letters (督办函).
+
+use crate::access;
+use crate::cases::{CaseRow, SELECT_CASE, checkpoints};
+use crate::users::UserRow;
+use crate::{Pool, Result, StoreError, reference};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::deadline::china;
+use domain::view::Letter;
+use domain::{Actor, Checkpoint, CheckpointStatus, Status, TrackingCode};
+
+/// The issuing office printed on letters.
+pub const OFFICE: &str = "中共吕梁市委督查室";
+/// Longest demand text of a letter.
+const MAX_DEMAND: usize = 1000;
+
+/// Statuses in which the clock runs, for the job's query.
+fn running() -> Vec<&'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| s.clock_runs())
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// Records a reminder in the timeline for every checkpoint of a running
+/// clock that has turned due soon or overdue, once each (the unique key on
+/// `reminders` makes a second run, or a second instance, a no-op). Returns
+/// how many reminders it recorded.
+pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
+    let statuses = running();
+    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    qb.push(" WHERE c.clock_start IS NOT NULL AND c.status IN (");
+    let mut sep = qb.separated(", ");
+    for s in &statuses {
+        sep.push_bind(*s);
+    }
+    qb.push(")");
+    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let policy = reference::policy(pool).await?;
+    let mut recorded = 0;
+    for row in rows {
+        let state = row.state();
+        let Some(start) = state.clock_start else {
+            continue;
+        };
+        for cp in checkpoints(&policy, &state, now) {
+            let level = match cp.status {
+                CheckpointStatus::DueSoon => "due_soon",
+                CheckpointStatus::Overdue => "overdue",
+                _ => continue,
+            };
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO reminders (case_id, clock_start, checkpoint, level, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(row.id)
+            .bind(start)
+            .bind(cp.checkpoint.as_str())
+            .bind(level)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                let payload =
+                    serde_json::json!({ "checkpoint": cp.checkpoint, "due": cp.due }).to_string();
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
+                     VALUES ($1, $2, $3, $3, NULL, $4, $5, $6)",
+                )
+                .bind(row.id)
+                .bind(format!("reminder.{level}.{}", cp.checkpoint.as_str()))
+                .bind(state.status.as_str())
+                .bind("13710督办系统")
+                .bind(payload)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                recorded += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(recorded)
+}
+
+#[derive(sqlx::FromRow)]
+struct LetterRow {
+    id: i64,
+    case_id: i64,
+    year: i64,
+    seq: i64,
+    checkpoint: String,
+    due: DateTime<Utc>,
+    demand: String,
+    reply_by: DateTime<Utc>,
+    office: String,
+    issued_at: DateTime<Utc>,
+    issued_by: Option<String>,
+}
+
+const SELECT_LETTER: &str = "SELECT l.id, l.case_id, l.year, l.seq, l.checkpoint, l.due, l.demand, l.reply_by, \
+     l.office, l.issued_at, u.display_name AS issued_by \
+     FROM supervision_letters l LEFT JOIN users u ON u.id = l.issued_by";
+
+fn letter(row: LetterRow, case: &CaseRow, tree: &reference::RegionTree) -> Letter {
+    Letter {
+        id: row.id,
+        number: format!("吕督〔{}〕{}号", row.year, row.seq),
+        office: row.office,
+        unit: case.unit.clone(),
+        case_code: TrackingCode::parse(&case.code)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| case.code.clone()),
+        title: case.title.clone(),
+        description: case.description.clone(),
+        place: tree.label(case.region_id),
+        checkpoint: Checkpoint::parse(&row.checkpoint).unwrap_or(Checkpoint::Completion),
+        due: row.due,
+        demand: row.demand,
+        reply_by: row.reply_by,
+        issued_at: row.issued_at,
+        issued_by: row.issued_by.unwrap_or_default(),
+    }
+}
+
+/// Issues a supervision letter for an overdue case: only the supervision
+/// office (leaders, administrators) may, and only while a checkpoint is
+/// overdue. Numbers run per year; the issue is recorded in the timeline.
+pub async fn issue_letter(
+    pool: &Pool,
+    user: &UserRow,
+    code: &TrackingCode,
+    demand: &str,
+    reply_days: i64,
+    now: DateTime<Utc>,
+) -> Result<Letter> {
+    let case = crate::cases::load_for(pool, user, code).await?;
+    if !access::capacities(user, &case.facts()).contains(&Actor::Supervisor) {
+        return Err(StoreError::Forbidden);
+    }
+    let demand = demand.trim();
+    if demand.is_empty() {
+        return Err(StoreError::invalid("demand", "required"));
+    }
+    if demand.chars().count() > MAX_DEMAND {
+        return Err(StoreError::invalid("demand", "too_long"));
+    }
+    if !(1..=30).contains(&reply_days) {
+        return Err(StoreError::invalid("reply_days", "out_of_range"));
+    }
+    let policy = reference::policy(pool).await?;
+    let state = case.state();
+    let missed = checkpoints(&policy, &state, now)
+        .into_iter()
+        .find(|c| c.status == CheckpointStatus::Overdue && state.status.clock_runs())
+        .ok_or_else(|| StoreError::invalid("case", "not_overdue"))?;
+    let year = i64::from(now.with_timezone(&china()).year());
+    let reply_by = now + Duration::days(reply_days);
+    let mut tx = pool.begin().await?;
+    // The year's next number; the unique key turns a concurrent issue into a conflict.
+    let seq: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM supervision_letters WHERE year = $1",
+    )
+    .bind(year)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO supervision_letters (case_id, year, seq, checkpoint, due, demand, reply_by, issued_by, office, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(case.id)
+    .bind(year)
+    .bind(seq)
+    .bind(missed.checkpoint.as_str())
+    .bind(missed.due)
+    .bind(demand)
+    .bind(reply_by)
+    .bind(user.id)
+    .bind(OFFICE)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict,
+        other => other.into(),
+    })?;
+    let number = format!("吕督〔{year}〕{seq}号");
+    let payload = serde_json::json!({ "number": number, "checkpoint": missed.checkpoint, "reply_by": reply_by }).to_string();
+    sqlx::query(
+        "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
+         VALUES ($1, 'letter', $2, $2, $3, $4, $5, $6)",
+    )
+    .bind(case.id)
+    .bind(state.status.as_str())
+    .bind(user.id)
+    .bind(&user.display_name)
+    .bind(payload)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let tree = reference::region_tree(pool).await?;
+    let row: LetterRow = sqlx::query_as(&format!("{SELECT_LETTER} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(letter(row, &case, &tree))
+}
+
+/// A letter, for whoever may see its case.
+pub async fn letter_by_id(pool: &Pool, user: &UserRow, id: i64) -> Result<Letter> {
+    let row: LetterRow = sqlx::query_as(&format!("{SELECT_LETTER} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let code: String = sqlx::query_scalar("SELECT code FROM cases WHERE id = $1")
+        .bind(row.case_id)
+        .fetch_one(pool)
+        .await?;
+    let code = TrackingCode::parse(&code).map_err(|_| StoreError::NotFound)?;
+    let case = crate::cases::load_for(pool, user, &code).await?;
+    let tree = reference::region_tree(pool).await?;
+    Ok(letter(row, &case, &tree))
+}
+
+/// The letters issued for a case, oldest first.
+pub async fn letters_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Result<Vec<Letter>> {
+    let case = crate::cases::load_for(pool, user, code).await?;
+    let rows: Vec<LetterRow> = sqlx::query_as(&format!(
+        "{SELECT_LETTER} WHERE l.case_id = $1 ORDER BY l.id"
+    ))
+    .bind(case.id)
+    .fetch_all(pool)
+    .await?;
+    let tree = reference::region_tree(pool).await?;
+    Ok(rows.into_iter().map(|r| letter(r, &case, &tree)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases;
+    use chrono::Duration;
+    use domain::{Action, DeadlineClass, NewCase, Source, TrackingCode};
+
+    /// The demo, then a new case assigned to a unit at `at`.
+    async fn assigned_case(pool: &Pool, at: DateTime<Utc>) -> TrackingCode {
+        crate::demo::load(pool, false, at).await.unwrap();
+        new_assigned_case(pool, at).await
+    }
+
+    async fn new_assigned_case(pool: &Pool, at: DateTime<Utc>) -> TrackingCode {
+        let director = crate::users::find_by_username(pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        let tree = reference::region_tree(pool).await.unwrap();
+        let compound = tree
+            .within(director.region_path.as_deref().unwrap())
+            .find(|n| n.level == "compound")
+            .unwrap()
+            .id;
+        let category: i64 = sqlx::query_scalar("SELECT id FROM categories WHERE code = 'road'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let new = NewCase {
+            title: "楼前道路破损".into(),
+            description: "雨天积水".into(),
+            category_id: category,
+            region_id: compound,
+            station_id: None,
+            source: Source::WalkIn,
+            resident_name: "赵红霞".into(),
+            resident_phone: "13700001234".into(),
+        };
+        let receipt = cases::create(pool, &new, Some(&director), at)
+            .await
+            .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        cases::act(pool, &director, &code, &Action::StartConsolidation, at)
+            .await
+            .unwrap();
+        let unit: i64 = sqlx::query_scalar("SELECT id FROM units ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let assign = Action::Assign {
+            unit_id: unit,
+            class: DeadlineClass::Ordinary,
+        };
+        cases::act(pool, &director, &code, &assign, at)
+            .await
+            .unwrap();
+        code
+    }
+
+    async fn reminders_of(pool: &Pool, code: &TrackingCode) -> Vec<String> {
+        cases::event_kinds(pool, code)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|k| k.starts_with("reminder."))
+            .collect()
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn each_checkpoint_is_reminded_once_per_level_even_across_restarts(pool: Pool) {
+        let assigned_at = Utc::now() - Duration::days(10);
+        let code = assigned_case(&pool, assigned_at).await;
+
+        // Half a day after assignment the acknowledgement (D+1) is due soon.
+        remind(&pool, assigned_at + Duration::hours(20))
+            .await
+            .unwrap();
+        assert_eq!(
+            reminders_of(&pool, &code).await,
+            vec!["reminder.due_soon.acknowledge"]
+        );
+
+        // Running again (a restart, a second instance) records nothing new.
+        remind(&pool, assigned_at + Duration::hours(21))
+            .await
+            .unwrap();
+        assert_eq!(reminders_of(&pool, &code).await.len(), 1);
+
+        // Four days on: acknowledgement and progress are overdue.
+        remind(&pool, assigned_at + Duration::days(4))
+            .await
+            .unwrap();
+        remind(&pool, assigned_at + Duration::days(4))
+            .await
+            .unwrap();
+        let kinds = reminders_of(&pool, &code).await;
+        assert!(kinds.contains(&"reminder.overdue.acknowledge".to_string()));
+        assert!(kinds.contains(&"reminder.overdue.progress".to_string()));
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| *k == "reminder.overdue.progress")
+                .count(),
+            1
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn letters_go_to_overdue_cases_from_the_supervision_office_only(pool: Pool) {
+        let assigned_at = Utc::now() - Duration::days(4);
+        let code = assigned_case(&pool, assigned_at).await;
+        let leader = crate::users::find_by_username(&pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let director = crate::users::find_by_username(&pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        let now = Utc::now();
+
+        let refused = issue_letter(&pool, &director, &code, "限期整改", 3, now).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden)));
+        assert!(matches!(
+            issue_letter(&pool, &leader, &code, " ", 3, now).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            issue_letter(&pool, &leader, &code, "限期整改", 0, now).await,
+            Err(StoreError::Invalid(_))
+        ));
+
+        let first = issue_letter(
+            &pool,
+            &leader,
+            &code,
+            "请于3日内完成签收部署并书面回复",
+            3,
+            now,
+        )
+        .await
+        .unwrap();
+        let second = issue_letter(&pool, &leader, &code, "再次督办", 2, now)
+            .await
+            .unwrap();
+        let year = now.with_timezone(&china()).year();
+        assert_eq!(first.number, format!("吕督〔{year}〕1号"));
+        assert_eq!(second.number, format!("吕督〔{year}〕2号"));
+        assert_eq!(first.checkpoint, Checkpoint::Acknowledge);
+        assert_eq!(first.unit.as_deref(), Some("离石区城市管理局"));
+        assert_eq!(first.reply_by, now + Duration::days(3));
+        assert_eq!(letters_for(&pool, &director, &code).await.unwrap().len(), 2);
+        assert_eq!(
+            letter_by_id(&pool, &director, first.id).await.unwrap(),
+            first
+        );
+        let handler2 = crate::users::find_by_username(&pool, "handler2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            letter_by_id(&pool, &handler2, first.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let kinds = cases::event_kinds(&pool, &code).await.unwrap();
+        assert_eq!(kinds.iter().filter(|k| *k == "letter").count(), 2);
+
+        // A case on track gets none.
+        let fresh = new_assigned_case(&pool, Utc::now()).await;
+        assert!(matches!(
+            issue_letter(&pool, &leader, &fresh, "限期整改", 3, Utc::now()).await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn cases_without_a_running_clock_are_left_alone(pool: Pool) {
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        remind(&pool, now).await.unwrap();
+        let stray: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM reminders r JOIN cases c ON c.id = r.case_id \
+             WHERE c.status IN ('closed', 'feedback_due', 'awaiting_rating', 'registered', 'consolidating', 'merged')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(stray, 0);
+        // The demo has overdue cases, and each reminder is in the timeline once.
+        let (reminders, events): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM reminders), (SELECT COUNT(*) FROM case_events WHERE kind LIKE 'reminder.%')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(reminders > 0);
+        assert_eq!(reminders, events);
+    }
+}
