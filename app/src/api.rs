@@ -347,6 +347,7 @@ pub async fn get_board(
         cards,
         last_event_id,
         filter,
+        actors: user.role().capacities().to_vec(),
     })
 }
 

@@ -644,6 +644,32 @@ pub fn allowed_actions(from: Status, actors: &[Actor]) -> Vec<ActionKind> {
         .collect()
 }
 
+/// The one action that moving a card from `from` into column `to` means, if
+/// exactly one row of the table leads there and it needs nothing typed in.
+/// Anything else (choosing a unit, writing a reason) is refused: the user
+/// opens the case instead.
+pub fn drag_action(from: Status, to: Step, actors: &[Actor]) -> Option<ActionKind> {
+    let needs_input = |k: ActionKind| {
+        !matches!(
+            k,
+            ActionKind::StartConsolidation
+                | ActionKind::ApproveClosure
+                | ActionKind::RecordFeedback
+                | ActionKind::Acknowledge
+        )
+    };
+    let mut rows = TRANSITIONS.iter().filter(|(f, _, t, who)| {
+        *f == from
+            && t.step() == to
+            && t.step() != from.step()
+            && who.iter().any(|a| actors.contains(a))
+    });
+    match (rows.next(), rows.next()) {
+        (Some((_, kind, _, _)), None) if !needs_input(*kind) => Some(*kind),
+        _ => None,
+    }
+}
+
 fn validate(action: &Action) -> Result<(), TransitionError> {
     for (field, text, required) in action.texts() {
         let len = text.trim().chars().count();
@@ -1015,6 +1041,43 @@ mod tests {
             note: String::new(),
         };
         assert!(apply(&in_state(S::Consolidating), &street, Station, now()).is_err());
+    }
+
+    #[test]
+    fn dragging_a_card_means_an_action_only_when_unambiguous() {
+        assert_eq!(
+            drag_action(S::Registered, Step::Consolidate, &[Station]),
+            Some(K::StartConsolidation)
+        );
+        assert_eq!(
+            drag_action(S::ClosureRequested, Step::Feedback, &[Station]),
+            Some(K::ApproveClosure)
+        );
+        assert_eq!(
+            drag_action(S::FeedbackDue, Step::Rate, &[Station]),
+            Some(K::RecordFeedback)
+        );
+        // Into handling there are several routes, each needing a choice.
+        assert_eq!(
+            drag_action(S::Consolidating, Step::Handle, &[Station]),
+            None
+        );
+        // Straight to feedback needs an answer typed in.
+        assert_eq!(drag_action(S::Registered, Step::Feedback, &[Station]), None);
+        // Not the unit's to approve, and no going back.
+        assert_eq!(
+            drag_action(S::ClosureRequested, Step::Feedback, &[Unit]),
+            None
+        );
+        assert_eq!(
+            drag_action(S::Consolidating, Step::Register, &[Station]),
+            None
+        );
+        // Only residents rate.
+        assert_eq!(
+            drag_action(S::AwaitingRating, Step::Closed, &[Station]),
+            None
+        );
     }
 
     #[test]

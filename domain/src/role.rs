@@ -1,3 +1,4 @@
+use crate::case::Actor;
 use serde::{Deserialize, Serialize};
 
 /// A staff account's role. Residents have no account.
@@ -40,6 +41,19 @@ impl Role {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The capacities in which this role acts on the cases within its scope
+    /// (see `case::TRANSITIONS`).
+    pub fn capacities(self) -> &'static [Actor] {
+        match self {
+            Self::Admin => &[Actor::Station, Actor::Supervisor],
+            Self::Director => &[Actor::Station],
+            Self::Leader => &[Actor::Supervisor],
+            Self::Handler => &[Actor::Unit],
+            Self::Deputy => &[Actor::Deputy],
+            Self::GridWorker => &[],
+        }
     }
 
     /// Who may register a new case (step 1).

@@ -226,6 +226,8 @@ pub struct BoardData {
     pub cards: Vec<CaseSummary>,
     pub last_event_id: i64,
     pub filter: CaseFilter,
+    /// The viewer's capacities, to tell which drags mean an action.
+    pub actors: Vec<crate::case::Actor>,
 }
 
 /// One live change, as the board's event stream sends it.

@@ -1,4 +1,4 @@
-import { test, expect, Page, APIRequestContext } from '@playwright/test';
+import { test, expect, Page, APIRequestContext, Locator } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import { hydrated, signIn } from './helpers';
 import { apiSignIn, listCases } from './staff-api';
@@ -8,6 +8,19 @@ const json = { Accept: 'application/json' };
 async function perform(request: APIRequestContext, code: string, kind: string, form: Record<string, string> = {}) {
   const res = await request.post('/api/perform', { form: { code, kind, ...form }, headers: json });
   expect(res.ok(), await res.text()).toBeTruthy();
+}
+
+/** Drags a card by its corner onto a column, in small steps as a hand would. */
+async function drag(page: Page, card: Locator, column: Locator) {
+  await card.scrollIntoViewIfNeeded();
+  const from = (await card.boundingBox())!;
+  const to = (await column.boundingBox())!;
+  await page.mouse.move(from.x + 10, from.y + 8);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 30, from.y + 30, { steps: 5 });
+  // Columns are as tall as the longest, so the card's own height is inside the target.
+  await page.mouse.move(to.x + 40, from.y + 8, { steps: 10 });
+  await page.mouse.up();
 }
 
 async function openBoard(page: Page, query = '') {
@@ -112,4 +125,66 @@ test('a board that lost its server catches up after the restart', async ({ brows
   } finally {
     second.kill('SIGTERM');
   }
+});
+
+test('acting from the board: drag where unambiguous, side panel, keyboard', async ({ page, request }) => {
+  // A fresh request registered by the director.
+  await apiSignIn(request, 'director');
+  const options = await request.post('/api/intake_options', { headers: json }).then((r) => r.json());
+  const region = options.regions.find((r: { label: string }) => r.label.endsWith('袁家庄小区'));
+  const res = await request.post('/api/register_case', {
+    headers: json,
+    form: {
+      title: '单元门禁损坏',
+      description: '3单元门禁坏了一周',
+      category_id: String(options.categories[0].id),
+      region_id: String(region.id),
+      station_id: String(options.stations[0].id),
+      source: 'walk_in',
+      resident_name: '郭永刚',
+      resident_phone: '13911112222',
+    },
+  });
+  expect(res.ok(), await res.text()).toBeTruthy();
+  const { code } = await res.json();
+
+  await openBoard(page);
+  const card = page.locator(`li[data-code="${code}"]`);
+  await expect(page.locator('[data-step="register"]').locator(`li[data-code="${code}"]`)).toBeVisible();
+
+  // Register → consolidate means one thing: it happens.
+  await drag(page, card, page.locator('[data-step="consolidate"]'));
+  await expect(page.locator('[data-step="consolidate"]').locator(`li[data-code="${code}"]`)).toBeVisible({ timeout: 1000 });
+  await expect(card).toHaveAttribute('data-status', 'consolidating');
+
+  // Consolidate → handle needs a route and a unit: refused, visibly, and nothing moves.
+  await drag(page, card, page.locator('[data-step="handle"]'));
+  await expect(page.getByTestId('refusal')).toContainText('请打开案件操作');
+  await expect(card).toHaveAttribute('data-status', 'consolidating');
+
+  // The keyboard opens the case in the side panel and closes it again.
+  await card.focus();
+  await page.keyboard.press('Enter');
+  const panel = page.getByTestId('panel');
+  await expect(panel.locator('h1')).toHaveText('单元门禁损坏');
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+
+  // Arrow keys move between cards.
+  await card.focus();
+  const column = page.locator('[data-step="consolidate"] li.card-item');
+  const index = await column.evaluateAll((els, c) => els.findIndex((e) => e.getAttribute('data-code') === c), code);
+  await page.keyboard.press(index > 0 ? 'ArrowUp' : 'ArrowDown');
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-code'));
+  expect(focused).toBeTruthy();
+  expect(focused).not.toBe(code);
+  await page.keyboard.press('ArrowRight');
+  expect(await page.evaluate(() => document.activeElement?.closest('section.column')?.getAttribute('data-step'))).toBe('handle');
+
+  // Acting from the panel: assign it to a unit; the card follows.
+  await card.click();
+  await panel.locator('form[data-action="assign"] select[name="unit_id"]').selectOption({ label: '离石区城市管理局' });
+  await panel.locator('form[data-action="assign"] button[type="submit"]').click();
+  await expect(card).toHaveAttribute('data-status', 'awaiting_ack', { timeout: 2000 });
+  await expect(page.locator('[data-step="handle"]').locator(`li[data-code="${code}"]`)).toBeVisible();
 });

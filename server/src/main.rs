@@ -1,7 +1,6 @@
 //! `lianxin`: the Lianxin server and its tools.
 
-mod http;
-mod live;
+use server::http;
 
 use app::state::{AppState, Limits};
 use clap::{Parser, Subcommand};

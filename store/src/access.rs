@@ -70,14 +70,7 @@ pub fn capacities(user: &UserRow, case: &CaseFacts) -> Vec<Actor> {
     if !can_view(user, case) {
         return vec![];
     }
-    match user.role() {
-        Role::Admin => vec![Actor::Station, Actor::Supervisor],
-        Role::Director => vec![Actor::Station],
-        Role::Leader => vec![Actor::Supervisor],
-        Role::Handler => vec![Actor::Unit],
-        Role::Deputy => vec![Actor::Deputy],
-        Role::GridWorker => vec![],
-    }
+    user.role().capacities().to_vec()
 }
 
 #[cfg(test)]

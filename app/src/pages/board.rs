@@ -1,9 +1,10 @@
 //! The live case board: five columns, one per step, updated as cases change
 //! anywhere, without reloading.
 
-use crate::api::{get_board, intake_options};
+use crate::api::{get_board, intake_options, perform};
 use crate::i18n::*;
 use crate::labels;
+use crate::pages::case::CaseLoader;
 use crate::pages::layout::{DeadlineBadge, ErrorNote};
 use domain::view::{BoardData, CaseFilter, CaseSummary};
 use domain::{Rating, Source, Step};
@@ -137,6 +138,42 @@ fn BoardView(d: BoardData) -> impl IntoView {
     let outside = RwSignal::new(0u32);
     let live = RwSignal::new(false);
     follow(d.filter, d.last_event_id, cards, outside, live);
+    // The case open in the side panel, the card being dragged, and why a drop was refused.
+    let selected: RwSignal<Option<String>> = RwSignal::new(None);
+    let dragging: RwSignal<Option<String>> = RwSignal::new(None);
+    let refusal: RwSignal<Option<String>> = RwSignal::new(None);
+    let actors = StoredValue::new(d.actors);
+    let drop_on = move |step: Step| {
+        let Some(code) = dragging.get_untracked() else {
+            return;
+        };
+        dragging.set(None);
+        let Some(status) = cards.with_untracked(|cs| {
+            cs.iter()
+                .find(|(c, _)| *c == code)
+                .map(|(_, card)| card.data.with_untracked(|d| d.status))
+        }) else {
+            return;
+        };
+        if status.step() == step {
+            return;
+        }
+        match domain::case::drag_action(status, step, &actors.get_value()) {
+            None => refusal.set(Some(
+                td_string!(i18n.get_locale(), board.refused).to_string(),
+            )),
+            Some(kind) => {
+                refusal.set(None);
+                leptos::task::spawn_local(async move {
+                    if let Err(e) =
+                        perform(code, kind.as_str().to_string(), None, None, None, None).await
+                    {
+                        refusal.set(Some(labels::error(i18n.get_locale(), &e)));
+                    }
+                });
+            }
+        }
+    };
 
     let count = move |f: &dyn Fn(&CaseSummary) -> bool| {
         cards.with(|cs| cs.iter().filter(|(_, c)| c.data.with(|d| f(d))).count())
@@ -178,7 +215,12 @@ fn BoardView(d: BoardData) -> impl IntoView {
                 <dd data-testid="outside-count">{move || outside.get()}</dd>
             </div>
         </dl>
-        <div class="board">
+        {move || refusal.get().map(|r| view! { <p class="error board-alert" role="alert" data-testid="refusal">{r}</p> })}
+        <div class="board" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Escape" {
+                selected.set(None);
+            }
+        }>
             {COLUMNS.into_iter().map(|step| {
                 let codes = Memo::new(move |_| {
                     let mut v: Vec<(bool, chrono::DateTime<chrono::Utc>, String)> = cards.with(|cs| {
@@ -191,7 +233,12 @@ fn BoardView(d: BoardData) -> impl IntoView {
                     v.into_iter().map(|(_, _, code)| code).collect::<Vec<_>>()
                 });
                 view! {
-                    <section class="column" data-step=step.as_str()>
+                    <section class="column" data-step=step.as_str()
+                        on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                        on:drop=move |ev: leptos::ev::DragEvent| {
+                            ev.prevent_default();
+                            drop_on(step);
+                        }>
                         <h2>
                             {move || labels::step(i18n.get_locale(), step)}
                             " "
@@ -199,28 +246,60 @@ fn BoardView(d: BoardData) -> impl IntoView {
                         </h2>
                         <ol>
                             <For each=move || codes.get() key=|code| code.clone() let:code>
-                                {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card /> }))}
+                                {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card selected dragging /> }))}
                             </For>
                         </ol>
                     </section>
                 }
             }).collect_view()}
         </div>
+        {move || selected.get().map(|code| view! {
+            <aside class="panel" data-testid="panel" aria-label=move || td_string!(i18n.get_locale(), board.panel).to_string()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        selected.set(None);
+                    }
+                }>
+                <button type="button" class="close" data-testid="close-panel" on:click=move |_| selected.set(None)>
+                    {t!(i18n, board.close)}
+                </button>
+                <CaseLoader code=code />
+            </aside>
+        })}
     }
 }
 
 #[component]
-fn CardView(card: Card) -> impl IntoView {
+fn CardView(
+    card: Card,
+    selected: RwSignal<Option<String>>,
+    dragging: RwSignal<Option<String>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let d = card.data;
-    let href = move || format!("/cases/{}", d.with(|c| c.code.clone()));
+    let code = move || d.with(|c| c.code.clone());
+    let href = move || format!("/cases/{}", code());
     view! {
         <li class="card-item" class:flash=move || card.flash.get() class:overdue=move || d.with(|c| c.is_overdue())
-            data-code=move || d.with(|c| c.code.clone()) data-status=move || d.with(|c| c.status.as_str())>
-            <A href=href>
-                <span class="code">{move || d.with(|c| c.code.clone())}</span>
-                <strong>{move || d.with(|c| c.title.clone())}</strong>
-            </A>
+            class:selected=move || selected.get() == Some(code())
+            tabindex="0" draggable="true"
+            data-code=code data-status=move || d.with(|c| c.status.as_str())
+            on:dragstart=move |_| dragging.set(Some(code()))
+            on:click=move |_| selected.set(Some(code()))
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                "Enter" | " " => {
+                    ev.prevent_default();
+                    selected.set(Some(code()));
+                }
+                "ArrowDown" | "ArrowUp" | "ArrowLeft" | "ArrowRight" => {
+                    ev.prevent_default();
+                    move_focus(&ev);
+                }
+                _ => {}
+            }>
+            <span class="code">{code}</span>
+            <strong class="title">{move || d.with(|c| c.title.clone())}</strong>
+            <A href=href attr:class="open-page" on:click=|ev| ev.stop_propagation()>{t!(i18n, board.open_page)}</A>
             <span class="sub">{move || labels::status(i18n.get_locale(), d.with(|c| c.status))}</span>
             <span class="meta">{move || d.with(|c| format!("{} · {}", c.place, c.category))}</span>
             <span class="meta">{move || d.with(|c| c.unit.clone().unwrap_or_default())}</span>
@@ -383,6 +462,40 @@ fn follow(
         s.handlers = None;
     });
 }
+
+/// Arrow keys move between cards: up and down within a column, left and
+/// right to the first card of the neighbouring column.
+#[cfg(feature = "hydrate")]
+fn move_focus(ev: &leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(card) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    let next = match ev.key().as_str() {
+        "ArrowDown" => card.next_element_sibling(),
+        "ArrowUp" => card.previous_element_sibling(),
+        key => {
+            let column = card.closest("section.column").ok().flatten();
+            let neighbour = column.and_then(|c| {
+                if key == "ArrowRight" {
+                    c.next_element_sibling()
+                } else {
+                    c.previous_element_sibling()
+                }
+            });
+            neighbour.and_then(|n| n.query_selector("li.card-item").ok().flatten())
+        }
+    };
+    if let Some(el) = next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn move_focus(_: &leptos::ev::KeyboardEvent) {}
 
 #[cfg(not(feature = "hydrate"))]
 fn follow(

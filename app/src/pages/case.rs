@@ -13,12 +13,18 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn CasePage() -> impl IntoView {
-    let i18n = use_i18n();
     let params = use_params_map();
-    let code = move || params.read().get("code").unwrap_or_default();
+    let code = Signal::derive(move || params.read().get("code").unwrap_or_default());
+    view! { <CaseLoader code /> }
+}
+
+/// A case with its actions, for a page or the board's side panel.
+#[component]
+pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let perform = ServerAction::<Perform>::new();
     let detail = Resource::new(
-        move || (code(), perform.version().get()),
+        move || (code.get(), perform.version().get()),
         |(c, _)| get_case(c),
     );
     let options = Resource::new(|| (), |_| intake_options());
