@@ -188,3 +188,30 @@ test('acting from the board: drag where unambiguous, side panel, keyboard', asyn
   await expect(card).toHaveAttribute('data-status', 'awaiting_ack', { timeout: 2000 });
   await expect(page.locator('[data-step="handle"]').locator(`li[data-code="${code}"]`)).toBeVisible();
 });
+
+test('bulk actions on selected cards', async ({ page, request }) => {
+  await apiSignIn(request, 'director');
+  const consolidating = (await listCases(request, { step: 'consolidate' })).filter((c) => c.status === 'consolidating');
+  expect(consolidating.length).toBeGreaterThan(1);
+  const [a, b] = consolidating;
+  const feedback = (await listCases(request, { step: 'feedback' }))[0];
+
+  await openBoard(page);
+  await page.locator(`li[data-code="${a.code}"]`).getByTestId('pick').check();
+  await page.locator(`li[data-code="${b.code}"]`).getByTestId('pick').check();
+  await expect(page.getByTestId('bulk')).toContainText('已选 2 件');
+  await page.locator('select[name="bulk_unit"]').selectOption({ label: '离石区住房和城乡建设局' });
+  await page.getByTestId('bulk-assign').click();
+  await expect(page.getByTestId('bulk-result')).toHaveText('2 件已办理，0 件当前状态不允许');
+  for (const c of [a, b]) {
+    await expect(page.locator(`li[data-code="${c.code}"]`)).toHaveAttribute('data-status', 'awaiting_ack');
+  }
+  await expect(page.getByTestId('bulk')).toHaveCount(0);
+
+  // Feedback for a case that is due it, and for one that is not: one done, one refused.
+  await page.locator(`li[data-code="${feedback.code}"]`).getByTestId('pick').check();
+  await page.locator(`li[data-code="${a.code}"]`).getByTestId('pick').check();
+  await page.getByTestId('bulk-feedback').click();
+  await expect(page.getByTestId('bulk-result')).toHaveText('1 件已办理，1 件当前状态不允许');
+  await expect(page.locator(`li[data-code="${feedback.code}"]`)).toHaveAttribute('data-status', 'awaiting_rating');
+});

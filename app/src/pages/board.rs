@@ -108,9 +108,10 @@ pub fn Board() -> impl IntoView {
             </form>
             <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
+                    let units = options.await.map(|o| o.units).unwrap_or_default();
                     match data.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                        Ok(d) => view! { <BoardView d /> }.into_any(),
+                        Ok(d) => view! { <BoardView d units /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -119,7 +120,7 @@ pub fn Board() -> impl IntoView {
 }
 
 #[component]
-fn BoardView(d: BoardData) -> impl IntoView {
+fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
     let i18n = use_i18n();
     let cards: RwSignal<Vec<(String, Card)>> = RwSignal::new(
         d.cards
@@ -143,6 +144,37 @@ fn BoardView(d: BoardData) -> impl IntoView {
     let dragging: RwSignal<Option<String>> = RwSignal::new(None);
     let refusal: RwSignal<Option<String>> = RwSignal::new(None);
     let actors = StoredValue::new(d.actors);
+    // Cards picked for a bulk action, and what the last one did.
+    let picked: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let bulk_result: RwSignal<Option<String>> = RwSignal::new(None);
+    let unit_choice = RwSignal::new(units.first().map(|u| u.id.to_string()).unwrap_or_default());
+    let class_choice = RwSignal::new("ordinary".to_string());
+    let run_bulk = move |kind: domain::ActionKind| {
+        let codes = picked.get_untracked();
+        let (unit, class) = (unit_choice.get_untracked(), class_choice.get_untracked());
+        leptos::task::spawn_local(async move {
+            let (mut done, mut refused) = (0, 0);
+            for code in codes {
+                let (unit_id, class) = if kind == domain::ActionKind::Assign {
+                    (Some(unit.clone()), Some(class.clone()))
+                } else {
+                    (None, None)
+                };
+                match perform(code, kind.as_str().to_string(), None, unit_id, class, None).await {
+                    Ok(()) => done += 1,
+                    Err(_) => refused += 1,
+                }
+            }
+            picked.set(Vec::new());
+            let result = td_string!(
+                i18n.get_locale(),
+                board.bulk_result,
+                done = done,
+                refused = refused
+            );
+            bulk_result.set(Some(result.to_string()));
+        });
+    };
     let drop_on = move |step: Step| {
         let Some(code) = dragging.get_untracked() else {
             return;
@@ -216,6 +248,29 @@ fn BoardView(d: BoardData) -> impl IntoView {
             </div>
         </dl>
         {move || refusal.get().map(|r| view! { <p class="error board-alert" role="alert" data-testid="refusal">{r}</p> })}
+        {move || bulk_result.get().map(|r| view! { <p class="board-note" role="status" data-testid="bulk-result">{r}</p> })}
+        <Show when=move || picked.with(|p| !p.is_empty())>
+            <div class="bulk" data-testid="bulk">
+                <strong>{t!(i18n, board.picked, n = move || picked.with(|p| p.len()))}</strong>
+                <label>
+                    {t!(i18n, field.unit)}
+                    <select name="bulk_unit" on:change=move |ev| unit_choice.set(event_target_value(&ev))>
+                        {units.iter().map(|u| view! { <option value=u.id.to_string()>{u.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {t!(i18n, field.class)}
+                    <select name="bulk_class" on:change=move |ev| class_choice.set(event_target_value(&ev))>
+                        {[domain::DeadlineClass::Ordinary, domain::DeadlineClass::Complex, domain::DeadlineClass::Urgent].into_iter().map(|c| view! {
+                            <option value=c.as_str()>{move || labels::class(i18n.get_locale(), c)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" data-testid="bulk-assign" on:click=move |_| run_bulk(domain::ActionKind::Assign)>{t!(i18n, board.bulk_assign)}</button>
+                <button type="button" data-testid="bulk-feedback" on:click=move |_| run_bulk(domain::ActionKind::RecordFeedback)>{t!(i18n, board.bulk_feedback)}</button>
+                <button type="button" class="link" on:click=move |_| picked.set(Vec::new())>{t!(i18n, board.clear)}</button>
+            </div>
+        </Show>
         <div class="board" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
             if ev.key() == "Escape" {
                 selected.set(None);
@@ -246,7 +301,7 @@ fn BoardView(d: BoardData) -> impl IntoView {
                         </h2>
                         <ol>
                             <For each=move || codes.get() key=|code| code.clone() let:code>
-                                {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card selected dragging /> }))}
+                                {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card selected dragging picked /> }))}
                             </For>
                         </ol>
                     </section>
@@ -274,6 +329,7 @@ fn CardView(
     card: Card,
     selected: RwSignal<Option<String>>,
     dragging: RwSignal<Option<String>>,
+    picked: RwSignal<Vec<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let d = card.data;
@@ -297,7 +353,20 @@ fn CardView(
                 }
                 _ => {}
             }>
-            <span class="code">{code}</span>
+            <label class="pick" on:click=|ev| ev.stop_propagation()>
+                <input type="checkbox" data-testid="pick"
+                    prop:checked=move || picked.with(|p| p.contains(&code()))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        picked.update(|p| {
+                            p.retain(|c| *c != code());
+                            if on {
+                                p.push(code());
+                            }
+                        });
+                    } />
+                <span class="code">{code}</span>
+            </label>
             <strong class="title">{move || d.with(|c| c.title.clone())}</strong>
             <A href=href attr:class="open-page" on:click=|ev| ev.stop_propagation()>{t!(i18n, board.open_page)}</A>
             <span class="sub">{move || labels::status(i18n.get_locale(), d.with(|c| c.status))}</span>
