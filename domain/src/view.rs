@@ -47,7 +47,11 @@ pub struct RegionOption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Options {
     pub categories: Vec<CategoryInfo>,
+    /// Where a case can hang: the community and below.
     pub regions: Vec<RegionOption>,
+    /// What a board can be narrowed to: every node of the user's area down to
+    /// compounds (a leader picks a district or a street).
+    pub areas: Vec<RegionOption>,
     pub stations: Vec<Named>,
     pub units: Vec<Named>,
 }
@@ -83,6 +87,10 @@ pub struct CaseSummary {
     pub region_path: String,
     /// Supervision letters (督办函) issued for it.
     pub letters: i64,
+    /// Whole days since it was registered, when the list was made.
+    pub age_days: i64,
+    /// Hours to the headline deadline when the list was made; negative when overdue.
+    pub due_in_hours: Option<i64>,
 }
 
 impl CaseSummary {

@@ -596,6 +596,16 @@ fn summarize(
     now: DateTime<Utc>,
 ) -> CaseSummary {
     let state = row.state();
+    let deadline = headline(&checkpoints(policy, &state, now));
+    let due_in_hours = deadline
+        .as_ref()
+        .filter(|d| {
+            matches!(
+                d.status,
+                CheckpointStatus::OnTrack | CheckpointStatus::DueSoon | CheckpointStatus::Overdue
+            )
+        })
+        .map(|d| (d.due - now).num_hours());
     CaseSummary {
         code: TrackingCode::parse(&row.code)
             .map(|c| c.to_string())
@@ -607,10 +617,12 @@ fn summarize(
         status: state.status,
         step: state.status.step(),
         source: row.source(),
-        deadline: headline(&checkpoints(policy, &state, now)),
+        deadline,
         rating: state.rating,
         created_at: row.created_at,
         closed_at: state.closed_at,
+        age_days: (now - row.created_at).num_days(),
+        due_in_hours,
         category_id: row.category_id,
         unit_id: row.unit_id,
         station_id: row.station_id,

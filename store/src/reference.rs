@@ -60,6 +60,17 @@ impl RegionTree {
         }
     }
 
+    /// "离石区 / 凤山街道 / 袁家庄社区": names below the city.
+    pub fn full_label(&self, id: i64) -> String {
+        let chain = self.ancestors(id);
+        let names: Vec<&str> = chain.iter().skip(1).map(|n| n.name.as_str()).collect();
+        if names.is_empty() {
+            chain.first().map(|n| n.name.clone()).unwrap_or_default()
+        } else {
+            names.join(" / ")
+        }
+    }
+
     /// What a public page may say of where a case is: the compound, or the
     /// nearest node above it when the case hangs higher. Never a building.
     pub fn public_place(&self, id: i64) -> String {
@@ -250,9 +261,18 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     .bind(format!("{path}%"))
     .fetch_all(pool)
     .await?;
+    let areas = tree
+        .within(path)
+        .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+        .map(|n| RegionOption {
+            id: n.id,
+            label: tree.full_label(n.id),
+        })
+        .collect();
     Ok(Options {
         categories: categories(pool).await?,
         regions,
+        areas,
         stations: named(stations),
         units: units(pool).await?,
     })

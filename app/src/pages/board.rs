@@ -70,7 +70,7 @@ pub fn Board() -> impl IntoView {
                                 {t!(i18n, board.area)}
                                 <select name="region">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.regions.iter().map(|r| view! {
+                                    {o.areas.iter().map(|r| view! {
                                         <option value=r.id.to_string() selected=selected("region", r.id.to_string())>{r.label.clone()}</option>
                                     }).collect_view()}
                                 </select>
@@ -373,10 +373,31 @@ fn CardView(
             <span class="meta">{move || d.with(|c| format!("{} · {}", c.place, c.category))}</span>
             <span class="meta">{move || d.with(|c| c.unit.clone().unwrap_or_default())}</span>
             {move || d.with(|c| c.deadline.clone()).map(|dl| view! { <DeadlineBadge deadline=Some(dl) /> })}
+            <span class="meta" data-testid="age">
+                {move || {
+                    let (age, due) = d.with(|c| (c.age_days, c.due_in_hours));
+                    let l = i18n.get_locale();
+                    let age = td_string!(l, board.age, days = age).to_string();
+                    match due {
+                        Some(h) if h < 0 => format!("{age} · {}", td_string!(l, board.late_by, time = span(l, -h))),
+                        Some(h) => format!("{age} · {}", td_string!(l, board.left, time = span(l, h))),
+                        None => age,
+                    }
+                }}
+            </span>
             {move || d.with(|c| c.rating).map(|r| view! { <span class="rating">{labels::rating(i18n.get_locale(), r)}</span> })}
             {move || (d.with(|c| c.source) == Source::StationSession).then(|| view! { <span class="tag">{t!(i18n, source.station_session)}</span> })}
             {move || (d.with(|c| c.letters) > 0).then(|| view! { <span class="tag supervised" data-testid="supervised">{t!(i18n, board.letters)} " " {d.with(|c| c.letters)}</span> })}
         </li>
+    }
+}
+
+/// A countdown's length: days from two days on, hours below.
+fn span(l: Locale, hours: i64) -> String {
+    if hours >= 48 {
+        td_string!(l, board.days, n = hours / 24).to_string()
+    } else {
+        td_string!(l, board.hours, n = hours).to_string()
     }
 }
 
