@@ -43,6 +43,7 @@ test('a change made elsewhere reaches an open board within a second, without rel
   await perform(request, registered.code, 'start_consolidation');
   await expect(board.locator('[data-step="consolidate"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible({ timeout: 1000 });
   await expect(card).toHaveClass(/flash/);
+  await expect(card.getByTestId('age')).toContainText(/^已\d+天/);
 
   // The director assigns it to the city management bureau; the unit's handler
   // (a third browser) acknowledges it.
@@ -214,4 +215,18 @@ test('bulk actions on selected cards', async ({ page, request }) => {
   await page.getByTestId('bulk-feedback').click();
   await expect(page.getByTestId('bulk-result')).toHaveText('1 件已办理，1 件当前状态不允许');
   await expect(page.locator(`li[data-code="${feedback.code}"]`)).toHaveAttribute('data-status', 'awaiting_rating');
+});
+
+test('a leader narrows the board to a street', async ({ page }) => {
+  await signIn(page, 'leader');
+  await page.goto('/board');
+  await hydrated(page);
+  await page.locator('select[name="region"]').selectOption({ label: '离石区 / 凤山街道' });
+  await page.locator('form.filters button[type="submit"]').click();
+  await expect(page).toHaveURL(/region=\d+/);
+  const places = await page.locator('.card-item .meta').evaluateAll((els) =>
+    els.map((e) => e.textContent ?? '').filter((t) => t.includes('社区')),
+  );
+  expect(places.length).toBeGreaterThan(0);
+  for (const p of places) expect(p).toMatch(/^(袁家庄社区|生态园社区)/);
 });
