@@ -1,5 +1,8 @@
 //! The HTTP side of `lianxin`: the router and live updates, as a library so
 //! the benchmarks drive exactly what the binary serves.
+// Release builds (no erased component types) nest the page types deeper
+// than the default limit allows.
+#![recursion_limit = "512"]
 
 pub mod http;
 pub mod live;
