@@ -1,3 +1,4 @@
+    let title = domain::NewCase::title_from(&description);
 //! Server functions. Each one is a public endpoint: it checks who is calling,
 //! calls the store, and maps the error. The rules live in `domain` and `store`.
 // A server function's arguments are its form's fields, one to one, so an
@@ -306,6 +307,7 @@ pub async fn get_board(
     station: Option<String>,
     region: Option<String>,
     overdue: bool,
+    escalated: bool,
     q: Option<String>,
 ) -> Result<domain::view::BoardData, AppError> {
     use chrono::{Datelike, TimeZone};
@@ -339,6 +341,7 @@ pub async fn get_board(
         station_id: station.and_then(|c| c.parse().ok()),
         region_path,
         overdue,
+        escalated,
         q: q.filter(|q| !q.trim().is_empty()),
         closed_since,
     };

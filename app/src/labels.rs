@@ -44,7 +44,7 @@ labels!(rating: Rating {
 
 labels!(source: Source {
     StationSession => source.station_session, WalkIn => source.walk_in, GridVisit => source.grid_visit,
-    Phone => source.phone, Online => source.online,
+    Phone => source.phone, Online => source.online, Open311 => source.open311,
 });
 
 labels!(checkpoint: Checkpoint {

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 pub const MAX_TITLE: usize = 60;
 pub const MAX_DESCRIPTION: usize = 2000;
+/// Open311 GeoReport v2 allows descriptions of up to 4,000 characters.
+pub const MAX_API_DESCRIPTION: usize = 4000;
 pub const MAX_NAME: usize = 30;
 
 /// Where a request came from.
@@ -17,10 +19,22 @@ pub enum Source {
     GridVisit,
     Phone,
     Online,
+    /// Through the Open311 API, from a city's or a third party's app.
+    Open311,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 6] = [
+        Self::StationSession,
+        Self::WalkIn,
+        Self::GridVisit,
+        Self::Phone,
+        Self::Online,
+        Self::Open311,
+    ];
+
+    /// What staff may record at intake: requests through the API arrive by themselves.
+    pub const AT_INTAKE: [Source; 5] = [
         Self::StationSession,
         Self::WalkIn,
         Self::GridVisit,
@@ -35,6 +49,7 @@ impl Source {
             Self::GridVisit => "grid_visit",
             Self::Phone => "phone",
             Self::Online => "online",
+            Self::Open311 => "open311",
         }
     }
 
@@ -93,19 +108,36 @@ pub fn phone_is_valid(phone: &str) -> bool {
 }
 
 impl NewCase {
+    /// A title made from a description: its first line, cut to 30 characters.
+    pub fn title_from(description: &str) -> String {
+        let first_line = description.trim().lines().next().unwrap_or_default();
+        let mut title: String = first_line.chars().take(30).collect();
+        if first_line.chars().count() > 30 {
+            title.push('…');
+        }
+        title
+    }
+
     /// Every problem at once, so a form can mark all its bad fields together.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         check_text(&mut errors, "title", &self.title, MAX_TITLE);
-        check_text(
-            &mut errors,
-            "description",
-            &self.description,
-            MAX_DESCRIPTION,
-        );
-        check_text(&mut errors, "resident_name", &self.resident_name, MAX_NAME);
+        let api = self.source == Source::Open311;
+        let max_description = if api {
+            MAX_API_DESCRIPTION
+        } else {
+            MAX_DESCRIPTION
+        };
+        check_text(&mut errors, "description", &self.description, max_description);
+        // Open311 lets people report anonymously; everywhere else the loop
+        // needs someone to give feedback to.
+        if !(api && self.resident_name.trim().is_empty()) {
+            check_text(&mut errors, "resident_name", &self.resident_name, MAX_NAME);
+        }
         if self.resident_phone.trim().is_empty() {
-            errors.push(FieldError::new("resident_phone", "required"));
+            if !api {
+                errors.push(FieldError::new("resident_phone", "required"));
+            }
         } else if !phone_is_valid(&self.resident_phone) {
             errors.push(FieldError::new("resident_phone", "invalid_phone"));
         }
@@ -139,6 +171,38 @@ mod tests {
             resident_name: "王丽华".into(),
             resident_phone: "13812345678".into(),
         }
+    }
+
+    #[test]
+    fn open311_requests_may_be_anonymous_and_longer() {
+        let anonymous = NewCase {
+            source: Source::Open311,
+            resident_name: String::new(),
+            resident_phone: String::new(),
+            description: "字".repeat(MAX_API_DESCRIPTION),
+            ..ok()
+        };
+        assert!(anonymous.validate().is_empty());
+        let too_long = NewCase {
+            description: "字".repeat(MAX_API_DESCRIPTION + 1),
+            ..anonymous.clone()
+        };
+        assert_eq!(too_long.validate(), vec![FieldError::new("description", "too_long")]);
+        let bad_phone = NewCase {
+            resident_phone: "call me".into(),
+            ..anonymous
+        };
+        assert_eq!(
+            bad_phone.validate(),
+            vec![FieldError::new("resident_phone", "invalid_phone")]
+        );
+        // Anywhere else a name and a phone stay required.
+        let walk_in = NewCase {
+            resident_name: String::new(),
+            resident_phone: String::new(),
+            ..ok()
+        };
+        assert_eq!(walk_in.validate().len(), 2);
     }
 
     #[test]

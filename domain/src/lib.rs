@@ -8,6 +8,7 @@ pub mod code;
 pub mod deadline;
 pub mod intake;
 pub mod mask;
+pub mod open311;
 pub mod region;
 pub mod role;
 pub mod view;

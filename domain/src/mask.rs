@@ -35,6 +35,73 @@ pub fn phone_last4(raw: &str) -> Option<String> {
     (digits.len() >= 4).then(|| digits[digits.len() - 4..].iter().collect())
 }
 
+/// Free text a resident wrote, made fit for public output: their own name
+/// (and any other given) is masked, and anything that looks like a phone or
+/// ID number (seven digits or more, spaces and hyphens allowed between them)
+/// or an e-mail address is replaced by `***`.
+pub fn redact(text: &str, names: &[&str]) -> String {
+    let mut out = text.to_string();
+    for n in names.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2) {
+        out = out.replace(n, &name(n));
+    }
+    let chars: Vec<char> = out.chars().collect();
+    let mut result = String::with_capacity(out.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            // A run of digits, allowing single separators between groups of
+            // three or more (138 1234 5678, 0358-8221234, but not 2026-11-28).
+            let group_at = |k: usize| chars[k..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let mut j = i;
+            let mut digits = 0;
+            loop {
+                let group = group_at(j);
+                digits += group;
+                j += group;
+                let continues = group >= 3
+                    && j + 1 < chars.len()
+                    && matches!(chars[j], ' ' | '-')
+                    && group_at(j + 1) >= 3;
+                if !continues {
+                    break;
+                }
+                j += 1;
+            }
+            if digits >= 7 {
+                // The check character of an ID number.
+                if chars.get(j).is_some_and(|c| matches!(c, 'X' | 'x')) {
+                    j += 1;
+                }
+                result.push_str("***");
+            } else {
+                result.extend(&chars[i..j]);
+            }
+            i = j;
+        } else if chars[i] == '@' {
+            let local = |c: &char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+            let mut start = result.len();
+            while let Some(c) = result[..start].chars().next_back().filter(local) {
+                start -= c.len_utf8();
+            }
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '.' | '-')) {
+                j += 1;
+            }
+            if start < result.len() && j > i + 1 {
+                result.truncate(start);
+                result.push_str("***");
+            } else {
+                result.extend(&chars[i..j]);
+            }
+            i = j;
+        } else {
+            result.push(chars[i]);
+            i += 1;
+        }
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +122,18 @@ mod tests {
         assert_eq!(phone("12345"), "****");
         assert_eq!(phone_last4("138 1234 5678"), Some("5678".into()));
         assert_eq!(phone_last4("12"), None);
+    }
+
+    #[test]
+    fn free_text_loses_names_numbers_and_addresses() {
+        assert_eq!(
+            redact("我是王丽华，电话138 1234 5678，身份证14110219800101123X", &["王丽华"]),
+            "我是王*华，电话***，身份证***"
+        );
+        assert_eq!(redact("联系 li.hua+x@example.cn 谢谢", &[]), "联系 *** 谢谢");
+        // Short numbers (house numbers, dates, amounts) stay.
+        assert_eq!(redact("3号楼2单元，2026年11月，500元", &["王"]), "3号楼2单元，2026年11月，500元");
+        assert_eq!(redact("座机0358-8221234", &[]), "座机***");
+        assert_eq!(redact("2026-11-28起漏水", &[]), "2026-11-28起漏水");
     }
 }

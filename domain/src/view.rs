@@ -91,6 +91,9 @@ pub struct CaseSummary {
     pub age_days: i64,
     /// Hours to the headline deadline when the list was made; negative when overdue.
     pub due_in_hours: Option<i64>,
+    /// The 13710 job found a checkpoint of the running clock overdue and
+    /// reported the case to the supervision office (督查室).
+    pub escalated: bool,
 }
 
 impl CaseSummary {
@@ -195,6 +198,8 @@ pub struct CaseFilter {
     /// A node of the region tree (its materialised path): it and everything below.
     pub region_path: Option<String>,
     pub overdue: bool,
+    /// Only cases the 13710 job escalated to the supervision office.
+    pub escalated: bool,
     pub q: Option<String>,
     /// Leave out cases closed before this moment (a board shows the open ones
     /// and what closed this month).
@@ -220,6 +225,7 @@ impl CaseFilter {
                 .as_deref()
                 .is_none_or(|p| c.region_path.starts_with(p))
             && (!self.overdue || c.is_overdue())
+            && (!self.escalated || c.escalated)
             && self.q.as_deref().is_none_or(text)
             && self
                 .closed_since
@@ -357,4 +363,13 @@ pub struct Letter {
     pub reply_by: DateTime<Utc>,
     pub issued_at: DateTime<Utc>,
     pub issued_by: String,
+}
+
+/// An Open311 client's key, as the admin pages list it (the key itself is shown once, at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }

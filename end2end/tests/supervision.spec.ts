@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { hydrated, signIn } from './helpers';
 import { apiSignIn, listCases } from './staff-api';
 
-test('the supervision office issues a printable letter for an overdue case; the board marks it', async ({ page, request }) => {
+test('overdue cases are escalated to the supervisor\'s board; the office issues a printable letter; the board marks it', async ({ page, request }) => {
   // An overdue case of the director's community, with its clock running.
   await apiSignIn(request, 'director');
   const overdue = (await listCases(request, { overdue: 'true', step: 'handle' }))[0];
@@ -37,6 +37,17 @@ test('the supervision office issues a printable letter for an overdue case; the 
   // The case's timeline records it, and the director's board shows the card as supervised.
   await page.goto(`/cases/${overdue.code}`);
   await expect(page.locator('.timeline li[data-kind="letter"]')).toHaveCount(1);
+
+  // The 13710 job escalated the overdue case: the supervisor's board marks it,
+  // and can be narrowed to what was escalated.
+  await page.goto('/board?escalated=1');
+  await hydrated(page);
+  await expect(page.locator(`li[data-code="${overdue.code}"]`).getByTestId('escalated')).toBeVisible();
+  const cards = page.locator('li.card-item');
+  const shown = await cards.count();
+  expect(shown).toBeGreaterThan(0);
+  await expect(page.locator('li.card-item [data-testid="escalated"]')).toHaveCount(shown);
+  await expect(page.getByTestId('escalated-count')).toHaveText(String(shown));
   await page.context().clearCookies();
   await signIn(page, 'director');
   await page.goto('/board');

@@ -25,6 +25,7 @@ pub struct CaseRow {
     pub description: String,
     pub category_id: i64,
     pub category: String,
+    pub category_code: String,
     pub region_id: i64,
     pub region_path: String,
     pub station_id: Option<i64>,
@@ -48,16 +49,20 @@ pub struct CaseRow {
     pub closed_at: Option<DateTime<Utc>>,
     pub merged_into: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub letters: i64,
+    pub escalated: bool,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
-     cat.name_zh AS category, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
+     cat.name_zh AS category, cat.code AS category_code, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
      c.source, c.resident_name, c.resident_phone, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
      c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
-     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.version, \
-     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters \
+     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.updated_at, c.version, \
+     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
+     EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id AND m.clock_start = c.clock_start \
+             AND m.level = 'overdue') AS escalated \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -628,6 +633,8 @@ fn summarize(
         station_id: row.station_id,
         region_path: row.region_path.clone(),
         letters: row.letters,
+        // Only while the clock runs: a case done after escalation leaves the supervisor's list.
+        escalated: row.escalated && state.status.clock_runs(),
     }
 }
 
@@ -734,6 +741,7 @@ pub async fn list(
         .iter()
         .map(|row| summarize(row, &policy, &tree, now))
         .filter(|s| !filter.overdue || s.is_overdue())
+        .filter(|s| !filter.escalated || s.escalated)
         .collect();
     // Stable: newest first within overdue and within the rest.
     out.sort_by_key(|s| std::cmp::Reverse(s.is_overdue()));

@@ -7,10 +7,12 @@
 //! realistic (some on track, some due soon, some overdue) whenever it is run.
 
 use crate::cases::{self, By};
+use crate::open311;
 use crate::reference::{self, NewCategory};
 use crate::users::{self, NewUser};
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Duration, Utc};
+use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
 use domain::{
     Action, Actor, DeadlineClass, NewCase, Rating, RegionLevel, Role, SecondFactor, Source, Tier,
     TrackingCode,
@@ -19,6 +21,38 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 pub const DEMO_PASSWORD: &str = "lianxin-demo";
+/// The demo's Open311 key, published like the demo password.
+pub const DEMO_API_KEY_NAME: &str = "demo";
+pub const DEMO_API_KEY: &str = "lianxin-demo-open311-key";
+
+/// Extra fields of two categories, so the Open311 service definitions have
+/// attributes: (category, code, datatype, required, description, choices).
+type AttributeSeed = (
+    &'static str,
+    &'static str,
+    AttributeType,
+    bool,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+const ATTRIBUTES: [AttributeSeed; 2] = [
+    (
+        "lighting",
+        "pole_number",
+        AttributeType::String,
+        false,
+        "灯杆编号（灯杆上喷涂的编号）",
+        &[],
+    ),
+    (
+        "water",
+        "supply",
+        AttributeType::SingleValueList,
+        true,
+        "受影响的是哪一路水",
+        &[("cold", "自来水"), ("hot", "热水"), ("drain", "排水")],
+    ),
+];
 
 /// Where a demo account works.
 #[derive(Clone, Copy)]
@@ -132,9 +166,14 @@ pub async fn has_data(pool: &Pool) -> Result<bool> {
 async fn wipe(pool: &Pool) -> Result<()> {
     let mut tx = pool.begin().await?;
     for table in [
+        "reminders",
+        "supervision_letters",
+        "open311_requests",
+        "api_keys",
         "case_events",
         "cases",
         "users",
+        "category_attributes",
         "categories",
         "stations",
         "units",
@@ -409,8 +448,31 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
         categories.push((id, units[unit], class, titles));
     }
 
+    for (position, (category, code, datatype, required, description, choices)) in
+        ATTRIBUTES.into_iter().enumerate()
+    {
+        let index = CATEGORIES.iter().position(|c| c.0 == category).unwrap_or(0);
+        let attribute = ServiceAttribute {
+            code: code.into(),
+            datatype,
+            required,
+            description: description.into(),
+            order: position as i64 + 1,
+            values: choices
+                .iter()
+                .map(|(k, n)| AttributeValue {
+                    key: (*k).into(),
+                    name: (*n).into(),
+                })
+                .collect(),
+        };
+        reference::insert_attribute(pool, categories[index].0, &attribute).await?;
+    }
+    open311::create_key_with(pool, DEMO_API_KEY_NAME, DEMO_API_KEY, now).await?;
+
     // (community id, station id, [(grid id, [compound/building ids])])
     let mut places = Vec::new();
+    let mut compounds_placed = 0u32;
     for c in &COMMUNITIES {
         let community = reference::insert_region(
             pool,
@@ -437,6 +499,16 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
                 let cp =
                     reference::insert_region(pool, Some(grid), RegionLevel::Compound, compound)
                         .await?;
+                // Compounds about 400 m apart around the centre of Lishi.
+                let n = f64::from(compounds_placed);
+                reference::set_position(
+                    pool,
+                    cp,
+                    37.5177 + 0.0036 * (n % 4.0),
+                    111.1443 + 0.0045 * (n / 4.0).floor(),
+                )
+                .await?;
+                compounds_placed += 1;
                 leaves.push(cp);
                 for b in ["1号楼", "2号楼"] {
                     leaves.push(
@@ -512,7 +584,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
             rng.gen_range(0..10),
             rng.gen_range(0..100_000_000u32)
         );
-        let source = Source::ALL[rng.gen_range(0..Source::ALL.len())];
+        let source = Source::AT_INTAKE[rng.gen_range(0..Source::AT_INTAKE.len())];
         let closed = matches!(
             plot,
             Plot::Satisfied | Plot::Fairly | Plot::NotRated | Plot::NotAccepted | Plot::Merged

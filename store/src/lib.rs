@@ -7,6 +7,7 @@
 pub mod access;
 pub mod cases;
 pub mod demo;
+pub mod open311;
 pub mod reference;
 pub mod stats;
 pub mod supervision;

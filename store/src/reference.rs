@@ -4,6 +4,7 @@
 use crate::{Pool, Result};
 use chrono::NaiveDate;
 use domain::view::{CategoryInfo, Named, Options, RegionOption};
+use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
 use domain::{DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
 use std::collections::HashMap;
 
@@ -71,15 +72,19 @@ impl RegionTree {
         }
     }
 
-    /// What a public page may say of where a case is: the compound, or the
-    /// nearest node above it when the case hangs higher. Never a building.
-    pub fn public_place(&self, id: i64) -> String {
-        let chain = self.ancestors(id);
-        let name = chain
-            .iter()
+    /// The node public output may name for `id`: the compound, or the nearest
+    /// node above it when the case hangs higher. Never a building.
+    pub fn public_node(&self, id: i64) -> Option<&RegionRow> {
+        self.ancestors(id)
+            .into_iter()
             .rev()
             .find(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
-            .map(|n| n.name.clone());
+    }
+
+    /// What a public page may say of where a case is (see `public_node`).
+    pub fn public_place(&self, id: i64) -> String {
+        let chain = self.ancestors(id);
+        let name = self.public_node(id).map(|n| n.name.clone());
         let community = chain
             .iter()
             .find(|n| n.level() == Some(RegionLevel::Community))
@@ -164,6 +169,90 @@ pub async fn insert_station(pool: &Pool, name: &str, region_id: i64, address: &s
     .bind(address)
     .fetch_one(pool)
     .await?)
+}
+
+/// Places a node (a compound) on the map, for reports that come with coordinates.
+pub async fn set_position(pool: &Pool, region_id: i64, lat: f64, lon: f64) -> Result<()> {
+    sqlx::query("UPDATE regions SET lat = $1, lon = $2 WHERE id = $3")
+        .bind(lat)
+        .bind(lon)
+        .bind(region_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Compounds with a position: (id, lat, lon).
+pub async fn placed_compounds(pool: &Pool) -> Result<Vec<(i64, f64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, lat, lon FROM regions WHERE level = 'compound' AND retired = FALSE \
+         AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A node's position, if it has one.
+pub async fn position(pool: &Pool, region_id: i64) -> Result<Option<(f64, f64)>> {
+    let row: Option<(Option<f64>, Option<f64>)> =
+        sqlx::query_as("SELECT lat, lon FROM regions WHERE id = $1")
+            .bind(region_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(lat, lon)| lat.zip(lon)))
+}
+
+pub async fn insert_attribute(
+    pool: &Pool,
+    category_id: i64,
+    a: &ServiceAttribute,
+) -> Result<i64> {
+    let choices: Vec<(&str, &str)> = a
+        .values
+        .iter()
+        .map(|v| (v.key.as_str(), v.name.as_str()))
+        .collect();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO category_attributes (category_id, code, datatype, required, description, position, choices) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(category_id)
+    .bind(&a.code)
+    .bind(a.datatype.as_str())
+    .bind(a.required)
+    .bind(&a.description)
+    .bind(a.order)
+    .bind(serde_json::to_string(&choices).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The extra fields of a category, in order.
+pub async fn attributes(pool: &Pool, category_id: i64) -> Result<Vec<ServiceAttribute>> {
+    let rows: Vec<(String, String, bool, String, i64, String)> = sqlx::query_as(
+        "SELECT code, datatype, required, description, position, choices FROM category_attributes \
+         WHERE category_id = $1 ORDER BY position, id",
+    )
+    .bind(category_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(code, datatype, required, description, order, choices)| {
+            let values: Vec<(String, String)> = serde_json::from_str(&choices).unwrap_or_default();
+            Some(ServiceAttribute {
+                code,
+                datatype: AttributeType::parse(&datatype)?,
+                required,
+                description,
+                order,
+                values: values
+                    .into_iter()
+                    .map(|(key, name)| AttributeValue { key, name })
+                    .collect(),
+            })
+        })
+        .collect())
 }
 
 pub struct NewCategory<'a> {

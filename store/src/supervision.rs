@@ -347,6 +347,75 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn overdue_cases_are_escalated_to_the_supervisors_board_until_done(pool: Pool) {
+        let now = Utc::now();
+        let assigned_at = now - Duration::days(10);
+        let code = assigned_case(&pool, assigned_at).await;
+        let user = |name: &'static str| {
+            let pool = pool.clone();
+            async move {
+                crate::users::find_by_username(&pool, name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let leader = user("leader").await;
+        let only_escalated = domain::view::CaseFilter {
+            escalated: true,
+            ..Default::default()
+        };
+        let on_board = |listed: Vec<domain::view::CaseSummary>| {
+            listed.iter().any(|c| c.code == code.to_string())
+        };
+
+        // Overdue by the clock, but the job has not looked yet: not escalated.
+        assert!(!cases::summary(&pool, &code, now).await.unwrap().0.escalated);
+        // A due-soon reminder does not escalate.
+        remind(&pool, assigned_at + Duration::hours(20))
+            .await
+            .unwrap();
+        assert!(!cases::summary(&pool, &code, now).await.unwrap().0.escalated);
+
+        remind(&pool, now).await.unwrap();
+        assert!(cases::summary(&pool, &code, now).await.unwrap().0.escalated);
+        let listed = cases::list(&pool, &leader, &only_escalated, now)
+            .await
+            .unwrap();
+        assert!(listed.iter().all(|c| c.escalated));
+        assert!(on_board(listed));
+
+        // The unit finishes the work: the clock stops and the mark goes.
+        let unit_id = cases::summary(&pool, &code, now).await.unwrap().0.unit_id;
+        let handler_name: String =
+            sqlx::query_scalar("SELECT username FROM users WHERE unit_id = $1 LIMIT 1")
+                .bind(unit_id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let handler = crate::users::find_by_username(&pool, &handler_name)
+            .await
+            .unwrap()
+            .unwrap();
+        let director = user("director").await;
+        cases::act(&pool, &handler, &code, &Action::Acknowledge, now)
+            .await
+            .unwrap();
+        let done = Action::RequestClosure {
+            result: "已修复路面".into(),
+        };
+        cases::act(&pool, &handler, &code, &done, now).await.unwrap();
+        cases::act(&pool, &director, &code, &Action::ApproveClosure, now)
+            .await
+            .unwrap();
+        assert!(!cases::summary(&pool, &code, now).await.unwrap().0.escalated);
+        let listed = cases::list(&pool, &leader, &only_escalated, now)
+            .await
+            .unwrap();
+        assert!(!on_board(listed));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn letters_go_to_overdue_cases_from_the_supervision_office_only(pool: Pool) {
         let assigned_at = Utc::now() - Duration::days(4);
         let code = assigned_case(&pool, assigned_at).await;

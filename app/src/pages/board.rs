@@ -41,11 +41,12 @@ pub fn Board() -> impl IntoView {
                 get("station"),
                 get("region"),
                 get("overdue").is_some(),
+                get("escalated").is_some(),
                 get("q"),
             )
         },
-        |(step, category, unit, station, region, overdue, q)| {
-            get_board(step, category, unit, station, region, overdue, q)
+        |(step, category, unit, station, region, overdue, escalated, q)| {
+            get_board(step, category, unit, station, region, overdue, escalated, q)
         },
     );
     let options = Resource::new(|| (), |_| intake_options());
@@ -99,6 +100,10 @@ pub fn Board() -> impl IntoView {
                 <label class="check">
                     <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
                     {t!(i18n, field.overdue)}
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="escalated" value="1" checked=move || get("escalated").is_some() />
+                    {t!(i18n, board.escalated_only)}
                 </label>
                 <label>
                     {t!(i18n, field.q)}
@@ -212,6 +217,7 @@ fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
     };
     let open = move || count(&|c| c.step != Step::Closed);
     let overdue = move || count(&|c| c.step != Step::Closed && c.is_overdue());
+    let escalated = move || count(&|c| c.escalated);
     let closed = move || count(&|c| c.step == Step::Closed);
     let satisfaction = move || {
         let rated = count(&|c| {
@@ -236,6 +242,7 @@ fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
         <dl class="strip">
             <div><dt>{t!(i18n, board.open)}</dt><dd data-testid="open-count">{open}</dd></div>
             <div><dt>{t!(i18n, board.overdue)}</dt><dd data-testid="overdue-count">{overdue}</dd></div>
+            <div><dt>{t!(i18n, board.escalated)}</dt><dd data-testid="escalated-count">{escalated}</dd></div>
             <div><dt>{t!(i18n, board.closed_month)}</dt><dd>{closed}</dd></div>
             <div><dt>{t!(i18n, stats.satisfaction_rate)}</dt><dd>{satisfaction}</dd></div>
             <div class="live" data-live=move || live.get().to_string()>
@@ -387,6 +394,7 @@ fn CardView(
             </span>
             {move || d.with(|c| c.rating).map(|r| view! { <span class="rating">{labels::rating(i18n.get_locale(), r)}</span> })}
             {move || (d.with(|c| c.source) == Source::StationSession).then(|| view! { <span class="tag">{t!(i18n, source.station_session)}</span> })}
+            {move || d.with(|c| c.escalated).then(|| view! { <span class="tag escalated" data-testid="escalated" title=move || td_string!(i18n.get_locale(), board.escalated_hint).to_string()>{t!(i18n, board.escalated)}</span> })}
             {move || (d.with(|c| c.letters) > 0).then(|| view! { <span class="tag supervised" data-testid="supervised">{t!(i18n, board.letters)} " " {d.with(|c| c.letters)}</span> })}
         </li>
     }

@@ -72,7 +72,7 @@ pub fn Intake() -> impl IntoView {
                                     <label>
                                         {t!(i18n, field.source)}
                                         <select name="source">
-                                            {Source::ALL.into_iter().map(|s| view! {
+                                            {Source::AT_INTAKE.into_iter().map(|s| view! {
                                                 <option value=s.as_str()>{move || labels::source(i18n.get_locale(), s)}</option>
                                             }).collect_view()}
                                         </select>
