@@ -1,4 +1,3 @@
-    let title = domain::NewCase::title_from(&description);
 //! Server functions. Each one is a public endpoint: it checks who is calling,
 //! calls the store, and maps the error. The rules live in `domain` and `store`.
 // A server function's arguments are its form's fields, one to one, so an
@@ -536,14 +535,7 @@ pub async fn submit_online(
     if let Some(secs) = crate::state::wait_for(&st.reports, client_ip().await) {
         return Err(fail(AppError::RateLimited(secs)));
     }
-    let title: String = {
-        let first_line = description.trim().lines().next().unwrap_or_default();
-        let mut t: String = first_line.chars().take(30).collect();
-        if first_line.chars().count() > 30 {
-            t.push('…');
-        }
-        t
-    };
+    let title = domain::NewCase::title_from(&description);
     let new = domain::NewCase {
         title,
         description,
@@ -619,6 +611,43 @@ pub async fn get_letter(letter: String) -> Result<domain::view::Letter, AppError
     let user = staff().await?;
     let letter_id = ssr::id("letter", &letter)?;
     store::supervision::letter_by_id(&state()?.pool, &user, letter_id)
+        .await
+        .map_err(fail)
+}
+
+/// The signed-in administrator, or 401/403.
+#[cfg(feature = "ssr")]
+async fn admin() -> Result<store::users::UserRow, AppError> {
+    let user = ssr::staff().await?;
+    if user.role() == domain::Role::Admin {
+        Ok(user)
+    } else {
+        Err(ssr::fail(AppError::Forbidden))
+    }
+}
+
+/// Open311 clients' keys; administrators only.
+#[server(endpoint = "list_api_keys")]
+pub async fn list_api_keys() -> Result<Vec<domain::view::ApiKey>, AppError> {
+    admin().await?;
+    Ok(store::open311::keys(&ssr::state()?.pool).await?)
+}
+
+/// Issues a key for the client `name`; the key is in the answer and nowhere else.
+#[server(endpoint = "create_api_key")]
+pub async fn create_api_key(name: String) -> Result<String, AppError> {
+    use ssr::*;
+    admin().await?;
+    store::open311::create_key(&state()?.pool, &name, chrono::Utc::now())
+        .await
+        .map_err(fail)
+}
+
+#[server(endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(name: String) -> Result<(), AppError> {
+    use ssr::*;
+    admin().await?;
+    store::open311::revoke_key(&state()?.pool, &name, chrono::Utc::now())
         .await
         .map_err(fail)
 }

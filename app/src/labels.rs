@@ -119,6 +119,7 @@ pub fn message(l: Locale, key: &str) -> String {
         "login_failed" => td_string!(l, error.login_failed).to_string(),
         "not_overdue" => td_string!(l, error.not_overdue).to_string(),
         "out_of_range" => td_string!(l, error.out_of_range).to_string(),
+        "taken" => td_string!(l, error.taken).to_string(),
         other => other.to_string(),
     }
 }
@@ -153,5 +154,23 @@ pub fn error(l: Locale, e: &AppError) -> String {
         AppError::Refused(m) | AppError::Transport(m) => {
             format!("{}{m}", td_string!(l, error.generic))
         }
+    }
+}
+
+/// Texts of the Open311 endpoint (the server answers in the client's language).
+pub mod open311 {
+    use crate::i18n::*;
+
+    pub fn contact(l: Locale) -> String {
+        td_string!(l, open311.contact).to_string()
+    }
+
+    pub fn key_service(l: Locale) -> String {
+        td_string!(l, open311.key_service).to_string()
+    }
+
+    /// What a client shows its user after filing: how to follow the request.
+    pub fn notice(l: Locale, code: &str, pin: &str) -> String {
+        td_string!(l, open311.notice, code = code, pin = pin).to_string()
     }
 }

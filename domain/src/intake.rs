@@ -128,7 +128,12 @@ impl NewCase {
         } else {
             MAX_DESCRIPTION
         };
-        check_text(&mut errors, "description", &self.description, max_description);
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            max_description,
+        );
         // Open311 lets people report anonymously; everywhere else the loop
         // needs someone to give feedback to.
         if !(api && self.resident_name.trim().is_empty()) {
@@ -187,7 +192,10 @@ mod tests {
             description: "字".repeat(MAX_API_DESCRIPTION + 1),
             ..anonymous.clone()
         };
-        assert_eq!(too_long.validate(), vec![FieldError::new("description", "too_long")]);
+        assert_eq!(
+            too_long.validate(),
+            vec![FieldError::new("description", "too_long")]
+        );
         let bad_phone = NewCase {
             resident_phone: "call me".into(),
             ..anonymous

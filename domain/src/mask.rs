@@ -41,7 +41,11 @@ pub fn phone_last4(raw: &str) -> Option<String> {
 /// or an e-mail address is replaced by `***`.
 pub fn redact(text: &str, names: &[&str]) -> String {
     let mut out = text.to_string();
-    for n in names.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2) {
+    for n in names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| n.chars().count() >= 2)
+    {
         out = out.replace(n, &name(n));
     }
     let chars: Vec<char> = out.chars().collect();
@@ -78,13 +82,16 @@ pub fn redact(text: &str, names: &[&str]) -> String {
             }
             i = j;
         } else if chars[i] == '@' {
-            let local = |c: &char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+            let local =
+                |c: &char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
             let mut start = result.len();
             while let Some(c) = result[..start].chars().next_back().filter(local) {
                 start -= c.len_utf8();
             }
             let mut j = i + 1;
-            while j < chars.len() && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '.' | '-')) {
+            while j < chars.len()
+                && (chars[j].is_ascii_alphanumeric() || matches!(chars[j], '.' | '-'))
+            {
                 j += 1;
             }
             if start < result.len() && j > i + 1 {
@@ -127,12 +134,21 @@ mod tests {
     #[test]
     fn free_text_loses_names_numbers_and_addresses() {
         assert_eq!(
-            redact("我是王丽华，电话138 1234 5678，身份证14110219800101123X", &["王丽华"]),
+            redact(
+                "我是王丽华，电话138 1234 5678，身份证14110219800101123X",
+                &["王丽华"]
+            ),
             "我是王*华，电话***，身份证***"
         );
-        assert_eq!(redact("联系 li.hua+x@example.cn 谢谢", &[]), "联系 *** 谢谢");
+        assert_eq!(
+            redact("联系 li.hua+x@example.cn 谢谢", &[]),
+            "联系 *** 谢谢"
+        );
         // Short numbers (house numbers, dates, amounts) stay.
-        assert_eq!(redact("3号楼2单元，2026年11月，500元", &["王"]), "3号楼2单元，2026年11月，500元");
+        assert_eq!(
+            redact("3号楼2单元，2026年11月，500元", &["王"]),
+            "3号楼2单元，2026年11月，500元"
+        );
         assert_eq!(redact("座机0358-8221234", &[]), "座机***");
         assert_eq!(redact("2026-11-28起漏水", &[]), "2026-11-28起漏水");
     }

@@ -98,7 +98,9 @@ pub fn check_attributes(
     let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (code, value) in given {
         let Some(attr) = attributes.iter().find(|a| &a.code == code) else {
-            return Err(format!("attribute[{code}] is not an attribute of this service"));
+            return Err(format!(
+                "attribute[{code}] is not an attribute of this service"
+            ));
         };
         let value = value.trim();
         if value.is_empty() {
@@ -158,7 +160,8 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 /// A datetime as the spec writes it: ISO 8601 with the offset, in China's time zone.
 pub fn format_datetime(t: DateTime<Utc>) -> String {
     let china: FixedOffset = crate::deadline::china();
-    t.with_timezone(&china).to_rfc3339()
+    t.with_timezone(&china)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The `requested_datetime` window of `GET requests`: the last 90 days by
@@ -208,7 +211,10 @@ pub fn looks_like_html(s: &str) -> bool {
 
 /// Whether coordinates are on the globe.
 pub fn valid_position(lat: f64, long: f64) -> bool {
-    lat.is_finite() && long.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&long)
+    lat.is_finite()
+        && long.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&long)
 }
 
 /// Great-circle distance in metres.
@@ -284,15 +290,27 @@ mod tests {
             attr("floors", AttributeType::Number, false),
             attr("rooms", AttributeType::MultiValueList, false),
         ];
-        let ok = check_attributes(&defs, &given(&[("supply", "hot"), ("rooms", "cold"), ("rooms", "hot")]))
-            .unwrap();
+        let ok = check_attributes(
+            &defs,
+            &given(&[("supply", "hot"), ("rooms", "cold"), ("rooms", "hot")]),
+        )
+        .unwrap();
         assert_eq!(ok["supply"], vec!["hot"]);
         assert_eq!(ok["rooms"].len(), 2);
         let err = |pairs: &[(&str, &str)]| check_attributes(&defs, &given(pairs)).unwrap_err();
         assert_eq!(err(&[]), "attribute[supply] is required");
-        assert_eq!(err(&[("supply", "warm")]), "attribute[supply] must be one of the listed keys");
-        assert_eq!(err(&[("supply", "hot"), ("supply", "cold")]), "attribute[supply] takes one value");
-        assert_eq!(err(&[("supply", "hot"), ("floors", "three")]), "attribute[floors] is not a valid number");
+        assert_eq!(
+            err(&[("supply", "warm")]),
+            "attribute[supply] must be one of the listed keys"
+        );
+        assert_eq!(
+            err(&[("supply", "hot"), ("supply", "cold")]),
+            "attribute[supply] takes one value"
+        );
+        assert_eq!(
+            err(&[("supply", "hot"), ("floors", "three")]),
+            "attribute[floors] is not a valid number"
+        );
         assert_eq!(
             err(&[("supply", "hot"), ("colour", "red")]),
             "attribute[colour] is not an attribute of this service"
@@ -322,7 +340,10 @@ mod tests {
         assert_eq!(window(None, Some(now), now), Ok((now - day * 90, now)));
         assert!(window(Some(now), Some(now - day), now).is_err());
         assert!(window(Some(now - day * 91), Some(now), now).is_err());
-        assert_eq!(window(Some(now - day * 90), Some(now), now), Ok((now - day * 90, now)));
+        assert_eq!(
+            window(Some(now - day * 90), Some(now), now),
+            Ok((now - day * 90, now))
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
     Ok(Router::new()
         .route("/healthz", get(healthz))
         .route("/api/board/events", get(crate::live::events))
+        .merge(crate::open311::routes(crate::open311::Config::from_env()))
+        .merge(crate::api_v1::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
@@ -50,7 +52,7 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, header};
@@ -58,7 +60,7 @@ mod tests {
     use leptos::prelude::LeptosOptions;
     use tower::ServiceExt;
 
-    async fn app() -> (Router, store::Pool) {
+    pub(crate) async fn app() -> (Router, store::Pool) {
         let pool = store::connect("sqlite::memory:").await.unwrap();
         store::migrate(&pool).await.unwrap();
         store::demo::load(&pool, false, chrono::Utc::now())
@@ -80,7 +82,7 @@ mod tests {
         )
     }
 
-    async fn body(res: axum::response::Response) -> String {
+    pub(crate) async fn body(res: axum::response::Response) -> String {
         String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
     }
 

@@ -4,5 +4,7 @@
 // than the default limit allows.
 #![recursion_limit = "512"]
 
+pub mod api_v1;
 pub mod http;
 pub mod live;
+pub mod open311;

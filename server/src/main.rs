@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Keys of Open311 clients.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Load the demo city, accounts and cases.
     Demo {
         /// Replace whatever the database holds.
@@ -86,6 +91,16 @@ enum CalendarCommand {
         #[arg(value_enum)]
         mode: DayModeArg,
     },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Issue a key for the client NAME and print it (it is shown only this once).
+    Create { name: String },
+    /// Revoke the key of the client NAME.
+    Revoke { name: String },
+    /// List the clients' keys (names and dates; the keys themselves are not kept).
+    List,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -136,6 +151,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
+        Some(Command::ApiKey { command }) => api_key(&pool, command).await,
         Some(Command::Remind) => {
             let n = store::supervision::remind(&pool, chrono::Utc::now()).await?;
             println!("{n} reminders recorded");
@@ -154,6 +170,45 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => Err("no command".into()),
     }
+}
+
+async fn api_key(
+    pool: &store::Pool,
+    command: ApiKeyCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use store::open311 as o;
+    let now = chrono::Utc::now();
+    match command {
+        ApiKeyCommand::Create { name } => match o::create_key(pool, &name, now).await {
+            Ok(key) => println!("{key}"),
+            Err(store::StoreError::Invalid(_)) => {
+                return Err(format!(
+                    "a key named {name:?} exists already, or the name is empty or too long"
+                )
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        },
+        ApiKeyCommand::Revoke { name } => match o::revoke_key(pool, &name, now).await {
+            Ok(()) => println!("revoked {name}"),
+            Err(store::StoreError::NotFound) => return Err(format!("no key named {name:?}").into()),
+            Err(e) => return Err(e.into()),
+        },
+        ApiKeyCommand::List => {
+            for k in o::keys(pool).await? {
+                let state = match k.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d")),
+                    None => "active".into(),
+                };
+                println!(
+                    "{:<24} created {}  {state}",
+                    k.name,
+                    k.created_at.format("%Y-%m-%d")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn calendar(

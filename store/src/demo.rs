@@ -448,10 +448,11 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
         categories.push((id, units[unit], class, titles));
     }
 
-    for (position, (category, code, datatype, required, description, choices)) in
+    for (n, (category, code, datatype, required, description, choices)) in
         ATTRIBUTES.into_iter().enumerate()
     {
         let index = CATEGORIES.iter().position(|c| c.0 == category).unwrap_or(0);
+        let position = ATTRIBUTES[..n].iter().filter(|a| a.0 == category).count();
         let attribute = ServiceAttribute {
             code: code.into(),
             datatype,

@@ -71,11 +71,12 @@ pub async fn create_key_with(pool: &Pool, name: &str, key: &str, now: DateTime<U
 
 /// Revokes the key named `name`; revoking a revoked key changes nothing.
 pub async fn revoke_key(pool: &Pool, name: &str, now: DateTime<Utc>) -> Result<()> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(name.trim())
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(name.trim())
+            .execute(pool)
+            .await?;
     if done.rows_affected() == 0 {
         let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE name = $1")
             .bind(name.trim())
@@ -88,13 +89,20 @@ pub async fn revoke_key(pool: &Pool, name: &str, now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
+/// name, created, revoked, last used.
+type KeyRow = (
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
 pub async fn keys(pool: &Pool) -> Result<Vec<ApiKey>> {
-    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-        sqlx::query_as(
-            "SELECT name, created_at, revoked_at, last_used_at FROM api_keys ORDER BY created_at, id",
-        )
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<KeyRow> = sqlx::query_as(
+        "SELECT name, created_at, revoked_at, last_used_at FROM api_keys ORDER BY created_at, id",
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(name, created_at, revoked_at, last_used_at)| ApiKey {
@@ -217,7 +225,11 @@ async fn locate(pool: &Pool, tree: &reference::RegionTree, s: &Submission) -> Re
         }
         return Ok(id);
     }
-    let address = s.address_string.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let address = s
+        .address_string
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
     match (s.lat, s.long) {
         (Some(lat), Some(long)) => {
             if !valid_position(lat, long) {
@@ -262,7 +274,11 @@ async fn locate(pool: &Pool, tree: &reference::RegionTree, s: &Submission) -> Re
 /// Chinese names run family name first, without a space.
 fn full_name(first: &str, last: &str) -> String {
     let (first, last) = (first.trim(), last.trim());
-    if first.chars().chain(last.chars()).any(|c| c.is_ascii_alphabetic()) {
+    if first
+        .chars()
+        .chain(last.chars())
+        .any(|c| c.is_ascii_alphabetic())
+    {
         format!("{first} {last}").trim().to_string()
     } else {
         format!("{last}{first}")
@@ -271,7 +287,9 @@ fn full_name(first: &str, last: &str) -> String {
 
 fn check_contact(s: &Submission) -> Result<()> {
     let email = s.email.trim();
-    if !email.is_empty() && (email.len() > MAX_EMAIL || !email.contains('@') || email.contains(char::is_whitespace)) {
+    if !email.is_empty()
+        && (email.len() > MAX_EMAIL || !email.contains('@') || email.contains(char::is_whitespace))
+    {
         return Err(StoreError::invalid("email", "invalid"));
     }
     let url = s.media_url.trim();
@@ -290,7 +308,12 @@ fn check_contact(s: &Submission) -> Result<()> {
 
 /// Registers a request that came through the API with key `key_id`. Contact
 /// details are kept with the case, never published.
-pub async fn submit(pool: &Pool, key_id: i64, s: &Submission, now: DateTime<Utc>) -> Result<Submitted> {
+pub async fn submit(
+    pool: &Pool,
+    key_id: i64,
+    s: &Submission,
+    now: DateTime<Utc>,
+) -> Result<Submitted> {
     let code = s.service_code.trim();
     if code.is_empty() {
         return Err(StoreError::invalid("service_code", "required"));
@@ -377,7 +400,11 @@ pub enum Search {
 }
 
 /// Requests as Open311 publishes them, newest first, at most 1,000.
-pub async fn search(pool: &Pool, search: &Search, now: DateTime<Utc>) -> Result<Vec<PublishedRequest>> {
+pub async fn search(
+    pool: &Pool,
+    search: &Search,
+    now: DateTime<Utc>,
+) -> Result<Vec<PublishedRequest>> {
     let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
     qb.push(" WHERE 1 = 1");
     match search {
@@ -431,10 +458,12 @@ pub async fn search(pool: &Pool, search: &Search, now: DateTime<Utc>) -> Result<
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
+    // Six decimals (about 10 cm) are all a compound's position means.
+    let round = |x: f64| (x * 1e6).round() / 1e6;
     let positions: HashMap<i64, (f64, f64)> = reference::placed_compounds(pool)
         .await?
         .into_iter()
-        .map(|(id, lat, lon)| (id, (lat, lon)))
+        .map(|(id, lat, lon)| (id, (round(lat), round(lon))))
         .collect();
     Ok(rows
         .iter()
@@ -444,7 +473,9 @@ pub async fn search(pool: &Pool, search: &Search, now: DateTime<Utc>) -> Result<
                 .filter(|d| {
                     matches!(
                         d.status,
-                        CheckpointStatus::OnTrack | CheckpointStatus::DueSoon | CheckpointStatus::Overdue
+                        CheckpointStatus::OnTrack
+                            | CheckpointStatus::DueSoon
+                            | CheckpointStatus::Overdue
                     )
                 })
                 .map(|d| d.due);
@@ -475,6 +506,32 @@ pub async fn published(pool: &Pool, id: i64, now: DateTime<Utc>) -> Result<Publi
         .await?
         .pop()
         .ok_or(StoreError::NotFound)
+}
+
+/// A request's timeline for the public API: what happened and when, without
+/// who or any note. None for an unknown request.
+pub async fn timeline(
+    pool: &Pool,
+    id: i64,
+) -> Result<Option<Vec<(String, Status, DateTime<Utc>)>>> {
+    let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    if known == 0 {
+        return Ok(None);
+    }
+    let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT kind, to_status, at FROM case_events WHERE case_id = $1 ORDER BY at, id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|(kind, status, at)| Some((kind, Status::parse(&status)?, at)))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -516,18 +573,28 @@ mod tests {
         let now = Utc::now();
         let key = create_key(&pool, "市12345热线", now).await.unwrap();
         assert!(key.starts_with("lx_") && key.len() == 35);
-        let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE name = '市12345热线'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let stored: String =
+            sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE name = '市12345热线'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert!(!stored.contains(&key[3..]));
         assert!(key_id(&pool, &key, now).await.unwrap().is_some());
-        assert_eq!(field(create_key(&pool, "市12345热线", now).await.unwrap_err()), "name:taken");
-        assert_eq!(field(create_key(&pool, " ", now).await.unwrap_err()), "name:required");
+        assert_eq!(
+            field(create_key(&pool, "市12345热线", now).await.unwrap_err()),
+            "name:taken"
+        );
+        assert_eq!(
+            field(create_key(&pool, " ", now).await.unwrap_err()),
+            "name:required"
+        );
         revoke_key(&pool, "市12345热线", now).await.unwrap();
         revoke_key(&pool, "市12345热线", now).await.unwrap();
         assert!(key_id(&pool, &key, now).await.unwrap().is_none());
-        assert!(matches!(revoke_key(&pool, "nobody", now).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            revoke_key(&pool, "nobody", now).await,
+            Err(StoreError::NotFound)
+        ));
         let listed = keys(&pool).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert!(listed[0].revoked_at.is_some() && listed[0].last_used_at.is_some());
@@ -548,11 +615,20 @@ mod tests {
             .find(|n| n.level() == Some(RegionLevel::Building))
             .unwrap()
             .clone();
-        let (lat, lon) = reference::position(&pool, compound.id).await.unwrap().unwrap();
-
-        let by_id = submit(&pool, key, &lamp(|s| s.address_id = Some(building.id.to_string())), now)
+        let (lat, lon) = reference::position(&pool, compound.id)
             .await
+            .unwrap()
             .unwrap();
+        let round = |x: f64| (x * 1e6).round() / 1e6;
+
+        let by_id = submit(
+            &pool,
+            key,
+            &lamp(|s| s.address_id = Some(building.id.to_string())),
+            now,
+        )
+        .await
+        .unwrap();
         let by_name = submit(
             &pool,
             key,
@@ -561,14 +637,22 @@ mod tests {
         )
         .await
         .unwrap();
-        let by_position = submit(&pool, key, &lamp(|s| (s.lat, s.long) = (Some(lat + 0.0005), Some(lon))), now)
-            .await
-            .unwrap();
+        let by_position = submit(
+            &pool,
+            key,
+            &lamp(|s| (s.lat, s.long) = (Some(lat + 0.0005), Some(lon))),
+            now,
+        )
+        .await
+        .unwrap();
         for done in [&by_id, &by_name, &by_position] {
             let published = published(&pool, done.id, now).await.unwrap();
             // Published at the compound, never the building, with the compound's position.
             assert_eq!(published.address_id, Some(compound.id));
-            assert_eq!((published.lat, published.long), (Some(lat), Some(lon)));
+            assert_eq!(
+                (published.lat, published.long),
+                (Some(round(lat)), Some(round(lon)))
+            );
             assert_eq!(published.service_code, "lighting");
             assert_eq!(published.status, Status::Registered);
             assert!(!published.description.contains("王丽华"));
@@ -582,19 +666,37 @@ mod tests {
         .fetch_one(&pool)
         .await
         .unwrap();
-        assert_eq!(stored, ("王丽华".into(), "open311".into(), "wang@example.cn".into()));
+        assert_eq!(
+            stored,
+            ("王丽华".into(), "open311".into(), "wang@example.cn".into())
+        );
 
         let bad = |f: fn(&mut Submission)| {
             let pool = pool.clone();
             async move { field(submit(&pool, key, &lamp(f), now).await.unwrap_err()) }
         };
         assert_eq!(bad(|_| {}).await, "location:required");
-        assert_eq!(bad(|s| s.address_id = Some("x".into())).await, "address_id:invalid");
-        assert_eq!(bad(|s| s.address_id = Some("999999".into())).await, "address_id:unknown");
-        assert_eq!(bad(|s| s.address_string = Some("火星小区".into())).await, "address_string:unknown");
-        assert_eq!(bad(|s| (s.lat, s.long) = (Some(0.0), Some(0.0))).await, "lat:outside");
+        assert_eq!(
+            bad(|s| s.address_id = Some("x".into())).await,
+            "address_id:invalid"
+        );
+        assert_eq!(
+            bad(|s| s.address_id = Some("999999".into())).await,
+            "address_id:unknown"
+        );
+        assert_eq!(
+            bad(|s| s.address_string = Some("火星小区".into())).await,
+            "address_string:unknown"
+        );
+        assert_eq!(
+            bad(|s| (s.lat, s.long) = (Some(0.0), Some(0.0))).await,
+            "lat:outside"
+        );
         assert_eq!(bad(|s| s.lat = Some(37.5)).await, "long:required");
-        assert_eq!(bad(|s| (s.lat, s.long) = (Some(95.0), Some(0.0))).await, "lat:invalid");
+        assert_eq!(
+            bad(|s| (s.lat, s.long) = (Some(95.0), Some(0.0))).await,
+            "lat:invalid"
+        );
         assert_eq!(
             bad(|s| {
                 s.address_id = Some("1".into());
@@ -643,14 +745,18 @@ mod tests {
             .clone();
         let mut s = lamp(|s| s.address_string = Some(compound));
         s.service_code = "water".into();
-        assert_eq!(field(submit(&pool, key, &s, now).await.unwrap_err()), "attribute:attribute[supply] is required");
+        assert_eq!(
+            field(submit(&pool, key, &s, now).await.unwrap_err()),
+            "attribute:attribute[supply] is required"
+        );
         s.attributes = vec![("supply".into(), "hot".into())];
         let done = submit(&pool, key, &s, now).await.unwrap();
-        let stored: String = sqlx::query_scalar("SELECT attributes FROM open311_requests WHERE case_id = $1")
-            .bind(done.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let stored: String =
+            sqlx::query_scalar("SELECT attributes FROM open311_requests WHERE case_id = $1")
+                .bind(done.id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(stored, r#"{"supply":["hot"]}"#);
     }
 
@@ -673,13 +779,12 @@ mod tests {
         .unwrap();
         assert!(!all.is_empty());
         assert!(all.windows(2).all(|w| w[0].requested >= w[1].requested));
-        let (requested_in_window, _): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), 0 FROM cases WHERE created_at >= $1",
-        )
-        .bind(now - Duration::days(90))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        let (requested_in_window, _): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), 0 FROM cases WHERE created_at >= $1")
+                .bind(now - Duration::days(90))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(all.len() as i64, requested_in_window);
         let closed_roads = search(
             &pool,
@@ -695,23 +800,33 @@ mod tests {
         .await
         .unwrap();
         assert!(!closed_roads.is_empty());
-        assert!(closed_roads.iter().all(|r| r.service_code == "road" && r.is_closed()));
+        assert!(
+            closed_roads
+                .iter()
+                .all(|r| r.service_code == "road" && r.is_closed())
+        );
         assert_eq!(
             closed_roads.len(),
-            all.iter().filter(|r| r.service_code == "road" && r.is_closed()).count()
+            all.iter()
+                .filter(|r| r.service_code == "road" && r.is_closed())
+                .count()
         );
         let picked = search(&pool, &Search::Ids(vec![all[0].id, all[1].id, -1]), now)
             .await
             .unwrap();
         assert_eq!(picked.len(), 2);
         // Nobody's data: no demo resident's name or phone anywhere.
-        let residents: Vec<(String, String)> = sqlx::query_as("SELECT resident_name, resident_phone FROM cases")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        let residents: Vec<(String, String)> =
+            sqlx::query_as("SELECT resident_name, resident_phone FROM cases")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
         let text = serde_json::to_string(&all).unwrap();
         for (name, phone) in residents {
-            assert!(!text.contains(&name) && !text.contains(&phone), "{name} {phone}");
+            assert!(
+                !text.contains(&name) && !text.contains(&phone),
+                "{name} {phone}"
+            );
         }
     }
 }

@@ -3,8 +3,8 @@
 
 use crate::{Pool, Result};
 use chrono::NaiveDate;
-use domain::view::{CategoryInfo, Named, Options, RegionOption};
 use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
+use domain::view::{CategoryInfo, Named, Options, RegionOption};
 use domain::{DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
 use std::collections::HashMap;
 
@@ -202,11 +202,7 @@ pub async fn position(pool: &Pool, region_id: i64) -> Result<Option<(f64, f64)>>
     Ok(row.and_then(|(lat, lon)| lat.zip(lon)))
 }
 
-pub async fn insert_attribute(
-    pool: &Pool,
-    category_id: i64,
-    a: &ServiceAttribute,
-) -> Result<i64> {
+pub async fn insert_attribute(pool: &Pool, category_id: i64, a: &ServiceAttribute) -> Result<i64> {
     let choices: Vec<(&str, &str)> = a
         .values
         .iter()

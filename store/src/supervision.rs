@@ -404,7 +404,9 @@ mod tests {
         let done = Action::RequestClosure {
             result: "已修复路面".into(),
         };
-        cases::act(&pool, &handler, &code, &done, now).await.unwrap();
+        cases::act(&pool, &handler, &code, &done, now)
+            .await
+            .unwrap();
         cases::act(&pool, &director, &code, &Action::ApproveClosure, now)
             .await
             .unwrap();
