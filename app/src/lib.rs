@@ -23,6 +23,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    state::content_security_policy();
     view! {
         <!DOCTYPE html>
         <html>

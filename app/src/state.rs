@@ -62,3 +62,28 @@ impl AppState {
         }
     }
 }
+
+/// A page's Content-Security-Policy: scripts only from this site or carrying
+/// this response's nonce (Leptos puts it on its hydration and data scripts),
+/// WebAssembly allowed to compile, no framing.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sends the page's policy with the nonce of the response being rendered.
+pub fn content_security_policy() {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce)) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}

@@ -30,7 +30,7 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
     );
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("lianxin")
-        .with_secure(false)
+        .with_secure(crate::security::secure_cookies())
         .with_same_site(SameSite::Lax)
         .with_http_only(true)
         .with_expiry(Expiry::OnInactivity(
@@ -48,6 +48,8 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(crate::security::csrf))
+        .layer(axum::middleware::from_fn(crate::security::headers))
         .with_state(state))
 }
 
@@ -409,5 +411,91 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_the_security_headers_and_pages_their_nonce() {
+        let (app, _) = app().await;
+        for uri in [
+            "/track",
+            "/stats",
+            "/no/such/page",
+            "/api/openapi.json",
+            "/open311/v2/services.xml",
+            "/healthz",
+        ] {
+            let res = app
+                .clone()
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let h = res.headers().clone();
+            assert_eq!(h["x-content-type-options"], "nosniff", "{uri}");
+            assert_eq!(h["x-frame-options"], "DENY", "{uri}");
+            assert_eq!(h["referrer-policy"], "same-origin", "{uri}");
+            let csp = h["content-security-policy"].to_str().unwrap().to_string();
+            assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+            let html = body(res).await;
+            if html.starts_with("<!DOCTYPE html>") {
+                // The page's scripts carry the nonce the policy names, and nothing else runs.
+                let nonce = csp
+                    .split("'nonce-")
+                    .nth(1)
+                    .and_then(|r| r.split('\'').next())
+                    .unwrap_or_else(|| panic!("{uri}: no nonce in {csp}"));
+                let scripts_policy = csp
+                    .split(';')
+                    .find(|d| d.trim().starts_with("script-src"))
+                    .unwrap();
+                assert!(scripts_policy.contains("'wasm-unsafe-eval'"), "{csp}");
+                assert!(!scripts_policy.contains("unsafe-inline"), "{csp}");
+                // leptos_i18n leaves an empty placeholder <script></script>: nothing to run.
+                let scripts =
+                    html.matches("<script").count() - html.matches("<script></script>").count();
+                assert!(scripts > 0, "{uri}");
+                assert_eq!(
+                    html.matches(&format!("nonce=\"{nonce}\"")).count(),
+                    scripts,
+                    "{uri}: {html}"
+                );
+            } else {
+                assert!(csp.starts_with("default-src 'none'"), "{uri}: {csp}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn state_changing_requests_from_other_sites_are_refused() {
+        let (app, _) = app().await;
+        let login = |origin: Option<&str>, fetch_site: Option<&str>| {
+            let mut req = Request::post("/api/login")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json");
+            if let Some(o) = origin {
+                req = req.header(header::ORIGIN, o);
+            }
+            if let Some(s) = fetch_site {
+                req = req.header("sec-fetch-site", s);
+            }
+            req.body(Body::from("username=director&password=lianxin-demo"))
+                .unwrap()
+        };
+        for (origin, site, refused) in [
+            (Some("https://evil.example"), None, true),
+            (Some("null"), None, true),
+            (None, Some("cross-site"), true),
+            (Some("http://127.0.0.1:3000"), Some("same-origin"), false),
+            // Not a browser: neither header.
+            (None, None, false),
+        ] {
+            let res = app.clone().oneshot(login(origin, site)).await.unwrap();
+            assert_eq!(
+                res.status() == StatusCode::FORBIDDEN,
+                refused,
+                "{origin:?} {site:?}: {}",
+                res.status()
+            );
+        }
     }
 }

@@ -8,3 +8,4 @@ pub mod api_v1;
 pub mod http;
 pub mod live;
 pub mod open311;
+pub mod security;
