@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Write a consistent copy of the (live) SQLite database to FILE.
+    Backup { file: std::path::PathBuf },
+    /// Replace the database's data with the backup FILE (same schema version);
+    /// everyone is signed out.
+    Restore { file: std::path::PathBuf },
     /// Keys of Open311 clients.
     ApiKey {
         #[command(subcommand)]
@@ -152,6 +157,35 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
         Some(Command::ApiKey { command }) => api_key(&pool, command).await,
+        Some(Command::Backup { file }) => {
+            if let Err(e) = store::backup::backup(&pool, &file).await {
+                return Err(match e {
+                    store::StoreError::Invalid(_) => {
+                        format!("{} exists; choose a new file", file.display()).into()
+                    }
+                    e => e.into(),
+                });
+            }
+            println!("backed up {} to {}", cli.database, file.display());
+            print_summary(&pool).await
+        }
+        Some(Command::Restore { file }) => {
+            if let Err(e) = store::backup::restore(&pool, &file).await {
+                return Err(match e {
+                    store::StoreError::Invalid(errors) => {
+                        let why = match errors.first().map(|e| e.message.as_str()) {
+                            Some("damaged") => "is damaged or not a Lianxin database",
+                            Some("other_version") => "comes from another schema version",
+                            _ => "does not exist",
+                        };
+                        format!("{} {why}; nothing was changed", file.display()).into()
+                    }
+                    e => e.into(),
+                });
+            }
+            println!("restored {} from {}", cli.database, file.display());
+            print_summary(&pool).await
+        }
         Some(Command::Remind) => {
             let n = store::supervision::remind(&pool, chrono::Utc::now()).await?;
             println!("{n} reminders recorded");
@@ -170,6 +204,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => Err("no command".into()),
     }
+}
+
+/// Rows and checksums per table: equal lines mean equal data.
+async fn print_summary(pool: &store::Pool) -> Result<(), Box<dyn std::error::Error>> {
+    for t in store::backup::summary(pool).await? {
+        println!(
+            "{:<24} {:>8} rows  sha256 {}",
+            t.name,
+            t.rows,
+            &t.sha256[..16]
+        );
+    }
+    Ok(())
 }
 
 async fn api_key(
