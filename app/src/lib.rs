@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
                         <Route path=path!("/report") view=pages::report::Report ssr=SsrMode::Async />
                         <Route path=path!("/report/:code") view=pages::report::PublicReceiptPage ssr=SsrMode::Async />
+                        <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
                         <Route path=path!("/admin/api-keys") view=pages::admin::ApiKeys ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                     </Routes>

@@ -373,3 +373,27 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
+
+/// One entry of the audit trail, for administrators and supervisors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339, as recorded.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The audit entries of a case or a user, and whether the whole chain checks out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AuditView {
+    pub entries: Vec<AuditEntry>,
+    /// Entries in the whole trail when intact.
+    pub intact: Option<i64>,
+    /// The first broken entry, when not.
+    pub broken_at: Option<i64>,
+}

@@ -57,6 +57,11 @@ enum Command {
     /// Replace the database's data with the backup FILE (same schema version);
     /// everyone is signed out.
     Restore { file: std::path::PathBuf },
+    /// The tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Keys of Open311 clients.
     ApiKey {
         #[command(subcommand)]
@@ -96,6 +101,12 @@ enum CalendarCommand {
         #[arg(value_enum)]
         mode: DayModeArg,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first broken entry and fails if there is one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +168,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
         Some(Command::ApiKey { command }) => api_key(&pool, command).await,
+        Some(Command::Audit {
+            command: AuditCommand::Verify,
+        }) => match store::audit::verify(&pool).await? {
+            Ok(n) => {
+                println!("audit trail intact: {n} entries");
+                Ok(())
+            }
+            Err(broken) => Err(format!(
+                "audit trail broken at entry {}: {}",
+                broken.id, broken.reason
+            )
+            .into()),
+        },
         Some(Command::Backup { file }) => {
             if let Err(e) = store::backup::backup(&pool, &file).await {
                 return Err(match e {
@@ -225,8 +249,9 @@ async fn api_key(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use store::open311 as o;
     let now = chrono::Utc::now();
+    let by = store::cases::By::named("命令行 (command line)");
     match command {
-        ApiKeyCommand::Create { name } => match o::create_key(pool, &name, now).await {
+        ApiKeyCommand::Create { name } => match o::create_key(pool, &by, &name, now).await {
             Ok(key) => println!("{key}"),
             Err(store::StoreError::Invalid(_)) => {
                 return Err(format!(
@@ -236,7 +261,7 @@ async fn api_key(
             }
             Err(e) => return Err(e.into()),
         },
-        ApiKeyCommand::Revoke { name } => match o::revoke_key(pool, &name, now).await {
+        ApiKeyCommand::Revoke { name } => match o::revoke_key(pool, &by, &name, now).await {
             Ok(()) => println!("revoked {name}"),
             Err(store::StoreError::NotFound) => return Err(format!("no key named {name:?}").into()),
             Err(e) => return Err(e.into()),

@@ -1138,9 +1138,14 @@ mod tests {
         .await;
 
         // A revoked key is refused.
-        store::open311::revoke_key(&pool, store::demo::DEMO_API_KEY_NAME, chrono::Utc::now())
-            .await
-            .unwrap();
+        store::open311::revoke_key(
+            &pool,
+            &store::cases::By::named("test"),
+            store::demo::DEMO_API_KEY_NAME,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_error(
             &app,
             Some(&lamp_form(&place)),

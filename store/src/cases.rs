@@ -1,6 +1,7 @@
 //! Cases and their events.
 
 use crate::access::{self, CaseFacts};
+use crate::audit;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -274,6 +275,20 @@ pub(crate) async fn create_with_code(
         now,
     )
     .await?;
+    audit::record(
+        &mut tx,
+        audit::Change {
+            actor_user_id: by.user_id,
+            actor: &by.label,
+            action: "case.registered",
+            entity: "case",
+            entity_id: code.as_str().to_string(),
+            before: None,
+            after: audit::json(&new),
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
 
     let row = load(pool, &code).await?;
@@ -435,6 +450,20 @@ pub async fn apply(
         after.status,
         by,
         &payload,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Change {
+            actor_user_id: by.user_id,
+            actor: &by.label,
+            action: &format!("case.{}", action.kind().as_str()),
+            entity: "case",
+            entity_id: row.code.clone(),
+            before: audit::json(&before),
+            after: audit::json(&serde_json::json!({ "state": after, "action": action })),
+        },
         now,
     )
     .await?;

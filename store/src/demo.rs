@@ -170,6 +170,7 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "supervision_letters",
         "open311_requests",
         "api_keys",
+        "audit_log",
         "case_events",
         "cases",
         "users",
@@ -190,6 +191,13 @@ async fn wipe(pool: &Pool) -> Result<()> {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *tx)
             .await?;
+        if table == "audit_log" {
+            // A new chain for the new demo.
+            sqlx::query("UPDATE audit_head SET last_id = 0, hash = $1")
+                .bind(crate::audit::GENESIS)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     tx.commit().await?;
     Ok(())
@@ -469,7 +477,14 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
         };
         reference::insert_attribute(pool, categories[index].0, &attribute).await?;
     }
-    open311::create_key_with(pool, DEMO_API_KEY_NAME, DEMO_API_KEY, now).await?;
+    open311::create_key_with(
+        pool,
+        &By::named("demo"),
+        DEMO_API_KEY_NAME,
+        DEMO_API_KEY,
+        now,
+    )
+    .await?;
 
     // (community id, station id, [(grid id, [compound/building ids])])
     let mut places = Vec::new();

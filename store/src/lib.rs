@@ -5,6 +5,7 @@
 //! functions) so that PostgreSQL can serve the same queries.
 
 pub mod access;
+pub mod audit;
 pub mod backup;
 pub mod cases;
 pub mod demo;

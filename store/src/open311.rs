@@ -1,7 +1,7 @@
 //! Open311 GeoReport v2 storage: API keys, categories as services, requests
 //! arriving through the API, and requests as the API publishes them.
 
-use crate::cases::{self, CaseRow, SELECT_CASE, checkpoints, headline};
+use crate::cases::{self, By, CaseRow, SELECT_CASE, checkpoints, headline};
 use crate::{Pool, Result, StoreError, reference};
 use chrono::{DateTime, Utc};
 use domain::open311::{
@@ -37,15 +37,34 @@ fn hash(key: &str) -> String {
         .collect()
 }
 
+/// Who changes keys: an administrator, or the command line.
+fn key_change<'a>(by: &'a By, action: &'a str, name: &str) -> crate::audit::Change<'a> {
+    crate::audit::Change {
+        actor_user_id: by.user_id,
+        actor: &by.label,
+        action,
+        entity: "api_key",
+        entity_id: name.to_string(),
+        before: None,
+        after: None,
+    }
+}
+
 /// Issues a key for the client `name` and returns it; only its hash is kept.
-pub async fn create_key(pool: &Pool, name: &str, now: DateTime<Utc>) -> Result<String> {
+pub async fn create_key(pool: &Pool, by: &By, name: &str, now: DateTime<Utc>) -> Result<String> {
     let key = format!("lx_{}", random(32));
-    create_key_with(pool, name, &key, now).await?;
+    create_key_with(pool, by, name, &key, now).await?;
     Ok(key)
 }
 
 /// Stores a key chosen by the caller (the demo's published key).
-pub async fn create_key_with(pool: &Pool, name: &str, key: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn create_key_with(
+    pool: &Pool,
+    by: &By,
+    name: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StoreError::invalid("name", "required"));
@@ -60,23 +79,31 @@ pub async fn create_key_with(pool: &Pool, name: &str, key: &str, now: DateTime<U
     if taken > 0 {
         return Err(StoreError::invalid("name", "taken"));
     }
+    let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO api_keys (name, key_hash, created_at) VALUES ($1, $2, $3)")
         .bind(name)
         .bind(hash(key))
         .bind(now)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    crate::audit::record(&mut tx, key_change(by, "api_key.created", name), now).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Revokes the key named `name`; revoking a revoked key changes nothing.
-pub async fn revoke_key(pool: &Pool, name: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn revoke_key(pool: &Pool, by: &By, name: &str, now: DateTime<Utc>) -> Result<()> {
+    let mut tx = pool.begin().await?;
     let done =
         sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(name.trim())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+    if done.rows_affected() == 1 {
+        crate::audit::record(&mut tx, key_change(by, "api_key.revoked", name.trim()), now).await?;
+    }
+    tx.commit().await?;
     if done.rows_affected() == 0 {
         let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE name = $1")
             .bind(name.trim())
@@ -571,7 +598,9 @@ mod tests {
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn keys_are_shown_once_kept_hashed_and_revocable(pool: Pool) {
         let now = Utc::now();
-        let key = create_key(&pool, "市12345热线", now).await.unwrap();
+        let key = create_key(&pool, &By::named("test"), "市12345热线", now)
+            .await
+            .unwrap();
         assert!(key.starts_with("lx_") && key.len() == 35);
         let stored: String =
             sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE name = '市12345热线'")
@@ -581,18 +610,30 @@ mod tests {
         assert!(!stored.contains(&key[3..]));
         assert!(key_id(&pool, &key, now).await.unwrap().is_some());
         assert_eq!(
-            field(create_key(&pool, "市12345热线", now).await.unwrap_err()),
+            field(
+                create_key(&pool, &By::named("test"), "市12345热线", now)
+                    .await
+                    .unwrap_err()
+            ),
             "name:taken"
         );
         assert_eq!(
-            field(create_key(&pool, " ", now).await.unwrap_err()),
+            field(
+                create_key(&pool, &By::named("test"), " ", now)
+                    .await
+                    .unwrap_err()
+            ),
             "name:required"
         );
-        revoke_key(&pool, "市12345热线", now).await.unwrap();
-        revoke_key(&pool, "市12345热线", now).await.unwrap();
+        revoke_key(&pool, &By::named("test"), "市12345热线", now)
+            .await
+            .unwrap();
+        revoke_key(&pool, &By::named("test"), "市12345热线", now)
+            .await
+            .unwrap();
         assert!(key_id(&pool, &key, now).await.unwrap().is_none());
         assert!(matches!(
-            revoke_key(&pool, "nobody", now).await,
+            revoke_key(&pool, &By::named("test"), "nobody", now).await,
             Err(StoreError::NotFound)
         ));
         let listed = keys(&pool).await.unwrap();

@@ -73,9 +73,23 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
                 .bind(format!("reminder.{level}.{}", cp.checkpoint.as_str()))
                 .bind(state.status.as_str())
                 .bind("13710督办系统")
-                .bind(payload)
+                .bind(&payload)
                 .bind(now)
                 .execute(&mut *tx)
+                .await?;
+                crate::audit::record(
+                    &mut tx,
+                    crate::audit::Change {
+                        actor_user_id: None,
+                        actor: "13710督办系统",
+                        action: &format!("case.reminder.{level}"),
+                        entity: "case",
+                        entity_id: row.code.clone(),
+                        before: None,
+                        after: serde_json::from_str(&payload).ok(),
+                    },
+                    now,
+                )
                 .await?;
                 recorded += 1;
             }
@@ -196,9 +210,23 @@ pub async fn issue_letter(
     .bind(state.status.as_str())
     .bind(user.id)
     .bind(&user.display_name)
-    .bind(payload)
+    .bind(&payload)
     .bind(now)
     .execute(&mut *tx)
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        crate::audit::Change {
+            actor_user_id: Some(user.id),
+            actor: &user.display_name,
+            action: "letter.issued",
+            entity: "case",
+            entity_id: case.code.clone(),
+            before: None,
+            after: Some(serde_json::json!({ "letter_id": id, "number": number, "demand": demand, "reply_by": reply_by })),
+        },
+        now,
+    )
     .await?;
     tx.commit().await?;
     let tree = reference::region_tree(pool).await?;

@@ -52,6 +52,9 @@ pub fn Header() -> impl IntoView {
                                     <Show when=move || handler>
                                         <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                     </Show>
+                                    <Show when=move || matches!(role, domain::Role::Admin | domain::Role::Leader)>
+                                        <A href="/audit">{t!(i18n, nav.audit)}</A>
+                                    </Show>
                                     <Show when=move || role == domain::Role::Admin>
                                         <A href="/admin/api-keys">{t!(i18n, nav.api_keys)}</A>
                                     </Show>

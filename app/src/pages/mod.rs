@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod audit;
 pub mod board;
 pub mod case;
 pub mod cases;

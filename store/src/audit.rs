@@ -1,0 +1,300 @@
+//! The tamper-evident audit trail: an append-only table in which every entry
+//! carries the hash of the previous one. Changing or removing a row breaks
+//! the chain from there on, and [`verify`] names the first broken entry.
+
+use crate::{Pool, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The chain's starting point (the head's hash before the first entry).
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One change, as the writer reports it.
+pub struct Change<'a> {
+    pub actor_user_id: Option<i64>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// JSON of a value for `before`/`after`.
+pub fn json(v: &impl Serialize) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub at: String,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The hash over everything the entry says, chained to `prev_hash`.
+    fn digest(&self) -> String {
+        let fields = [
+            self.id.to_string(),
+            self.at.clone(),
+            self.actor_user_id
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+            self.actor.clone(),
+            self.action.clone(),
+            self.entity.clone(),
+            self.entity_id.clone(),
+            self.before.clone().unwrap_or_default(),
+            self.after.clone().unwrap_or_default(),
+            self.prev_hash.clone(),
+        ];
+        let mut hash = Sha256::new();
+        for f in fields {
+            // Length-prefixed, so no two different entries hash the same text.
+            hash.update((f.len() as u64).to_be_bytes());
+            hash.update(f.as_bytes());
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Appends `change` inside the caller's transaction, after its own writes.
+pub async fn record(
+    tx: &mut sqlx::SqliteConnection,
+    change: Change<'_>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    // Taking the head first serialises writers: the next id and the previous
+    // hash come from the same locked row.
+    let (id, prev_hash): (i64, String) = sqlx::query_as(
+        "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, hash",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut entry = Entry {
+        id,
+        at: at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        actor_user_id: change.actor_user_id,
+        actor: change.actor.to_string(),
+        action: change.action.to_string(),
+        entity: change.entity.to_string(),
+        entity_id: change.entity_id,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.digest();
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_user_id, actor, action, entity, entity_id, before, after, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(entry.id)
+    .bind(&entry.at)
+    .bind(entry.actor_user_id)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(&entry.entity)
+    .bind(&entry.entity_id)
+    .bind(&entry.before)
+    .bind(&entry.after)
+    .bind(&entry.prev_hash)
+    .bind(&entry.hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&entry.hash)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Where the chain breaks, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The first entry that does not check out (for a missing entry, the id it should have had).
+    pub id: i64,
+    pub reason: &'static str,
+}
+
+const SELECT_ENTRY: &str = "SELECT id, at, actor_user_id, actor, action, entity, entity_id, before, after, \
+     prev_hash, hash FROM audit_log";
+
+/// Checks the whole chain: ids without gaps, each entry linked to the one
+/// before and hashing to what it says, the head at the last entry. Returns
+/// the number of entries, or the first break.
+pub async fn verify(pool: &Pool) -> Result<std::result::Result<i64, Broken>> {
+    let entries: Vec<Entry> = sqlx::query_as(&format!("{SELECT_ENTRY} ORDER BY id"))
+        .fetch_all(pool)
+        .await?;
+    let mut prev = GENESIS.to_string();
+    let mut expected_id = 1;
+    for e in &entries {
+        if e.id != expected_id {
+            return Ok(Err(Broken {
+                id: expected_id,
+                reason: "entry missing",
+            }));
+        }
+        if e.prev_hash != prev {
+            return Ok(Err(Broken {
+                id: e.id,
+                reason: "not linked to the entry before it",
+            }));
+        }
+        if e.digest() != e.hash {
+            return Ok(Err(Broken {
+                id: e.id,
+                reason: "content changed after it was written",
+            }));
+        }
+        prev = e.hash.clone();
+        expected_id += 1;
+    }
+    let (last_id, head): (i64, String) =
+        sqlx::query_as("SELECT last_id, hash FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?;
+    if last_id != expected_id - 1 || head != prev {
+        return Ok(Err(Broken {
+            id: expected_id,
+            reason: "entries missing at the end",
+        }));
+    }
+    Ok(Ok(entries.len() as i64))
+}
+
+/// The entries about one thing (`entity`, `entity_id`), oldest first.
+pub async fn for_entity(pool: &Pool, entity: &str, entity_id: &str) -> Result<Vec<Entry>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT_ENTRY} WHERE entity = $1 AND entity_id = $2 ORDER BY id"
+    ))
+    .bind(entity)
+    .bind(entity_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The entries made by one user, newest first.
+pub async fn by_user(pool: &Pool, user_id: i64, limit: i64) -> Result<Vec<Entry>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT_ENTRY} WHERE actor_user_id = $1 ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn demo(pool: &Pool) {
+        crate::demo::load(pool, false, Utc::now()).await.unwrap();
+        crate::supervision::remind(pool, Utc::now()).await.unwrap();
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn every_case_change_is_in_an_intact_chain(pool: Pool) {
+        demo(&pool).await;
+        let entries = verify(&pool).await.unwrap().unwrap();
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        // Every timeline event (registrations, actions, reminders, letters) plus the demo's key.
+        assert_eq!(entries, events + 1);
+        let code: String =
+            sqlx::query_scalar("SELECT code FROM cases WHERE status = 'closed' LIMIT 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let history = for_entity(&pool, "case", &code).await.unwrap();
+        assert_eq!(history[0].action, "case.registered");
+        assert!(history[0].before.is_none() && history[0].after.is_some());
+        let last = history.last().unwrap();
+        assert!(last.before.as_deref().unwrap().contains("\"status\""));
+        assert!(last.after.as_deref().unwrap().contains("\"closed\""));
+        let director: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'director'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let theirs = by_user(&pool, director, 1000).await.unwrap();
+        assert!(!theirs.is_empty() && theirs.iter().all(|e| e.actor_user_id == Some(director)));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn editing_or_deleting_a_row_is_found_and_named(pool: Pool) {
+        demo(&pool).await;
+        let total = verify(&pool).await.unwrap().unwrap();
+        assert!(total > 20);
+
+        // Someone with database access softens a record.
+        sqlx::query("UPDATE audit_log SET after = '{\"rating\":\"satisfied\"}' WHERE id = 17")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let broken = verify(&pool).await.unwrap().unwrap_err();
+        assert_eq!(
+            broken,
+            Broken {
+                id: 17,
+                reason: "content changed after it was written"
+            }
+        );
+
+        // Recomputing that row's hash does not help: the next one no longer links.
+        let mut row: Entry = sqlx::query_as(&format!("{SELECT_ENTRY} WHERE id = 17"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        row.hash = row.digest();
+        sqlx::query("UPDATE audit_log SET hash = $1 WHERE id = 17")
+            .bind(&row.hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(verify(&pool).await.unwrap().unwrap_err().id, 18);
+
+        // A deleted row is named by the id it had.
+        let fresh = pool.clone();
+        sqlx::query("DELETE FROM audit_log WHERE id >= 17")
+            .execute(&fresh)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify(&fresh).await.unwrap().unwrap_err(),
+            Broken {
+                id: 17,
+                reason: "entries missing at the end"
+            }
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_deleted_row_in_the_middle_is_found(pool: Pool) {
+        demo(&pool).await;
+        sqlx::query("DELETE FROM audit_log WHERE id = 5")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify(&pool).await.unwrap().unwrap_err(),
+            Broken {
+                id: 5,
+                reason: "entry missing"
+            }
+        );
+    }
+}
