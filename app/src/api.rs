@@ -185,14 +185,19 @@ pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use ssr::*;
     let pool = state()?.pool;
-    let user = store::users::authenticate(&pool, &username, &password)
-        .await?
-        .ok_or_else(|| {
-            fail(AppError::Invalid(vec![domain::FieldError::new(
-                "password",
-                "login_failed",
-            )]))
-        })?;
+    let ip = client_ip().await.to_string();
+    let now = chrono::Utc::now();
+    if let Some(secs) = store::users::login_wait(&pool, &username, &ip, now).await? {
+        return Err(fail(AppError::RateLimited(secs.unsigned_abs())));
+    }
+    let Some(user) = store::users::authenticate(&pool, &username, &password).await? else {
+        store::users::record_login_failure(&pool, &username, &ip, now).await?;
+        return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+            "password",
+            "login_failed",
+        )])));
+    };
+    store::users::clear_login_failures(&pool, &username).await?;
     let session = session().await?;
     // A new id on sign-in, so a session fixed before it is worth nothing after.
     session.cycle_id().await.map_err(|_| AppError::Server)?;

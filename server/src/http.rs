@@ -498,4 +498,40 @@ pub(crate) mod tests {
             );
         }
     }
+
+    #[tokio::test]
+    async fn sign_in_is_throttled_after_repeated_failures() {
+        let (app, _) = app().await;
+        let attempt = |password: &str| {
+            form(
+                "/api/login",
+                &format!("username=director&password={password}"),
+                None,
+            )
+        };
+        for _ in 0..store::users::MAX_FAILURES_PER_ACCOUNT {
+            let res = app.clone().oneshot(attempt("guess")).await.unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        }
+        // Now even the right password waits, and the answer says how long.
+        let res = app.clone().oneshot(attempt("lianxin-demo")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let text = body(res).await;
+        assert!(text.contains("RateLimited"), "{text}");
+        // Other accounts are not locked out by it.
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/login",
+                "username=leader&password=lianxin-demo",
+                None,
+            ))
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{}",
+            res.status()
+        );
+    }
 }

@@ -171,6 +171,7 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "open311_requests",
         "api_keys",
         "audit_log",
+        "login_failures",
         "case_events",
         "cases",
         "users",

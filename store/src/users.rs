@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::view::UserInfo;
 
@@ -122,6 +122,75 @@ pub async fn authenticate(pool: &Pool, username: &str, password: &str) -> Result
     Ok(user.filter(|_| ok))
 }
 
+/// Failed sign-ins an account may have within [`THROTTLE_WINDOW_MINUTES`] before it waits.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed sign-ins one address may have within the window (people share
+/// addresses behind an office's gateway, so more than per account).
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
+/// Seconds until `username` may try again from `ip`, or None when it may now:
+/// too many recent failures for the account or the address make it wait until
+/// the oldest of them leaves the window.
+pub async fn login_wait(
+    pool: &Pool,
+    username: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let window = chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let since = now - window;
+    let mut wait = None;
+    for (column, key, max) in [
+        ("username", username.trim(), MAX_FAILURES_PER_ACCOUNT),
+        ("ip", ip, MAX_FAILURES_PER_ADDRESS),
+    ] {
+        // The max-th newest failure: once it is out of the window, there is room again.
+        let oldest_counted: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+            "SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3"
+        ))
+        .bind(key)
+        .bind(since)
+        .bind(max - 1)
+        .fetch_optional(pool)
+        .await?;
+        if let Some(at) = oldest_counted {
+            let secs = (at + window - now).num_seconds().max(1);
+            wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+        }
+    }
+    Ok(wait)
+}
+
+/// Notes a failed sign-in (and forgets those older than a day).
+pub async fn record_login_failure(
+    pool: &Pool,
+    username: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
+        .bind(username.trim())
+        .bind(ip)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(now - chrono::Duration::days(1))
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A successful sign-in clears the account's failures.
+pub async fn clear_login_failures(pool: &Pool, username: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE username = $1")
+        .bind(username.trim())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +233,61 @@ mod tests {
         assert_eq!(
             find_by_id(&pool, id).await.unwrap().unwrap().username,
             "zhang"
+        );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn failed_sign_ins_make_the_account_and_the_address_wait(pool: Pool) {
+        let now = Utc::now();
+        for i in 0..MAX_FAILURES_PER_ACCOUNT {
+            assert_eq!(
+                login_wait(&pool, "director", "10.0.0.1", now)
+                    .await
+                    .unwrap(),
+                None,
+                "{i}"
+            );
+            record_login_failure(&pool, "director", "10.0.0.1", now)
+                .await
+                .unwrap();
+        }
+        let wait = login_wait(&pool, "director", "10.0.0.2", now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!((THROTTLE_WINDOW_MINUTES * 60 - 1..=THROTTLE_WINDOW_MINUTES * 60).contains(&wait));
+        // Another account from the same address may still try.
+        assert_eq!(
+            login_wait(&pool, "leader", "10.0.0.1", now).await.unwrap(),
+            None
+        );
+        // After the window the account may try again.
+        let later =
+            now + chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES) + chrono::Duration::seconds(1);
+        assert_eq!(
+            login_wait(&pool, "director", "10.0.0.1", later)
+                .await
+                .unwrap(),
+            None
+        );
+        // An address spraying many accounts waits too.
+        for i in 0..MAX_FAILURES_PER_ADDRESS {
+            record_login_failure(&pool, &format!("user{i}"), "10.0.0.9", now)
+                .await
+                .unwrap();
+        }
+        assert!(
+            login_wait(&pool, "someone", "10.0.0.9", now)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        clear_login_failures(&pool, "director").await.unwrap();
+        assert_eq!(
+            login_wait(&pool, "director", "10.0.0.1", now)
+                .await
+                .unwrap(),
+            None
         );
     }
 }
