@@ -100,6 +100,11 @@ pub fn event(l: Locale, kind: &str) -> String {
             .unwrap_or_default();
         return format!("{level} · {cp}");
     }
+    match kind {
+        "anonymised" => return td_string!(l, privacy.anonymised).to_string(),
+        "letter" => return td_string!(l, letter.issued).to_string(),
+        _ => {}
+    }
     ActionKind::parse(kind)
         .map(|k| action(l, k))
         .unwrap_or_else(|| td_string!(l, action.registered).to_string())

@@ -42,6 +42,16 @@ enum Command {
         /// Online requests allowed per client address and hour.
         #[arg(long, env = "LIANXIN_REPORTS_PER_HOUR", default_value_t = 10)]
         reports_per_hour: u32,
+        /// Days after closure when a case's resident contact details are removed.
+        #[arg(long, env = "LIANXIN_ANONYMISE_AFTER_DAYS", default_value_t = 365,
+              value_parser = clap::value_parser!(i64).range(0..))]
+        anonymise_after_days: i64,
+    },
+    /// Anonymise the closed cases past the retention period now (`serve` does it every minute).
+    Anonymise {
+        #[arg(long, env = "LIANXIN_ANONYMISE_AFTER_DAYS", default_value_t = 365,
+              value_parser = clap::value_parser!(i64).range(0..))]
+        after_days: i64,
     },
     /// Run pending database migrations and exit.
     Migrate,
@@ -215,16 +225,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{n} reminders recorded");
             Ok(())
         }
+        Some(Command::Anonymise { after_days }) => {
+            let n = store::privacy::anonymise(&pool, after_days, chrono::Utc::now()).await?;
+            println!("{n} closed cases anonymised");
+            Ok(())
+        }
         Some(Command::Serve {
             addr,
             lookups_per_minute,
             reports_per_hour,
+            anonymise_after_days,
         }) => {
             let limits = Limits {
                 lookups_per_minute,
                 reports_per_hour,
             };
-            serve(pool, addr, limits).await
+            serve(pool, addr, limits, anonymise_after_days).await
         }
         None => Err("no command".into()),
     }
@@ -321,7 +337,11 @@ async fn calendar(
 /// Evaluates the 13710 checkpoints every minute. Each reminder is recorded
 /// once (see `store::supervision::remind`), so restarts and several
 /// instances neither lose nor repeat any.
-fn spawn_reminders(pool: store::Pool) {
+/// The background jobs, every minute: 13710 reminders, and anonymising
+/// closed cases past the retention period. Both record each change once
+/// (see `store::supervision::remind`, `store::privacy::anonymise`), so
+/// restarts and several instances repeat nothing.
+fn spawn_jobs(pool: store::Pool, anonymise_after_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -330,6 +350,11 @@ fn spawn_reminders(pool: store::Pool) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminders = n, "13710 reminders recorded"),
                 Err(e) => tracing::warn!(error = %e, "13710 reminder job failed"),
+            }
+            match store::privacy::anonymise(&pool, anonymise_after_days, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(cases = n, "closed cases anonymised"),
+                Err(e) => tracing::warn!(error = %e, "anonymisation job failed"),
             }
         }
     });
@@ -346,12 +371,13 @@ async fn serve(
     pool: store::Pool,
     addr: SocketAddr,
     limits: Limits,
+    anonymise_after_days: i64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
     let router = http::router(state).await?;
-    spawn_reminders(pool.clone());
+    spawn_jobs(pool.clone(), anonymise_after_days);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     axum::serve(

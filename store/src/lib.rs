@@ -10,6 +10,7 @@ pub mod backup;
 pub mod cases;
 pub mod demo;
 pub mod open311;
+pub mod privacy;
 pub mod reference;
 pub mod stats;
 pub mod supervision;
