@@ -46,6 +46,9 @@ enum Command {
         #[arg(long, env = "LIANXIN_ANONYMISE_AFTER_DAYS", default_value_t = 365,
               value_parser = clap::value_parser!(i64).range(0..))]
         anonymise_after_days: i64,
+        /// Seconds between runs of the background jobs (they also run at start).
+        #[arg(long, env = "LIANXIN_JOBS_EVERY_SECS", default_value_t = 60)]
+        jobs_every_secs: u64,
     },
     /// Anonymise the closed cases past the retention period now (`serve` does it every minute).
     Anonymise {
@@ -235,12 +238,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             lookups_per_minute,
             reports_per_hour,
             anonymise_after_days,
+            jobs_every_secs,
         }) => {
             let limits = Limits {
                 lookups_per_minute,
                 reports_per_hour,
             };
-            serve(pool, addr, limits, anonymise_after_days).await
+            serve(pool, addr, limits, anonymise_after_days, jobs_every_secs).await
         }
         None => Err("no command".into()),
     }
@@ -337,13 +341,13 @@ async fn calendar(
 /// Evaluates the 13710 checkpoints every minute. Each reminder is recorded
 /// once (see `store::supervision::remind`), so restarts and several
 /// instances neither lose nor repeat any.
-/// The background jobs, every minute: 13710 reminders, and anonymising
+/// The background jobs, at start and then every minute (by default): 13710 reminders, and anonymising
 /// closed cases past the retention period. Both record each change once
 /// (see `store::supervision::remind`, `store::privacy::anonymise`), so
 /// restarts and several instances repeat nothing.
-fn spawn_jobs(pool: store::Pool, anonymise_after_days: i64) {
+fn spawn_jobs(pool: store::Pool, anonymise_after_days: i64, every_secs: u64) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
         loop {
             tick.tick().await;
             match store::supervision::remind(&pool, chrono::Utc::now()).await {
@@ -372,12 +376,13 @@ async fn serve(
     addr: SocketAddr,
     limits: Limits,
     anonymise_after_days: i64,
+    jobs_every_secs: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
     let router = http::router(state).await?;
-    spawn_jobs(pool.clone(), anonymise_after_days);
+    spawn_jobs(pool.clone(), anonymise_after_days, jobs_every_secs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     axum::serve(
