@@ -10,7 +10,8 @@ use app::labels::open311 as open311_text;
 use app::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -249,21 +250,51 @@ fn foreign_jurisdiction(config: &Config, params: &Params, format: Format) -> Opt
         .map(|_| not_found(format, "jurisdiction_id not found"))
 }
 
-async fn read(
-    State(state): State<AppState>,
-    axum::Extension(config): axum::Extension<Config>,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let Some((name, format)) = resource(&file) else {
-        return not_found(Format::Xml, "unknown resource");
-    };
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    if let Some(r) = foreign_jurisdiction(&config, &params, format) {
-        return r;
+/// What every resource starts with: its name and format from the path's last
+/// segment, the query's parameters, and the jurisdiction check (an unknown
+/// resource or another jurisdiction is answered before the handler runs).
+struct Call {
+    name: String,
+    format: Format,
+    params: Params,
+    config: Config,
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let unknown = || not_found(Format::Xml, "unknown resource");
+        let Path(file) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| unknown())?;
+        let (name, format) = resource(&file).ok_or_else(unknown)?;
+        let config = parts
+            .extensions
+            .get::<Config>()
+            .cloned()
+            .ok_or_else(unknown)?;
+        let params = Params::parse(parts.uri.query().unwrap_or_default().as_bytes());
+        if let Some(refused) = foreign_jurisdiction(&config, &params, format) {
+            return Err(refused);
+        }
+        Ok(Self {
+            name: name.to_string(),
+            format,
+            params,
+            config,
+        })
     }
-    match name {
+}
+
+async fn read(State(state): State<AppState>, call: Call, headers: HeaderMap) -> Response {
+    let Call {
+        name,
+        format,
+        params,
+        config,
+    } = call;
+    match name.as_str() {
         "discovery" => discovery(&config, &headers, format),
         "services" => match store::open311::services(&state.pool).await {
             Ok(services) => ok(
@@ -328,19 +359,8 @@ fn service_node(s: &Service) -> Node {
     ])
 }
 
-async fn service_definition(
-    State(state): State<AppState>,
-    axum::Extension(config): axum::Extension<Config>,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some((code, format)) = resource(&file) else {
-        return not_found(Format::Xml, "unknown resource");
-    };
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    if let Some(r) = foreign_jurisdiction(&config, &params, format) {
-        return r;
-    }
+async fn service_definition(State(state): State<AppState>, call: Call) -> Response {
+    let (code, format) = (call.name.as_str(), call.format);
     let service = match store::open311::service(&state.pool, code).await {
         Ok(Some(s)) => s,
         Ok(None) => return not_found(format, "service_code not found"),
@@ -504,20 +524,8 @@ async fn search(
     }
 }
 
-async fn one_request(
-    State(state): State<AppState>,
-    axum::Extension(config): axum::Extension<Config>,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let Some((id, format)) = resource(&file) else {
-        return not_found(Format::Xml, "unknown resource");
-    };
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    if let Some(r) = foreign_jurisdiction(&config, &params, format) {
-        return r;
-    }
+async fn one_request(State(state): State<AppState>, call: Call, headers: HeaderMap) -> Response {
+    let (id, format) = (call.name.as_str(), call.format);
     let Ok(id) = id.parse::<i64>() else {
         return not_found(format, "service_request_id not found");
     };
@@ -528,19 +536,8 @@ async fn one_request(
     }
 }
 
-async fn token(
-    State(state): State<AppState>,
-    axum::Extension(config): axum::Extension<Config>,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let Some((token, format)) = resource(&file) else {
-        return not_found(Format::Xml, "unknown resource");
-    };
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    if let Some(r) = foreign_jurisdiction(&config, &params, format) {
-        return r;
-    }
+async fn token(State(state): State<AppState>, call: Call) -> Response {
+    let (token, format) = (call.name.as_str(), call.format);
     match store::open311::by_token(&state.pool, token).await {
         Ok(Some(id)) => ok(
             format,
@@ -601,22 +598,19 @@ fn describe(field: &str, message: &str) -> String {
 
 async fn create(
     State(state): State<AppState>,
-    axum::Extension(config): axum::Extension<Config>,
-    Path(file): Path<String>,
-    RawQuery(query): RawQuery,
+    call: Call,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(("requests", format)) = resource(&file) else {
-        return not_found(Format::Xml, "unknown resource");
-    };
+    let format = call.format;
+    if call.name != "requests" {
+        return not_found(format, "unknown resource");
+    }
     // The spec posts a form; parameters in the query string count too.
     let mut params = Params::parse(&body);
-    params
-        .0
-        .extend(Params::parse(query.unwrap_or_default().as_bytes()).0);
-    if let Some(r) = foreign_jurisdiction(&config, &params, format) {
-        return r;
+    params.0.extend(call.params.0);
+    if let Some(refused) = foreign_jurisdiction(&call.config, &params, format) {
+        return refused;
     }
     let now = Utc::now();
     let key_id = match params.get("api_key") {

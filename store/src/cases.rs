@@ -356,7 +356,7 @@ impl By {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_event(
+pub(crate) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     case_id: i64,
     kind: &str,
@@ -723,17 +723,8 @@ pub async fn list(
         access::Scope::Nothing => return Ok(vec![]),
     }
     if let Some(step) = filter.step {
-        let statuses: Vec<&str> = Status::ALL
-            .into_iter()
-            .filter(|s| s.step() == step)
-            .map(|s| s.as_str())
-            .collect();
-        qb.push(" AND c.status IN (");
-        let mut sep = qb.separated(", ");
-        for s in statuses {
-            sep.push_bind(s);
-        }
-        qb.push(")");
+        let statuses = Status::ALL.into_iter().filter(move |s| s.step() == step);
+        crate::push_in(&mut qb, "c.status", statuses.map(|s| s.as_str()));
     }
     if let Some(c) = filter.category_id {
         qb.push(" AND c.category_id = ").push_bind(c);

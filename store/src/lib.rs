@@ -48,6 +48,28 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Appends `" AND {column} IN (…)"` with one bound parameter per value.
+/// An empty list matches nothing.
+pub(crate) fn push_in<'a, T>(
+    qb: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
+    column: &str,
+    values: impl IntoIterator<Item = T>,
+) where
+    T: 'a + sqlx::Encode<'a, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+{
+    let mut values = values.into_iter().peekable();
+    if values.peek().is_none() {
+        qb.push(" AND 1 = 0");
+        return;
+    }
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v);
+    }
+    qb.push(")");
+}
+
 /// Opens (and creates, for SQLite) the database at `url`.
 pub async fn connect(url: &str) -> Result<Pool> {
     let options = SqliteConnectOptions::from_str(url)?

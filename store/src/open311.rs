@@ -439,12 +439,7 @@ pub async fn search(
             if ids.is_empty() {
                 return Ok(vec![]);
             }
-            qb.push(" AND c.id IN (");
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
+            crate::push_in(&mut qb, "c.id", ids.iter().copied());
         }
         Search::Filter {
             service_codes,
@@ -458,25 +453,14 @@ pub async fn search(
                 .push(" AND c.created_at <= ")
                 .push_bind(*to);
             if !service_codes.is_empty() {
-                qb.push(" AND cat.code IN (");
-                let mut sep = qb.separated(", ");
-                for c in service_codes {
-                    sep.push_bind(c.clone());
-                }
-                qb.push(")");
+                crate::push_in(&mut qb, "cat.code", service_codes.iter().cloned());
             }
             if open != closed {
-                let statuses: Vec<&str> = Status::ALL
+                let closed = *closed;
+                let statuses = Status::ALL
                     .into_iter()
-                    .filter(|s| (s.step() == domain::Step::Closed) == *closed)
-                    .map(|s| s.as_str())
-                    .collect();
-                qb.push(" AND c.status IN (");
-                let mut sep = qb.separated(", ");
-                for s in statuses {
-                    sep.push_bind(s);
-                }
-                qb.push(")");
+                    .filter(move |s| (s.step() == domain::Step::Closed) == closed);
+                crate::push_in(&mut qb, "c.status", statuses.map(|s| s.as_str()));
             }
         }
     }

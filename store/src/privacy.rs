@@ -43,16 +43,17 @@ pub async fn anonymise(pool: &Pool, after_days: i64, now: DateTime<Utc>) -> Resu
         .execute(&mut *tx)
         .await?;
         let payload = serde_json::json!({ "after_days": after_days }).to_string();
-        sqlx::query(
-            "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
-             VALUES ($1, 'anonymised', $2, $2, NULL, $3, $4, $5)",
+        let status = domain::Status::parse(status).unwrap_or(domain::Status::Closed);
+        crate::cases::insert_event(
+            &mut tx,
+            *id,
+            "anonymised",
+            Some(status),
+            status,
+            &crate::cases::By::named(JOB),
+            &payload,
+            now,
         )
-        .bind(id)
-        .bind(status)
-        .bind(JOB)
-        .bind(&payload)
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         // The audit trail records that it happened, not what was removed.
         audit::record(

@@ -11,6 +11,8 @@ use domain::{Actor, Checkpoint, CheckpointStatus, Status, TrackingCode};
 
 /// The issuing office printed on letters.
 pub const OFFICE: &str = "中共吕梁市委督查室";
+/// Who the timeline names for the 13710 job.
+const JOB: &str = "13710督办系统";
 /// Longest demand text of a letter.
 const MAX_DEMAND: usize = 1000;
 
@@ -30,12 +32,8 @@ fn running() -> Vec<&'static str> {
 pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
     let statuses = running();
     let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
-    qb.push(" WHERE c.clock_start IS NOT NULL AND c.status IN (");
-    let mut sep = qb.separated(", ");
-    for s in &statuses {
-        sep.push_bind(*s);
-    }
-    qb.push(")");
+    qb.push(" WHERE c.clock_start IS NOT NULL");
+    crate::push_in(&mut qb, "c.status", statuses);
     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let mut recorded = 0;
@@ -65,23 +63,22 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
             if inserted.rows_affected() == 1 {
                 let payload =
                     serde_json::json!({ "checkpoint": cp.checkpoint, "due": cp.due }).to_string();
-                sqlx::query(
-                    "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
-                     VALUES ($1, $2, $3, $3, NULL, $4, $5, $6)",
+                crate::cases::insert_event(
+                    &mut tx,
+                    row.id,
+                    &format!("reminder.{level}.{}", cp.checkpoint.as_str()),
+                    Some(state.status),
+                    state.status,
+                    &crate::cases::By::named(JOB),
+                    &payload,
+                    now,
                 )
-                .bind(row.id)
-                .bind(format!("reminder.{level}.{}", cp.checkpoint.as_str()))
-                .bind(state.status.as_str())
-                .bind("13710督办系统")
-                .bind(&payload)
-                .bind(now)
-                .execute(&mut *tx)
                 .await?;
                 crate::audit::record(
                     &mut tx,
                     crate::audit::Change {
                         actor_user_id: None,
-                        actor: "13710督办系统",
+                        actor: JOB,
                         action: &format!("case.reminder.{level}"),
                         entity: "case",
                         entity_id: row.code.clone(),
@@ -202,17 +199,16 @@ pub async fn issue_letter(
     })?;
     let number = format!("吕督〔{year}〕{seq}号");
     let payload = serde_json::json!({ "number": number, "checkpoint": missed.checkpoint, "reply_by": reply_by }).to_string();
-    sqlx::query(
-        "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
-         VALUES ($1, 'letter', $2, $2, $3, $4, $5, $6)",
+    crate::cases::insert_event(
+        &mut tx,
+        case.id,
+        "letter",
+        Some(state.status),
+        state.status,
+        &crate::cases::By::user(user),
+        &payload,
+        now,
     )
-    .bind(case.id)
-    .bind(state.status.as_str())
-    .bind(user.id)
-    .bind(&user.display_name)
-    .bind(&payload)
-    .bind(now)
-    .execute(&mut *tx)
     .await?;
     crate::audit::record(
         &mut tx,
