@@ -33,6 +33,8 @@ pub mod ssr {
     use tower_sessions::Session;
 
     pub const USER_KEY: &str = "user_id";
+    /// The account's session epoch when this session signed in.
+    pub const EPOCH_KEY: &str = "session_epoch";
     pub const TRACK_KEY: &str = "tracked_cases";
     /// When this browser last opened the online request form (ms since the epoch).
     pub const FORM_OPENED_KEY: &str = "report_form_opened";
@@ -132,13 +134,38 @@ pub mod ssr {
         e
     }
 
-    pub async fn signed_in() -> Result<Option<UserRow>, AppError> {
-        let session = session().await?;
+    /// The account a session belongs to, while the account is enabled and
+    /// has not been signed out everywhere since.
+    pub async fn session_user(
+        session: &Session,
+        pool: &store::Pool,
+    ) -> Result<Option<UserRow>, AppError> {
         let id: Option<i64> = session.get(USER_KEY).await.map_err(|_| AppError::Server)?;
-        match id {
-            Some(id) => Ok(store::users::find_by_id(&state()?.pool, id).await?),
-            None => Ok(None),
-        }
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let epoch: i64 = session
+            .get(EPOCH_KEY)
+            .await
+            .map_err(|_| AppError::Server)?
+            .unwrap_or(0);
+        Ok(store::users::for_session(pool, id, epoch).await?)
+    }
+
+    pub async fn signed_in() -> Result<Option<UserRow>, AppError> {
+        session_user(&session().await?, &state()?.pool).await
+    }
+
+    /// Binds the session to the account under its current epoch.
+    pub async fn sign_in_as(session: &Session, user_id: i64, epoch: i64) -> Result<(), AppError> {
+        session
+            .insert(USER_KEY, user_id)
+            .await
+            .map_err(|_| AppError::Server)?;
+        session
+            .insert(EPOCH_KEY, epoch)
+            .await
+            .map_err(|_| AppError::Server)
     }
 
     /// The signed-in staff member, or 401.
@@ -146,6 +173,24 @@ pub mod ssr {
         signed_in()
             .await?
             .ok_or_else(|| fail(AppError::Unauthorized))
+    }
+
+    /// The signed-in staff member if the permission matrix lets their role
+    /// do `permission` at all (401/403 otherwise); the store checks the
+    /// scope case by case. An initial or reset password allows nothing but
+    /// changing it.
+    pub fn check(user: &UserRow, permission: domain::Permission) -> Result<(), AppError> {
+        if user.must_change_password && permission != domain::Permission::OwnAccount {
+            return Err(fail(AppError::PasswordChange));
+        }
+        store::access::permit(user, permission).map_err(fail)?;
+        Ok(())
+    }
+
+    pub async fn authorize(permission: domain::Permission) -> Result<UserRow, AppError> {
+        let user = staff().await?;
+        check(&user, permission)?;
+        Ok(user)
     }
 
     pub fn parse_code(raw: &str) -> Result<domain::TrackingCode, AppError> {
@@ -198,19 +243,26 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         )])));
     };
     store::users::clear_login_failures(&pool, &username).await?;
+    store::users::record_login(&pool, user.id, now).await?;
     let session = session().await?;
     // A new id on sign-in, so a session fixed before it is worth nothing after.
     session.cycle_id().await.map_err(|_| AppError::Server)?;
-    session
-        .insert(USER_KEY, user.id)
-        .await
-        .map_err(|_| AppError::Server)?;
-    leptos_axum::redirect(if user.role() == domain::Role::Handler {
+    sign_in_as(&session, user.id, user.session_epoch).await?;
+    leptos_axum::redirect(if user.must_change_password {
+        "/account"
+    } else {
+        home_of(user.role())
+    });
+    Ok(())
+}
+
+/// Where a role starts after signing in.
+pub fn home_of(role: domain::Role) -> &'static str {
+    if role == domain::Role::Handler {
         "/inbox"
     } else {
         "/cases"
-    });
-    Ok(())
+    }
 }
 
 #[server(endpoint = "logout")]
@@ -224,7 +276,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "intake_options")]
 pub async fn intake_options() -> Result<Options, AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     // Pickers offer the user's own area; a deputy's is their station's community.
     let scope = store::access::scope(&user);
     let area = scope.region_path().or(user.region_path.as_deref());
@@ -243,10 +295,7 @@ pub async fn register_case(
     resident_phone: String,
 ) -> Result<Receipt, AppError> {
     use ssr::*;
-    let user = staff().await?;
-    if !user.role().can_register() {
-        return Err(fail(AppError::Forbidden));
-    }
+    let user = authorize(domain::Permission::RegisterCase).await?;
     let source = domain::Source::parse(&source).ok_or_else(|| {
         fail(AppError::Invalid(vec![domain::FieldError::new(
             "source", "unknown",
@@ -272,7 +321,7 @@ pub async fn register_case(
 #[server(endpoint = "get_receipt")]
 pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     let receipt = store::cases::receipt_for(&state()?.pool, &user, &parse_code(&code)?)
         .await
         .map_err(fail)?;
@@ -288,7 +337,7 @@ pub async fn list_cases(
     q: Option<String>,
 ) -> Result<Vec<CaseSummary>, AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     let filter = domain::view::CaseFilter {
         step: step.as_deref().and_then(domain::Step::parse),
         category_id: category.and_then(|c| c.parse().ok()),
@@ -316,7 +365,7 @@ pub async fn get_board(
 ) -> Result<domain::view::BoardData, AppError> {
     use chrono::{Datelike, TimeZone};
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     let pool = state()?.pool;
     // Read the event id first: anything after it arrives through the stream.
     let last_event_id = store::cases::last_event_id(&pool).await?;
@@ -361,7 +410,7 @@ pub async fn get_board(
 #[server(endpoint = "get_case")]
 pub async fn get_case(code: String) -> Result<CaseDetail, AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     store::cases::detail(
         &state()?.pool,
         &user,
@@ -385,7 +434,7 @@ pub async fn perform(
 ) -> Result<(), AppError> {
     use domain::{Action, ActionKind as K};
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ActOnCase).await?;
     let code = parse_code(&code)?;
     let kind = K::parse(&kind).ok_or_else(|| {
         fail(AppError::Invalid(vec![domain::FieldError::new(
@@ -594,7 +643,7 @@ pub async fn issue_letter(
     reply_days: String,
 ) -> Result<(), AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::IssueLetter).await?;
     let days = id("reply_days", &reply_days)?;
     let letter = store::supervision::issue_letter(
         &state()?.pool,
@@ -613,28 +662,17 @@ pub async fn issue_letter(
 #[server(endpoint = "get_letter")]
 pub async fn get_letter(letter: String) -> Result<domain::view::Letter, AppError> {
     use ssr::*;
-    let user = staff().await?;
+    let user = authorize(domain::Permission::ViewCases).await?;
     let letter_id = ssr::id("letter", &letter)?;
     store::supervision::letter_by_id(&state()?.pool, &user, letter_id)
         .await
         .map_err(fail)
 }
 
-/// The signed-in administrator, or 401/403.
-#[cfg(feature = "ssr")]
-async fn admin() -> Result<store::users::UserRow, AppError> {
-    let user = ssr::staff().await?;
-    if user.role() == domain::Role::Admin {
-        Ok(user)
-    } else {
-        Err(ssr::fail(AppError::Forbidden))
-    }
-}
-
 /// Open311 clients' keys; administrators only.
 #[server(endpoint = "list_api_keys")]
 pub async fn list_api_keys() -> Result<Vec<domain::view::ApiKey>, AppError> {
-    admin().await?;
+    ssr::authorize(domain::Permission::ManageApiKeys).await?;
     Ok(store::open311::keys(&ssr::state()?.pool).await?)
 }
 
@@ -642,7 +680,7 @@ pub async fn list_api_keys() -> Result<Vec<domain::view::ApiKey>, AppError> {
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(name: String) -> Result<String, AppError> {
     use ssr::*;
-    let user = admin().await?;
+    let user = authorize(domain::Permission::ManageApiKeys).await?;
     let by = store::cases::By::user(&user);
     store::open311::create_key(&state()?.pool, &by, &name, chrono::Utc::now())
         .await
@@ -652,7 +690,7 @@ pub async fn create_api_key(name: String) -> Result<String, AppError> {
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(name: String) -> Result<(), AppError> {
     use ssr::*;
-    let user = admin().await?;
+    let user = authorize(domain::Permission::ManageApiKeys).await?;
     let by = store::cases::By::user(&user);
     store::open311::revoke_key(&state()?.pool, &by, &name, chrono::Utc::now())
         .await
@@ -667,10 +705,7 @@ pub async fn get_audit(
     user: Option<String>,
 ) -> Result<domain::view::AuditView, AppError> {
     use ssr::*;
-    let me = staff().await?;
-    if !matches!(me.role(), domain::Role::Admin | domain::Role::Leader) {
-        return Err(fail(AppError::Forbidden));
-    }
+    authorize(domain::Permission::ViewAudit).await?;
     let pool = state()?.pool;
     let entries = match (
         case.filter(|c| !c.trim().is_empty()),
@@ -681,7 +716,7 @@ pub async fn get_audit(
             store::audit::for_entity(&pool, "case", code.as_str()).await?
         }
         (None, Some(name)) => match store::users::find_by_username(&pool, name.trim()).await? {
-            Some(u) => store::audit::by_user(&pool, u.id, 500).await?,
+            Some(u) => store::audit::by_user(&pool, u.id, &u.username, 500).await?,
             None => return Err(fail(AppError::NotFound)),
         },
         (None, None) => vec![],
@@ -704,4 +739,190 @@ pub async fn get_audit(
         intact: chain.as_ref().ok().copied(),
         broken_at: chain.err().map(|b| b.id),
     })
+}
+
+/// What the account pages need: every account and the seats to pick from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accounts {
+    pub accounts: Vec<domain::view::Account>,
+    pub regions: Vec<domain::view::RegionOption>,
+    pub units: Vec<domain::view::Named>,
+    pub stations: Vec<domain::view::Named>,
+}
+
+#[server(endpoint = "list_accounts")]
+pub async fn list_accounts() -> Result<Accounts, AppError> {
+    use ssr::*;
+    authorize(domain::Permission::ManageUsers).await?;
+    let pool = state()?.pool;
+    let options = store::reference::options(&pool, None).await?;
+    Ok(Accounts {
+        accounts: store::users::list(&pool).await?,
+        regions: options.areas,
+        units: options.units,
+        stations: options.stations,
+    })
+}
+
+/// The form's fields as an account; an empty picker is no seat.
+#[cfg(feature = "ssr")]
+fn account_form(
+    username: String,
+    display_name: String,
+    role: &str,
+    region_id: Option<String>,
+    unit_id: Option<String>,
+    station_id: Option<String>,
+) -> Result<domain::account::AccountForm, AppError> {
+    let role = domain::Role::parse(role).ok_or_else(|| {
+        ssr::fail(AppError::Invalid(vec![domain::FieldError::new(
+            "role", "required",
+        )]))
+    })?;
+    let pick = |v: Option<String>| v.and_then(|v| v.trim().parse().ok());
+    Ok(domain::account::AccountForm {
+        username,
+        display_name,
+        role,
+        region_id: pick(region_id),
+        unit_id: pick(unit_id),
+        station_id: pick(station_id),
+    })
+}
+
+/// Creates an account; the answer is its initial password, shown once.
+#[server(endpoint = "create_account")]
+pub async fn create_account(
+    username: String,
+    display_name: String,
+    role: String,
+    region_id: Option<String>,
+    unit_id: Option<String>,
+    station_id: Option<String>,
+) -> Result<String, AppError> {
+    use ssr::*;
+    let me = authorize(domain::Permission::ManageUsers).await?;
+    let form = account_form(
+        username,
+        display_name,
+        &role,
+        region_id,
+        unit_id,
+        station_id,
+    )?;
+    let by = store::cases::By::user(&me);
+    let (_, password) = store::users::create(&state()?.pool, &by, form, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    Ok(password)
+}
+
+#[server(endpoint = "update_account")]
+pub async fn update_account(
+    account: String,
+    display_name: String,
+    role: String,
+    region_id: Option<String>,
+    unit_id: Option<String>,
+    station_id: Option<String>,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let me = authorize(domain::Permission::ManageUsers).await?;
+    let id = ssr::id("account", &account)?;
+    // The username cannot change; the store keeps the stored one.
+    let form = account_form(
+        String::new(),
+        display_name,
+        &role,
+        region_id,
+        unit_id,
+        station_id,
+    )?;
+    let by = store::cases::By::user(&me);
+    store::users::update(&state()?.pool, &by, id, form, chrono::Utc::now())
+        .await
+        .map_err(fail)
+}
+
+/// An administrator's action on an account: `reset` (answers the new
+/// temporary password), `sign_out`, `disable` or `enable`.
+#[server(endpoint = "account_action")]
+pub async fn account_action(account: String, action: String) -> Result<Option<String>, AppError> {
+    use ssr::*;
+    let me = authorize(domain::Permission::ManageUsers).await?;
+    let id = ssr::id("account", &account)?;
+    let (pool, by, now) = (
+        state()?.pool,
+        store::cases::By::user(&me),
+        chrono::Utc::now(),
+    );
+    let done = match action.as_str() {
+        "reset" => store::users::reset_password(&pool, &by, id, now)
+            .await
+            .map(Some),
+        "sign_out" => store::users::sign_out_everywhere(&pool, &by, id, now)
+            .await
+            .map(|_| None),
+        "disable" | "enable" => {
+            store::users::set_disabled(&pool, &by, id, action == "disable", now)
+                .await
+                .map(|_| None)
+        }
+        _ => {
+            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+                "action", "unknown",
+            )])));
+        }
+    };
+    done.map_err(fail)
+}
+
+/// The signed-in user changes their own password; their other sessions end,
+/// this one stays.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    old_password: String,
+    new_password: String,
+    repeat_password: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let me = authorize(domain::Permission::OwnAccount).await?;
+    if new_password != repeat_password {
+        return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+            "repeat_password",
+            "password_mismatch",
+        )])));
+    }
+    let epoch = store::users::change_password(
+        &state()?.pool,
+        me.id,
+        &old_password,
+        &new_password,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)?;
+    let session = session().await?;
+    session.cycle_id().await.map_err(|_| AppError::Server)?;
+    sign_in_as(&session, me.id, epoch).await?;
+    leptos_axum::redirect(home_of(me.role()));
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, this one included.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use ssr::*;
+    let me = authorize(domain::Permission::OwnAccount).await?;
+    let by = store::cases::By::user(&me);
+    store::users::sign_out_everywhere(&state()?.pool, &by, me.id, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|_| AppError::Server)?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }

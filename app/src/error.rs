@@ -11,6 +11,9 @@ pub enum AppError {
     Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    /// An initial or reset password: change it before anything else.
+    #[error("password_change")]
+    PasswordChange,
     #[error("not_found")]
     NotFound,
     /// Field-level problems; nothing was saved.
@@ -71,7 +74,7 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             Self::Unauthorized => S::UNAUTHORIZED,
-            Self::Forbidden => S::FORBIDDEN,
+            Self::Forbidden | Self::PasswordChange => S::FORBIDDEN,
             Self::NotFound => S::NOT_FOUND,
             Self::Invalid(_) | Self::LookupFailed => S::BAD_REQUEST,
             Self::Refused(_) | Self::Conflict => S::CONFLICT,

@@ -125,6 +125,13 @@ pub fn message(l: Locale, key: &str) -> String {
         "not_overdue" => td_string!(l, error.not_overdue).to_string(),
         "out_of_range" => td_string!(l, error.out_of_range).to_string(),
         "taken" => td_string!(l, error.taken).to_string(),
+        "bad_username" => td_string!(l, error.bad_username).to_string(),
+        "not_yourself" => td_string!(l, error.not_yourself).to_string(),
+        "password_short" => td_string!(l, error.password_short).to_string(),
+        "password_unchanged" => td_string!(l, error.password_unchanged).to_string(),
+        "password_has_name" => td_string!(l, error.password_has_name).to_string(),
+        "password_simple" => td_string!(l, error.password_simple).to_string(),
+        "password_mismatch" => td_string!(l, error.password_mismatch).to_string(),
         other => other.to_string(),
     }
 }
@@ -134,6 +141,7 @@ pub fn error(l: Locale, e: &AppError) -> String {
     match e {
         AppError::Unauthorized => td_string!(l, error.unauthorized).to_string(),
         AppError::Forbidden => td_string!(l, error.forbidden).to_string(),
+        AppError::PasswordChange => td_string!(l, error.password_change).to_string(),
         AppError::NotFound => td_string!(l, error.not_found).to_string(),
         AppError::Conflict => td_string!(l, error.conflict).to_string(),
         AppError::LookupFailed => td_string!(l, error.lookup_failed).to_string(),

@@ -78,6 +78,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/report/:code") view=pages::report::PublicReceiptPage ssr=SsrMode::Async />
                         <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
                         <Route path=path!("/admin/api-keys") view=pages::admin::ApiKeys ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users") view=pages::users::Users ssr=SsrMode::Async />
+                        <Route path=path!("/admin/users/:id") view=pages::users::UserPage ssr=SsrMode::Async />
+                        <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                     </Routes>
                 </main>

@@ -3,12 +3,14 @@
 //! Everything a rule depends on is passed in (the current time, random bytes),
 //! so the rules are deterministic and unit-tested here.
 
+pub mod account;
 pub mod case;
 pub mod code;
 pub mod deadline;
 pub mod intake;
 pub mod mask;
 pub mod open311;
+pub mod permission;
 pub mod region;
 pub mod role;
 pub mod view;
@@ -21,5 +23,6 @@ pub use deadline::{
     Checkpoint, CheckpointStatus, DayMode, DeadlineClass, DeadlinePolicy, HolidayCalendar,
 };
 pub use intake::{FieldError, NewCase, Source};
+pub use permission::{Permission, Reach};
 pub use region::{RegionLevel, Tier};
 pub use role::Role;

@@ -55,14 +55,6 @@ impl Role {
             Self::GridWorker => &[],
         }
     }
-
-    /// Who may register a new case (step 1).
-    pub fn can_register(self) -> bool {
-        matches!(
-            self,
-            Self::Admin | Self::Director | Self::Deputy | Self::GridWorker
-        )
-    }
 }
 
 #[cfg(test)]
@@ -70,12 +62,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roles_round_trip_and_handlers_do_not_register() {
+    fn roles_round_trip() {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
-        assert!(Role::GridWorker.can_register());
-        assert!(!Role::Handler.can_register());
-        assert!(!Role::Leader.can_register());
+        assert_eq!(Role::parse("root"), None);
     }
 }

@@ -18,6 +18,25 @@ pub struct UserInfo {
     pub role: Role,
     /// Where they work: community, grid, unit or station name.
     pub place: Option<String>,
+    /// An initial or reset password: nothing but changing it is allowed.
+    pub must_change_password: bool,
+}
+
+/// A staff account as administrators see it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub station_id: Option<i64>,
+    pub place: Option<String>,
+    pub must_change_password: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,7 +31,7 @@ test('the five-step loop, with one round of rework', async ({ page }) => {
   await signOut(page);
   await signIn(page, 'handler2');
   await page.goto(`/cases/${code}`);
-  await expect(page.getByRole('alert')).toContainText('未找到该案件');
+  await expect(page.getByRole('alert')).toContainText('无权');
   await expect(page.locator('form[data-action]')).toHaveCount(0);
 
   // 3. The unit acknowledges, reports progress and requests closure.

@@ -88,7 +88,7 @@ pub(crate) mod tests {
         String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
     }
 
-    fn form(uri: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
+    pub(crate) fn form(uri: &str, body: &str, cookie: Option<&str>) -> Request<Body> {
         let mut req = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
@@ -96,6 +96,25 @@ pub(crate) mod tests {
             req = req.header(header::COOKIE, c);
         }
         req.body(Body::from(body.to_string())).unwrap()
+    }
+
+    /// Signs in and returns the session cookie.
+    pub(crate) async fn sign_in(app: &Router, username: &str, password: &str) -> String {
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/login",
+                &format!("username={username}&password={password}"),
+                None,
+            ))
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{username}: {}",
+            res.status()
+        );
+        session_cookie(&res).unwrap()
     }
 
     #[tokio::test]
@@ -230,7 +249,7 @@ pub(crate) mod tests {
         assert!(body(res).await.contains("RateLimited"));
     }
 
-    fn session_cookie(res: &axum::response::Response) -> Option<String> {
+    pub(crate) fn session_cookie(res: &axum::response::Response) -> Option<String> {
         res.headers()
             .get(header::SET_COOKIE)
             .and_then(|c| c.to_str().ok())

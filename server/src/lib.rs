@@ -9,3 +9,6 @@ pub mod http;
 pub mod live;
 pub mod open311;
 pub mod security;
+
+#[cfg(test)]
+mod permission_tests;

@@ -109,15 +109,13 @@ pub async fn events(
     headers: HeaderMap,
     Query(since): Query<Since>,
 ) -> Result<impl IntoResponse, (StatusCode, &'static str)> {
-    let user_id: Option<i64> = session.get(app::api::ssr::USER_KEY).await.ok().flatten();
-    let user: UserRow = match user_id {
-        Some(id) => store::users::find_by_id(&state.pool, id)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
-    }
-    .ok_or((StatusCode::UNAUTHORIZED, "sign in to follow a board"))?;
+    let user: UserRow = app::api::ssr::session_user(&session, &state.pool)
+        .await
+        .ok()
+        .flatten()
+        .ok_or((StatusCode::UNAUTHORIZED, "sign in to follow a board"))?;
+    app::api::ssr::check(&user, domain::Permission::ViewCases)
+        .map_err(|e| (e.status(), "not allowed to follow a board"))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Staff accounts (the first administrator is made here).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Keys of Open311 clients.
     ApiKey {
         #[command(subcommand)]
@@ -120,6 +125,40 @@ enum CalendarCommand {
 enum AuditCommand {
     /// Check the hash chain; names the first broken entry and fails if there is one.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account and print its initial password (to be changed at
+    /// the first sign-in).
+    Add {
+        username: String,
+        /// The name people see, e.g. 张伟（袁家庄社区主任）.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role, default_value = "admin")]
+        role: domain::Role,
+        /// Region node id (directors, leaders, grid workers).
+        #[arg(long)]
+        region: Option<i64>,
+        /// Unit id (handlers).
+        #[arg(long)]
+        unit: Option<i64>,
+        /// Station id (deputies).
+        #[arg(long)]
+        station: Option<i64>,
+    },
+    /// Give the account a new temporary password and print it; its sessions end.
+    Reset { username: String },
+    /// List the accounts.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<domain::Role, String> {
+    domain::Role::parse(s).ok_or_else(|| {
+        let all: Vec<_> = domain::Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("one of {}", all.join(", "))
+    })
 }
 
 #[derive(Subcommand)]
@@ -181,6 +220,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
         Some(Command::ApiKey { command }) => api_key(&pool, command).await,
+        Some(Command::User { command }) => user(&pool, command).await,
         Some(Command::Audit {
             command: AuditCommand::Verify,
         }) => match store::audit::verify(&pool).await? {
@@ -263,6 +303,68 @@ async fn print_summary(pool: &store::Pool) -> Result<(), Box<dyn std::error::Err
     Ok(())
 }
 
+async fn user(pool: &store::Pool, command: UserCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use store::users as u;
+    let now = chrono::Utc::now();
+    let by = store::cases::By::named("命令行 (command line)");
+    let refused = |e: store::StoreError| -> Box<dyn std::error::Error> {
+        match e {
+            store::StoreError::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+                .into(),
+            e => e.into(),
+        }
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            region,
+            unit,
+            station,
+        } => {
+            let form = domain::account::AccountForm {
+                username,
+                display_name: name,
+                role,
+                region_id: region,
+                unit_id: unit,
+                station_id: station,
+            };
+            let (_, password) = u::create(pool, &by, form, now).await.map_err(refused)?;
+            println!("{password}");
+        }
+        UserCommand::Reset { username } => {
+            let account = u::find_by_username(pool, &username)
+                .await?
+                .ok_or_else(|| format!("no account named {username:?}"))?;
+            println!("{}", u::reset_password(pool, &by, account.id, now).await?);
+        }
+        UserCommand::List => {
+            for a in u::list(pool).await? {
+                let state = if a.disabled_at.is_some() {
+                    "disabled"
+                } else if a.must_change_password {
+                    "must change password"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<20} {:<12} {}  ({state})",
+                    a.username,
+                    a.role.as_str(),
+                    a.display_name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn api_key(
     pool: &store::Pool,
     command: ApiKeyCommand,
@@ -308,6 +410,8 @@ async fn calendar(
     command: CalendarCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use store::reference as r;
+    let by = store::cases::By::named("命令行 (command line)");
+    let now = chrono::Utc::now();
     match command {
         CalendarCommand::List => {
             let mode = r::policy(pool).await?.day_mode;
@@ -317,13 +421,13 @@ async fn calendar(
             }
         }
         CalendarCommand::Holiday { date, name } => {
-            r::set_calendar_day(pool, date, false, &name).await?
+            r::set_calendar_day(pool, &by, date, false, &name, now).await?
         }
         CalendarCommand::Workday { date, name } => {
-            r::set_calendar_day(pool, date, true, &name).await?
+            r::set_calendar_day(pool, &by, date, true, &name, now).await?
         }
         CalendarCommand::Clear { date } => {
-            if !r::clear_calendar_day(pool, date).await? {
+            if !r::clear_calendar_day(pool, &by, date, now).await? {
                 return Err(format!("{date} was not marked").into());
             }
         }
@@ -332,7 +436,7 @@ async fn calendar(
                 DayModeArg::Calendar => domain::DayMode::Calendar,
                 DayModeArg::Working => domain::DayMode::Working,
             };
-            r::set_day_mode(pool, mode).await?;
+            r::set_day_mode(pool, &by, mode, now).await?;
         }
     }
     Ok(())

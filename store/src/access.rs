@@ -1,7 +1,9 @@
-//! Who may see and act on which case: one place for the role × scope rules.
+//! Who may see and act on which case: the permission matrix
+//! (`domain::permission`) applied to a user's seat.
 
+use crate::StoreError;
 use crate::users::UserRow;
-use domain::{Actor, Role};
+use domain::{Actor, Permission, Reach, Role};
 
 /// The cases a user may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +31,8 @@ fn region(user: &UserRow) -> Scope {
         .unwrap_or(Scope::Nothing)
 }
 
-pub fn scope(user: &UserRow) -> Scope {
+/// The user's area: where `Reach::Area` reaches.
+fn area(user: &UserRow) -> Scope {
     match user.role() {
         Role::Admin => Scope::All,
         Role::Leader | Role::Director | Role::GridWorker => region(user),
@@ -39,6 +42,26 @@ pub fn scope(user: &UserRow) -> Scope {
             .map(Scope::Station)
             .unwrap_or(Scope::Nothing),
     }
+}
+
+/// The cases on which `user` may exercise `permission`.
+pub fn scope_for(user: &UserRow, permission: Permission) -> Scope {
+    match domain::permission::grant(user.role(), permission) {
+        Some(Reach::All) => Scope::All,
+        Some(Reach::Area) => area(user),
+        Some(Reach::Own) | None => Scope::Nothing,
+    }
+}
+
+/// The cases `user` may see.
+pub fn scope(user: &UserRow) -> Scope {
+    scope_for(user, Permission::ViewCases)
+}
+
+/// Forbidden unless the matrix grants `permission` to the user's role at all
+/// (the case-by-case scope is checked where the case is loaded).
+pub fn permit(user: &UserRow, permission: Permission) -> Result<Reach, StoreError> {
+    domain::permission::grant(user.role(), permission).ok_or(StoreError::Forbidden)
 }
 
 impl Scope {
@@ -67,7 +90,7 @@ pub fn can_view(user: &UserRow, case: &CaseFacts) -> bool {
 
 /// The capacities in which `user` may act on `case` (see `domain::case::TRANSITIONS`).
 pub fn capacities(user: &UserRow, case: &CaseFacts) -> Vec<Actor> {
-    if !can_view(user, case) {
+    if !scope_for(user, Permission::ActOnCase).covers(case) {
         return vec![];
     }
     user.role().capacities().to_vec()
@@ -89,6 +112,11 @@ mod tests {
             station_id: station,
             region_path: region.map(Into::into),
             place: None,
+            must_change_password: false,
+            disabled_at: None,
+            session_epoch: 0,
+            last_login_at: None,
+            created_at: chrono::Utc::now(),
         }
     }
 

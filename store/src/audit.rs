@@ -21,6 +21,38 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Change<'a> {
+    /// A change made by `by` to one entity; `before`/`after` come with [`Change::states`].
+    pub fn by(
+        by: &'a crate::cases::By,
+        action: &'a str,
+        entity: &'a str,
+        entity_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            actor_user_id: by.user_id,
+            actor: &by.label,
+            action,
+            entity,
+            entity_id: entity_id.into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn states(
+        self,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Self {
+        Self {
+            before,
+            after,
+            ..self
+        }
+    }
+}
+
 /// JSON of a value for `before`/`after`.
 pub fn json(v: &impl Serialize) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
@@ -185,12 +217,14 @@ pub async fn for_entity(pool: &Pool, entity: &str, entity_id: &str) -> Result<Ve
     .await?)
 }
 
-/// The entries made by one user, newest first.
-pub async fn by_user(pool: &Pool, user_id: i64, limit: i64) -> Result<Vec<Entry>> {
+/// The entries made by one user and those about their account, newest first.
+pub async fn by_user(pool: &Pool, user_id: i64, username: &str, limit: i64) -> Result<Vec<Entry>> {
     Ok(sqlx::query_as(&format!(
-        "{SELECT_ENTRY} WHERE actor_user_id = $1 ORDER BY id DESC LIMIT $2"
+        "{SELECT_ENTRY} WHERE actor_user_id = $1 OR (entity = 'user' AND entity_id = $2) \
+         ORDER BY id DESC LIMIT $3"
     ))
     .bind(user_id)
+    .bind(username)
     .bind(limit)
     .fetch_all(pool)
     .await?)
@@ -230,7 +264,7 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        let theirs = by_user(&pool, director, 1000).await.unwrap();
+        let theirs = by_user(&pool, director, "director", 1000).await.unwrap();
         assert!(!theirs.is_empty() && theirs.iter().all(|e| e.actor_user_id == Some(director)));
     }
 

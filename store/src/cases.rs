@@ -165,14 +165,15 @@ pub(crate) async fn load(pool: &Pool, code: &TrackingCode) -> Result<CaseRow> {
         .ok_or(StoreError::NotFound)
 }
 
-/// A case by its code, for someone allowed to see it (NotFound otherwise, so
-/// codes of other communities are not confirmed to exist).
+/// A case by its code, for someone allowed to see it. Another area's case is
+/// Forbidden: staff are signed in and accountable, and telling "not yours"
+/// from "no such code" spares them a hunt for typos.
 pub async fn load_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Result<CaseRow> {
     let row = load(pool, code).await?;
     if access::can_view(user, &row.facts()) {
         Ok(row)
     } else {
-        Err(StoreError::NotFound)
+        Err(StoreError::Forbidden)
     }
 }
 
@@ -227,15 +228,13 @@ pub(crate) async fn create_with_code(
         }
     }
     if let Some(user) = creator {
-        if !user.role().can_register() {
-            return Err(StoreError::Forbidden);
-        }
         let facts = CaseFacts {
             region_path: region.path.clone(),
             unit_id: None,
             station_id: new.station_id,
         };
-        if !access::can_view(user, &facts) {
+        if !access::scope_for(user, domain::Permission::RegisterCase).covers(&facts) {
+            access::permit(user, domain::Permission::RegisterCase)?;
             return Err(StoreError::invalid("region_id", "out_of_scope"));
         }
     }
@@ -580,6 +579,7 @@ pub async fn detail(
     let actions = case::allowed_actions(state.status, &capacities);
     let checkpoints = checkpoints(&policy, &state, now);
     let can_issue_letter = capacities.contains(&Actor::Supervisor)
+        && access::scope_for(user, domain::Permission::IssueLetter).covers(&row.facts())
         && state.status.clock_runs()
         && checkpoints
             .iter()
@@ -946,7 +946,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             receipt_for(&pool, &handler, &code).await,
-            Err(StoreError::NotFound)
+            Err(StoreError::Forbidden)
         ));
     }
 
@@ -1044,11 +1044,11 @@ mod tests {
         // Another unit's handler cannot see it, let alone act.
         assert!(matches!(
             load_for(&pool, &handler2, &code).await,
-            Err(StoreError::NotFound)
+            Err(StoreError::Forbidden)
         ));
         assert!(matches!(
             act(&pool, &handler2, &code, &Action::Acknowledge, now).await,
-            Err(StoreError::NotFound)
+            Err(StoreError::Forbidden)
         ));
         // The director sees it but acknowledging is the unit's job.
         assert!(matches!(

@@ -39,15 +39,7 @@ fn hash(key: &str) -> String {
 
 /// Who changes keys: an administrator, or the command line.
 fn key_change<'a>(by: &'a By, action: &'a str, name: &str) -> crate::audit::Change<'a> {
-    crate::audit::Change {
-        actor_user_id: by.user_id,
-        actor: &by.label,
-        action,
-        entity: "api_key",
-        entity_id: name.to_string(),
-        before: None,
-        after: None,
-    }
+    crate::audit::Change::by(by, action, "api_key", name)
 }
 
 /// Issues a key for the client `name` and returns it; only its hash is kept.

@@ -1,8 +1,10 @@
 //! Reference data: the region tree, units, stations, categories and the
 //! deadline calendar.
 
+use crate::audit::{self, Change};
+use crate::cases::By;
 use crate::{Pool, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
 use domain::view::{CategoryInfo, Named, Options, RegionOption};
 use domain::{DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
@@ -363,37 +365,69 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     })
 }
 
-pub async fn set_day_mode(pool: &Pool, mode: DayMode) -> Result<()> {
+/// The 13710 calendar decides every deadline units are judged by, so its
+/// changes go into the audit trail.
+fn calendar_change<'a>(
+    by: &'a By,
+    action: &'a str,
+    what: String,
+    after: Option<serde_json::Value>,
+) -> Change<'a> {
+    Change::by(by, action, "calendar", what).states(None, after)
+}
+
+pub async fn set_day_mode(pool: &Pool, by: &By, mode: DayMode, now: DateTime<Utc>) -> Result<()> {
     let value = match mode {
         DayMode::Calendar => "calendar",
         DayMode::Working => "working",
     };
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ('day_mode', $1) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     .bind(value)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let after = Some(serde_json::json!({ "day_mode": value }));
+    audit::record(
+        &mut tx,
+        calendar_change(by, "calendar.day_mode", "day_mode".into(), after),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Marks a date as a public holiday (`holiday`) or a make-up working day (`workday`).
 pub async fn set_calendar_day(
     pool: &Pool,
+    by: &By,
     day: NaiveDate,
     workday: bool,
     name: &str,
+    now: DateTime<Utc>,
 ) -> Result<()> {
+    let kind = if workday { "workday" } else { "holiday" };
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
          ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
     )
     .bind(day.to_string())
-    .bind(if workday { "workday" } else { "holiday" })
+    .bind(kind)
     .bind(name)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let after = Some(serde_json::json!({ "kind": kind, "name": name }));
+    audit::record(
+        &mut tx,
+        calendar_change(by, "calendar.marked", day.to_string(), after),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -407,11 +441,26 @@ pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>>
 }
 
 /// Unmarks a date; it is an ordinary weekday or weekend day again.
-pub async fn clear_calendar_day(pool: &Pool, day: NaiveDate) -> Result<bool> {
+pub async fn clear_calendar_day(
+    pool: &Pool,
+    by: &By,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query("DELETE FROM calendar_days WHERE day = $1")
         .bind(day.to_string())
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    if done.rows_affected() > 0 {
+        audit::record(
+            &mut tx,
+            calendar_change(by, "calendar.cleared", day.to_string(), None),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -535,16 +584,32 @@ mod tests {
     async fn the_calendar_feeds_the_policy(pool: Pool) {
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let w = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
-        set_calendar_day(&pool, d, false, "国庆节").await.unwrap();
-        set_calendar_day(&pool, w, true, "国庆调休").await.unwrap();
-        set_day_mode(&pool, DayMode::Working).await.unwrap();
+        let by = By::named("命令行");
+        let now = chrono::Utc::now();
+        set_calendar_day(&pool, &by, d, false, "国庆节", now)
+            .await
+            .unwrap();
+        set_calendar_day(&pool, &by, w, true, "国庆调休", now)
+            .await
+            .unwrap();
+        set_day_mode(&pool, &by, DayMode::Working, now)
+            .await
+            .unwrap();
         let p = policy(&pool).await.unwrap();
         assert_eq!(p.day_mode, DayMode::Working);
         assert!(!p.calendar.is_working_day(d));
         assert!(p.calendar.is_working_day(w));
         assert_eq!(calendar_days(&pool).await.unwrap().len(), 2);
-        assert!(clear_calendar_day(&pool, w).await.unwrap());
-        assert!(!clear_calendar_day(&pool, w).await.unwrap());
+        assert!(clear_calendar_day(&pool, &by, w, now).await.unwrap());
+        assert!(!clear_calendar_day(&pool, &by, w, now).await.unwrap());
         assert!(!policy(&pool).await.unwrap().calendar.is_working_day(w));
+        // Three marks and one unmark are in the audit trail; the futile second
+        // unmark is not.
+        let trail = audit::for_entity(&pool, "calendar", &w.to_string())
+            .await
+            .unwrap();
+        let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["calendar.marked", "calendar.cleared"]);
+        assert_eq!(audit::verify(&pool).await.unwrap(), Ok(4));
     }
 }

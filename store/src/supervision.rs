@@ -148,7 +148,10 @@ pub async fn issue_letter(
     now: DateTime<Utc>,
 ) -> Result<Letter> {
     let case = crate::cases::load_for(pool, user, code).await?;
-    if !access::capacities(user, &case.facts()).contains(&Actor::Supervisor) {
+    let facts = case.facts();
+    if !access::scope_for(user, domain::Permission::IssueLetter).covers(&facts)
+        || !access::capacities(user, &facts).contains(&Actor::Supervisor)
+    {
         return Err(StoreError::Forbidden);
     }
     let demand = demand.trim();
@@ -496,7 +499,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             letter_by_id(&pool, &handler2, first.id).await,
-            Err(StoreError::NotFound)
+            Err(StoreError::Forbidden)
         ));
         let kinds = cases::event_kinds(&pool, &code).await.unwrap();
         assert_eq!(kinds.iter().filter(|k| *k == "letter").count(), 2);

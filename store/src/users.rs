@@ -1,6 +1,9 @@
 //! Staff accounts. A `UserRow` holds the password hash and is never serialised;
-//! pages receive `domain::view::UserInfo`.
+//! pages receive `domain::view::UserInfo` and administrators `Account`.
+//! Every change to an account goes into the audit trail.
 
+use crate::audit::{self, Change};
+use crate::cases::By;
 use crate::{Pool, Result, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -8,7 +11,9 @@ use argon2::password_hash::{
 };
 use chrono::{DateTime, Utc};
 use domain::Role;
-use domain::view::UserInfo;
+use domain::account::AccountForm;
+use domain::view::{Account, UserInfo};
+use serde_json::json;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -24,6 +29,12 @@ pub struct UserRow {
     pub region_path: Option<String>,
     /// Name of where they work, for the header.
     pub place: Option<String>,
+    pub must_change_password: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Sessions opened under an older epoch are signed out.
+    pub session_epoch: i64,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 impl UserRow {
@@ -40,7 +51,40 @@ impl UserRow {
             display_name: self.display_name.clone(),
             role: self.role(),
             place: self.place.clone(),
+            must_change_password: self.must_change_password,
         }
+    }
+
+    pub fn account(&self) -> Account {
+        Account {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role(),
+            region_id: self.region_id,
+            unit_id: self.unit_id,
+            station_id: self.station_id,
+            place: self.place.clone(),
+            must_change_password: self.must_change_password,
+            disabled_at: self.disabled_at,
+            last_login_at: self.last_login_at,
+            created_at: self.created_at,
+        }
+    }
+
+    fn form(&self) -> AccountForm {
+        AccountForm {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role(),
+            region_id: self.region_id,
+            unit_id: self.unit_id,
+            station_id: self.station_id,
+        }
+    }
+
+    fn audited(&self) -> serde_json::Value {
+        audited(&self.form(), self.disabled_at.is_some())
     }
 }
 
@@ -74,7 +118,8 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 
 const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
      u.region_id, u.unit_id, u.station_id, r.path AS region_path, \
-     COALESCE(un.name, s.name, r.name) AS place \
+     COALESCE(un.name, s.name, r.name) AS place, \
+     u.must_change_password, u.disabled_at, u.session_epoch, u.last_login_at, u.created_at \
      FROM users u \
      LEFT JOIN regions r ON r.id = u.region_id \
      LEFT JOIN units un ON un.id = u.unit_id \
@@ -111,15 +156,326 @@ pub async fn find_by_id(pool: &Pool, id: i64) -> Result<Option<UserRow>> {
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?)
 }
 
-/// The user if the password matches. A missing user still costs a hash
-/// verification so timing does not reveal which usernames exist.
+/// The user if the password matches and the account is enabled. A missing
+/// user still costs a hash verification so timing does not reveal which
+/// usernames exist.
 pub async fn authenticate(pool: &Pool, username: &str, password: &str) -> Result<Option<UserRow>> {
-    let user = find_by_username(pool, username.trim()).await?;
+    let user = find_by_username(pool, &username.trim().to_lowercase()).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| {
         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Vh5u1Y3d2JxQ2Q1b3pYbW1hT3N6a3l6bFhtS0F0Rk0".into()
     });
     let ok = verify_password(&hash, password);
-    Ok(user.filter(|_| ok))
+    Ok(user.filter(|u| ok && u.disabled_at.is_none()))
+}
+
+/// Notes a successful sign-in.
+pub async fn record_login(pool: &Pool, id: i64, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The account behind a session: only while it is enabled and the session
+/// was opened under the account's current epoch.
+pub async fn for_session(pool: &Pool, id: i64, epoch: i64) -> Result<Option<UserRow>> {
+    Ok(find_by_id(pool, id)
+        .await?
+        .filter(|u| u.disabled_at.is_none() && u.session_epoch == epoch))
+}
+
+/// Every account, by role and name.
+pub async fn list(pool: &Pool) -> Result<Vec<Account>> {
+    let sql = format!("{SELECT_USER} ORDER BY u.role, u.username");
+    let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(pool).await?;
+    Ok(rows.iter().map(UserRow::account).collect())
+}
+
+/// A password for an administrator to hand over; it must be changed at the
+/// first sign-in. Letters and digits without look-alikes (0/O, 1/l/I).
+pub fn temporary_password() -> String {
+    use rand::seq::SliceRandom;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..14)
+        .map(|_| char::from(*ALPHABET.choose(&mut rng).unwrap_or(&b'x')))
+        .collect()
+}
+
+async fn check_seat(pool: &Pool, f: &AccountForm) -> Result<()> {
+    for (field, table, id) in [
+        ("region_id", "regions", f.region_id),
+        ("unit_id", "units", f.unit_id),
+        ("station_id", "stations", f.station_id),
+    ] {
+        if let Some(id) = id {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+            if n == 0 {
+                return Err(StoreError::invalid(field, "unknown"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The audit trail's picture of an account (no password hash).
+fn audited(form: &AccountForm, disabled: bool) -> serde_json::Value {
+    json!({
+        "username": form.username,
+        "display_name": form.display_name,
+        "role": form.role,
+        "region_id": form.region_id,
+        "unit_id": form.unit_id,
+        "station_id": form.station_id,
+        "disabled": disabled,
+    })
+}
+
+fn change<'a>(
+    by: &'a By,
+    action: &'a str,
+    username: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Change<'a> {
+    Change::by(by, action, "user", username).states(before, after)
+}
+
+/// Creates an account with a temporary password, which is returned (and
+/// kept only as a hash).
+pub async fn create(
+    pool: &Pool,
+    by: &By,
+    form: AccountForm,
+    now: DateTime<Utc>,
+) -> Result<(i64, String)> {
+    let form = form.validate().map_err(StoreError::Invalid)?;
+    check_seat(pool, &form).await?;
+    if find_by_username(pool, &form.username).await?.is_some() {
+        return Err(StoreError::invalid("username", "taken"));
+    }
+    let password = temporary_password();
+    let hash = hash_password(&password)?;
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, role, region_id, unit_id, \
+         station_id, created_at, must_change_password) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING id",
+    )
+    .bind(&form.username)
+    .bind(&form.display_name)
+    .bind(&hash)
+    .bind(form.role.as_str())
+    .bind(form.region_id)
+    .bind(form.unit_id)
+    .bind(form.station_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = audited(&form, false);
+    audit::record(
+        &mut tx,
+        change(by, "user.created", &form.username, None, Some(after)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, password))
+}
+
+async fn existing(pool: &Pool, id: i64) -> Result<UserRow> {
+    find_by_id(pool, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// Administrators may not lock themselves out: no demoting or disabling
+/// one's own account.
+fn not_self(by: &By, id: i64, field: &str) -> Result<()> {
+    if by.user_id == Some(id) {
+        Err(StoreError::invalid(field, "not_yourself"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Changes name, role and seat (the username stays). A new role takes effect
+/// on the account's next request.
+pub async fn update(
+    pool: &Pool,
+    by: &By,
+    id: i64,
+    form: AccountForm,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let before = existing(pool, id).await?;
+    let form = AccountForm {
+        username: before.username.clone(),
+        ..form
+    }
+    .validate()
+    .map_err(StoreError::Invalid)?;
+    if form.role != before.role() {
+        not_self(by, id, "role")?;
+    }
+    check_seat(pool, &form).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE users SET display_name = $1, role = $2, region_id = $3, unit_id = $4, \
+         station_id = $5 WHERE id = $6",
+    )
+    .bind(&form.display_name)
+    .bind(form.role.as_str())
+    .bind(form.region_id)
+    .bind(form.unit_id)
+    .bind(form.station_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let after = audited(&form, before.disabled_at.is_some());
+    audit::record(
+        &mut tx,
+        change(
+            by,
+            "user.updated",
+            &before.username,
+            Some(before.audited()),
+            Some(after),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs the account out everywhere (raises its epoch), setting
+/// `disabled_at` too when given, in one audited statement.
+async fn bump(
+    pool: &Pool,
+    by: &By,
+    user: &UserRow,
+    action: &str,
+    disabled_at: Option<Option<DateTime<Utc>>>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let mut tx = pool.begin().await?;
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE users SET session_epoch = session_epoch + 1, \
+         disabled_at = CASE WHEN $2 THEN $3 ELSE disabled_at END \
+         WHERE id = $1 RETURNING session_epoch",
+    )
+    .bind(user.id)
+    .bind(disabled_at.is_some())
+    .bind(disabled_at.flatten())
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        change(by, action, &user.username, Some(user.audited()), None),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(epoch)
+}
+
+/// A new temporary password (returned once), to be changed at the next
+/// sign-in; the account's sessions end.
+pub async fn reset_password(pool: &Pool, by: &By, id: i64, now: DateTime<Utc>) -> Result<String> {
+    let user = existing(pool, id).await?;
+    let password = temporary_password();
+    let hash = hash_password(&password)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 1, \
+         session_epoch = session_epoch + 1 WHERE id = $2",
+    )
+    .bind(&hash)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        change(by, "user.password_reset", &user.username, None, None),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(password)
+}
+
+/// The account holder's own change; every other session of theirs ends.
+/// Returns the new epoch for the session that made the change.
+pub async fn change_password(
+    pool: &Pool,
+    id: i64,
+    old: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let user = existing(pool, id).await?;
+    if !verify_password(&user.password_hash, old) {
+        return Err(StoreError::invalid("old_password", "login_failed"));
+    }
+    domain::account::check_new_password(&user.username, old, new)
+        .map_err(|e| StoreError::Invalid(vec![e]))?;
+    let hash = hash_password(new)?;
+    let mut tx = pool.begin().await?;
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, must_change_password = 0, \
+         session_epoch = session_epoch + 1 WHERE id = $2 RETURNING session_epoch",
+    )
+    .bind(&hash)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        change(
+            &By::user(&user),
+            "user.password_changed",
+            &user.username,
+            None,
+            None,
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(epoch)
+}
+
+/// Ends every session of the account (its own or by an administrator).
+pub async fn sign_out_everywhere(pool: &Pool, by: &By, id: i64, now: DateTime<Utc>) -> Result<i64> {
+    let user = existing(pool, id).await?;
+    bump(pool, by, &user, "user.signed_out_everywhere", None, now).await
+}
+
+/// Disables (or enables again) an account; a disabled one cannot sign in and
+/// its sessions end, its history stays.
+pub async fn set_disabled(
+    pool: &Pool,
+    by: &By,
+    id: i64,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let user = existing(pool, id).await?;
+    not_self(by, id, "disabled")?;
+    if user.disabled_at.is_some() == disabled {
+        return Ok(());
+    }
+    let (action, at) = if disabled {
+        ("user.disabled", Some(now))
+    } else {
+        ("user.enabled", None)
+    };
+    bump(pool, by, &user, action, Some(at), now).await?;
+    Ok(())
 }
 
 /// Failed sign-ins an account may have within [`THROTTLE_WINDOW_MINUTES`] before it waits.
@@ -234,6 +590,130 @@ mod tests {
             find_by_id(&pool, id).await.unwrap().unwrap().username,
             "zhang"
         );
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn administrators_manage_accounts_and_every_change_is_audited(pool: Pool) {
+        let now = Utc::now();
+        let admin_id = create_user(
+            &pool,
+            NewUser {
+                username: "admin",
+                display_name: "管理员",
+                password_hash: &hash_password("admin-pass-2026").unwrap(),
+                role: Role::Admin,
+                region_id: None,
+                unit_id: None,
+                station_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        let admin = find_by_id(&pool, admin_id).await.unwrap().unwrap();
+        let by = By::user(&admin);
+        let unit: i64 = sqlx::query_scalar(
+            "INSERT INTO units (name, kind) VALUES ('城管局', 'bureau') RETURNING id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let form = AccountForm {
+            username: "Zhao".into(),
+            display_name: "赵磊".into(),
+            role: Role::Handler,
+            region_id: None,
+            unit_id: Some(unit),
+            station_id: None,
+        };
+        let (id, initial) = create(&pool, &by, form.clone(), now).await.unwrap();
+        assert!(matches!(
+            create(&pool, &by, form.clone(), now).await,
+            Err(StoreError::Invalid(e)) if e[0].message == "taken"
+        ));
+        let zhao = authenticate(&pool, "zhao", &initial)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(zhao.must_change_password);
+        assert!(for_session(&pool, id, 0).await.unwrap().is_some());
+
+        // Changing the password lifts the obligation and ends older sessions.
+        assert!(matches!(
+            change_password(&pool, id, "wrong", "a-new-pass-2026", now).await,
+            Err(StoreError::Invalid(e)) if e[0].field == "old_password"
+        ));
+        let epoch = change_password(&pool, id, &initial, "a-new-pass-2026", now)
+            .await
+            .unwrap();
+        assert!(for_session(&pool, id, 0).await.unwrap().is_none());
+        let zhao = for_session(&pool, id, epoch).await.unwrap().unwrap();
+        assert!(!zhao.must_change_password);
+
+        // A reset hands out a new temporary password and ends every session.
+        let temp = reset_password(&pool, &by, id, now).await.unwrap();
+        assert!(for_session(&pool, id, epoch).await.unwrap().is_none());
+        assert!(
+            authenticate(&pool, "zhao", "a-new-pass-2026")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let zhao = authenticate(&pool, "zhao", &temp).await.unwrap().unwrap();
+        assert!(zhao.must_change_password);
+
+        // Role and seat change; the role needs its seat.
+        let director = AccountForm {
+            role: Role::Director,
+            ..form.clone()
+        };
+        assert!(matches!(
+            update(&pool, &by, id, director, now).await,
+            Err(StoreError::Invalid(e)) if e[0].field == "region_id"
+        ));
+        let renamed = AccountForm {
+            display_name: "赵磊（城管）".into(),
+            ..form.clone()
+        };
+        update(&pool, &by, id, renamed, now).await.unwrap();
+
+        // Disabled accounts cannot sign in; administrators cannot lock themselves out.
+        set_disabled(&pool, &by, id, true, now).await.unwrap();
+        assert!(authenticate(&pool, "zhao", &temp).await.unwrap().is_none());
+        assert!(matches!(
+            set_disabled(&pool, &by, admin_id, true, now).await,
+            Err(StoreError::Invalid(e)) if e[0].message == "not_yourself"
+        ));
+        set_disabled(&pool, &by, id, false, now).await.unwrap();
+        let epoch = sign_out_everywhere(&pool, &by, id, now).await.unwrap();
+        assert!(for_session(&pool, id, epoch).await.unwrap().is_some());
+
+        let trail: Vec<String> = crate::audit::for_entity(&pool, "user", "zhao")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            trail,
+            [
+                "user.created",
+                "user.password_changed",
+                "user.password_reset",
+                "user.updated",
+                "user.disabled",
+                "user.enabled",
+                "user.signed_out_everywhere",
+            ]
+        );
+        assert_eq!(crate::audit::verify(&pool).await.unwrap(), Ok(7));
+        // The trail never holds a password or its hash.
+        let text: String = sqlx::query_scalar(
+            "SELECT group_concat(COALESCE(before, '') || COALESCE(after, '')) FROM audit_log",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(!text.contains(&temp) && !text.contains("argon2"), "{text}");
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -41,27 +41,35 @@ pub fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match user.await {
                             Ok(Some(u)) => {
+                                use domain::Permission as P;
                                 let role = u.role;
+                                let may = move |p| domain::permission::allows(role, p);
                                 let handler = role == domain::Role::Handler;
+                                let must_change = u.must_change_password;
                                 view! {
-                                    <A href="/board">{t!(i18n, nav.board)}</A>
-                                    <A href="/cases">{t!(i18n, nav.cases)}</A>
-                                    <Show when=move || role.can_register()>
-                                        <A href="/intake">{t!(i18n, nav.intake)}</A>
+                                    <Show when=move || !must_change>
+                                        <A href="/board">{t!(i18n, nav.board)}</A>
+                                        <A href="/cases">{t!(i18n, nav.cases)}</A>
+                                        <Show when=move || may(P::RegisterCase)>
+                                            <A href="/intake">{t!(i18n, nav.intake)}</A>
+                                        </Show>
+                                        <Show when=move || handler>
+                                            <A href="/inbox">{t!(i18n, nav.inbox)}</A>
+                                        </Show>
+                                        <Show when=move || may(P::ViewAudit)>
+                                            <A href="/audit">{t!(i18n, nav.audit)}</A>
+                                        </Show>
+                                        <Show when=move || may(P::ManageUsers)>
+                                            <A href="/admin/users">{t!(i18n, nav.users)}</A>
+                                        </Show>
+                                        <Show when=move || may(P::ManageApiKeys)>
+                                            <A href="/admin/api-keys">{t!(i18n, nav.api_keys)}</A>
+                                        </Show>
                                     </Show>
-                                    <Show when=move || handler>
-                                        <A href="/inbox">{t!(i18n, nav.inbox)}</A>
-                                    </Show>
-                                    <Show when=move || matches!(role, domain::Role::Admin | domain::Role::Leader)>
-                                        <A href="/audit">{t!(i18n, nav.audit)}</A>
-                                    </Show>
-                                    <Show when=move || role == domain::Role::Admin>
-                                        <A href="/admin/api-keys">{t!(i18n, nav.api_keys)}</A>
-                                    </Show>
-                                    <span class="who" data-testid="who">
+                                    <A href="/account" attr:class="who" attr:data-testid="who" attr:title=move || t_string!(i18n, nav.account)>
                                         {u.display_name.clone()} " · "
                                         {move || labels::role(i18n.get_locale(), role)}
-                                    </span>
+                                    </A>
                                     <ActionForm action=logout attr:class="inline">
                                         <button type="submit" class="link">{t!(i18n, nav.logout)}</button>
                                     </ActionForm>

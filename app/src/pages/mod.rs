@@ -1,3 +1,4 @@
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod board;
@@ -11,3 +12,4 @@ pub mod login;
 pub mod report;
 pub mod stats;
 pub mod track;
+pub mod users;

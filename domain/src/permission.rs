@@ -1,0 +1,127 @@
+//! The permission matrix: which role may do what, and how far it reaches.
+//! Every server function and HTTP handler asks [`grant`]; the store narrows
+//! `Reach::Area` to the user's own community, unit or station.
+
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+
+/// What a staff member may ask to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Case lists, the live board, case files and receipts.
+    ViewCases,
+    /// Step 1: register a request on someone's behalf.
+    RegisterCase,
+    /// The transitions of the five-step loop (in the capacities of the role,
+    /// see `Role::capacities`).
+    ActOnCase,
+    /// Supervision letters (督办函) for overdue cases.
+    IssueLetter,
+    /// The tamper-evident audit trail.
+    ViewAudit,
+    /// Open311 clients' keys.
+    ManageApiKeys,
+    /// Accounts, roles, password resets.
+    ManageUsers,
+    /// One's own password and sessions.
+    OwnAccount,
+}
+
+/// How far a granted permission reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// The user's own account only.
+    Own,
+    /// The user's area: a region node and below, a unit's cases, a station's cases.
+    Area,
+    /// The whole city.
+    All,
+}
+
+const NO: Option<Reach> = None;
+const OWN: Option<Reach> = Some(Reach::Own);
+const AREA: Option<Reach> = Some(Reach::Area);
+const ALL: Option<Reach> = Some(Reach::All);
+
+/// Rows are permissions; columns follow `Role::ALL`:
+/// admin, director, deputy, handler, leader, grid worker.
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 8] = [
+    (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
+    (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
+    (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
+    (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO]),
+    (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
+    (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
+    (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
+    (Permission::OwnAccount, [OWN, OWN, OWN, OWN, OWN, OWN]),
+];
+
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Self::ViewCases,
+        Self::RegisterCase,
+        Self::ActOnCase,
+        Self::IssueLetter,
+        Self::ViewAudit,
+        Self::ManageApiKeys,
+        Self::ManageUsers,
+        Self::OwnAccount,
+    ];
+}
+
+/// How far `role` may exercise `permission`, or None when it may not.
+pub fn grant(role: Role, permission: Permission) -> Option<Reach> {
+    let column = Role::ALL.iter().position(|r| *r == role)?;
+    MATRIX
+        .iter()
+        .find(|(p, _)| *p == permission)
+        .and_then(|(_, row)| row[column])
+}
+
+pub fn allows(role: Role, permission: Permission) -> bool {
+    grant(role, permission).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_has_one_row() {
+        for p in Permission::ALL {
+            assert_eq!(MATRIX.iter().filter(|(q, _)| *q == p).count(), 1, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_administrators_manage_accounts_and_everyone_keeps_their_own() {
+        for r in Role::ALL {
+            assert_eq!(
+                allows(r, Permission::ManageUsers),
+                r == Role::Admin,
+                "{r:?}"
+            );
+            assert_eq!(grant(r, Permission::OwnAccount), Some(Reach::Own));
+        }
+    }
+
+    #[test]
+    fn acting_follows_the_roles_capacities() {
+        // A role with a capacity in the transition table may act, and only then.
+        for r in Role::ALL {
+            assert_eq!(
+                allows(r, Permission::ActOnCase),
+                !r.capacities().is_empty(),
+                "{r:?}"
+            );
+        }
+        assert!(!allows(Role::Handler, Permission::RegisterCase));
+        assert!(!allows(Role::Leader, Permission::RegisterCase));
+        assert_eq!(
+            grant(Role::GridWorker, Permission::RegisterCase),
+            Some(Reach::Area)
+        );
+    }
+}

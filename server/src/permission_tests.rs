@@ -1,0 +1,392 @@
+//! The permission matrix walked against the real endpoints: for every role
+//! and every permission, one request that needs it. Granted → success;
+//! refused → 403 with nothing but the refusal in the body. Then the scope:
+//! the same role against another community's, unit's or station's case.
+
+use crate::http::tests::{app, form, sign_in};
+use axum::Router;
+use axum::http::StatusCode;
+use domain::{ActionKind, Permission, Role};
+use store::Pool;
+use store::users::UserRow;
+use tower::ServiceExt;
+
+const PASSWORD: &str = store::demo::DEMO_PASSWORD;
+
+async fn user(pool: &Pool, name: &str) -> UserRow {
+    store::users::find_by_username(pool, name)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn id(pool: &Pool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+/// Actions that need nothing but a note, so any of them can stand for "acting".
+const PLAIN: [ActionKind; 13] = [
+    ActionKind::StartConsolidation,
+    ActionKind::AnswerOnSpot,
+    ActionKind::ToSuggestion,
+    ActionKind::NotAccept,
+    ActionKind::Acknowledge,
+    ActionKind::Return,
+    ActionKind::ReportProgress,
+    ActionKind::RequestClosure,
+    ActionKind::ApproveClosure,
+    ActionKind::RejectClosure,
+    ActionKind::CompleteLocally,
+    ActionKind::ResolveEscalated,
+    ActionKind::AnswerSuggestion,
+];
+
+/// A case `u` may see and, if their role can act at all, a plain action on it.
+async fn case_to_act_on(pool: &Pool, u: &UserRow) -> (String, ActionKind) {
+    let now = chrono::Utc::now();
+    let cases = store::cases::list(pool, u, &Default::default(), now)
+        .await
+        .unwrap();
+    assert!(!cases.is_empty(), "{} sees no case", u.username);
+    for c in &cases {
+        let code = domain::TrackingCode::parse(&c.code).unwrap();
+        let detail = store::cases::detail(pool, u, &code, now).await.unwrap();
+        if let Some(kind) = PLAIN.into_iter().find(|k| detail.actions.contains(k)) {
+            return (c.code.clone(), kind);
+        }
+    }
+    (cases[0].code.clone(), ActionKind::ReportProgress)
+}
+
+struct Fixture {
+    category: i64,
+    compound: i64,
+    station: i64,
+    overdue_code: String,
+}
+
+async fn fixture(pool: &Pool) -> Fixture {
+    let leader = user(pool, "leader").await;
+    let overdue = domain::view::CaseFilter {
+        overdue: true,
+        ..Default::default()
+    };
+    let overdue_code = store::cases::list(pool, &leader, &overdue, chrono::Utc::now())
+        .await
+        .unwrap()
+        .first()
+        .expect("the demo has overdue cases")
+        .code
+        .clone();
+    let grid = user(pool, "grid").await;
+    Fixture {
+        category: id(pool, "SELECT id FROM categories ORDER BY id LIMIT 1").await,
+        // A compound in the grid worker's grid: inside every registering role's area.
+        compound: id(
+            pool,
+            &format!(
+                "SELECT id FROM regions WHERE level = 'compound' AND path LIKE '{}%' ORDER BY id LIMIT 1",
+                grid.region_path.unwrap()
+            ),
+        )
+        .await,
+        station: user(pool, "deputy").await.station_id.unwrap(),
+        overdue_code,
+    }
+}
+
+/// The request that exercises `permission` for a user signed in as `who`.
+async fn probe(
+    pool: &Pool,
+    f: &Fixture,
+    who: &UserRow,
+    permission: Permission,
+) -> (String, String) {
+    let (uri, body) = match permission {
+        Permission::ViewCases => ("/api/list_cases", "overdue=false".to_string()),
+        Permission::RegisterCase => (
+            "/api/register_case",
+            format!(
+                "title=%E8%B7%AF%E7%81%AF&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&category_id={}&region_id={}&station_id={}&source=walk_in&resident_name=%E9%99%88&resident_phone=13900001111",
+                f.category, f.compound, f.station
+            ),
+        ),
+        Permission::ActOnCase => {
+            let (code, kind) = case_to_act_on(pool, who).await;
+            (
+                "/api/perform",
+                format!("code={code}&kind={}&text=note", kind.as_str()),
+            )
+        }
+        Permission::IssueLetter => (
+            "/api/issue_letter",
+            format!(
+                "code={}&demand=%E9%99%90%E6%9C%9F%E5%8A%9E%E7%BB%93&reply_days=3",
+                f.overdue_code
+            ),
+        ),
+        Permission::ViewAudit => ("/api/get_audit", String::new()),
+        Permission::ManageApiKeys => ("/api/list_api_keys", String::new()),
+        Permission::ManageUsers => ("/api/list_accounts", String::new()),
+        Permission::OwnAccount => (
+            "/api/change_password",
+            format!(
+                "old_password={PASSWORD}&new_password=Matrix-2026-pass&repeat_password=Matrix-2026-pass"
+            ),
+        ),
+    };
+    (uri.to_string(), body)
+}
+
+async fn call(app: &Router, uri: &str, body: &str, cookie: &str) -> (StatusCode, String) {
+    let res = app
+        .clone()
+        .oneshot(form(uri, body, Some(cookie)))
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, crate::http::tests::body(res).await)
+}
+
+/// A refusal says it is one and nothing else.
+fn assert_refused(status: StatusCode, text: &str, what: &str) {
+    assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {text}");
+    assert!(
+        text.contains("Forbidden") && text.len() < 40,
+        "{what}: the refusal carries data: {text}"
+    );
+}
+
+fn username(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Director => "director",
+        Role::Deputy => "deputy",
+        Role::Handler => "handler",
+        Role::Leader => "leader",
+        Role::GridWorker => "grid",
+    }
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_the_matrix_grants() {
+    let (app, pool) = app().await;
+    let f = fixture(&pool).await;
+    for role in Role::ALL {
+        let who = user(&pool, username(role)).await;
+        assert_eq!(who.role(), role);
+        let cookie = sign_in(&app, &who.username, PASSWORD).await;
+        // OwnAccount changes the password: walk it last.
+        for permission in Permission::ALL {
+            let (uri, form_body) = probe(&pool, &f, &who, permission).await;
+            let (status, text) = call(&app, &uri, &form_body, &cookie).await;
+            let what = format!("{role:?} × {permission:?} ({uri})");
+            if domain::permission::allows(role, permission) {
+                assert!(
+                    status.is_success() || status.is_redirection(),
+                    "{what} should be allowed: {status} {text}"
+                );
+            } else {
+                assert_refused(status, &text, &what);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn scope_keeps_each_seat_to_its_own_cases() {
+    let (app, pool) = app().await;
+    let now = chrono::Utc::now();
+    let admin = user(&pool, "admin").await;
+    let handler = user(&pool, "handler").await;
+    let deputy = user(&pool, "deputy").await;
+    let grid = user(&pool, "grid").await;
+    let all = store::cases::list(&pool, &admin, &Default::default(), now)
+        .await
+        .unwrap();
+
+    // A director of another community.
+    let other_community = id(
+        &pool,
+        "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let hash = store::users::hash_password(PASSWORD).unwrap();
+    store::users::create_user(
+        &pool,
+        store::users::NewUser {
+            username: "director_b",
+            display_name: "另一社区主任",
+            password_hash: &hash,
+            role: Role::Director,
+            region_id: Some(other_community),
+            unit_id: None,
+            station_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let director_b = user(&pool, "director_b").await;
+    let b_path = director_b.region_path.clone().unwrap();
+
+    // For each seat, a case outside it that the administrator can see.
+    let outside = |pred: &dyn Fn(&domain::view::CaseSummary) -> bool| {
+        all.iter()
+            .find(|c| pred(c))
+            .map(|c| c.code.clone())
+            .expect("a case outside the seat")
+    };
+    let director = user(&pool, "director").await;
+    let yjz = director.region_path.clone().unwrap();
+    let path_of = |c: &domain::view::CaseSummary| c.region_path.clone();
+    let in_yjz = |c: &domain::view::CaseSummary| path_of(c).starts_with(&yjz);
+    let grid_path = grid.region_path.clone().unwrap();
+
+    let checks: Vec<(&UserRow, String)> = vec![
+        // A director of one community against a case of another.
+        (
+            &director_b,
+            outside(&|c| in_yjz(c) && !path_of(c).starts_with(&b_path)),
+        ),
+        // A handler of one unit against another unit's case.
+        (
+            &handler,
+            outside(&|c| c.unit_id.is_some() && c.unit_id != handler.unit_id),
+        ),
+        // A deputy against a case raised at no station of theirs.
+        (&deputy, outside(&|c| c.station_id != deputy.station_id)),
+        // A grid worker against a case in the next grid.
+        (
+            &grid,
+            outside(&|c| in_yjz(c) && !path_of(c).starts_with(&grid_path)),
+        ),
+    ];
+    for (who, code) in checks {
+        let cookie = sign_in(&app, &who.username, PASSWORD).await;
+        for (uri, form_body) in [
+            ("/api/get_case", format!("code={code}")),
+            ("/api/get_receipt", format!("code={code}")),
+            (
+                "/api/perform",
+                format!("code={code}&kind=report_progress&text=x"),
+            ),
+        ] {
+            let (status, text) = call(&app, uri, &form_body, &cookie).await;
+            assert_refused(status, &text, &format!("{} → {uri} {code}", who.username));
+            assert!(!text.contains(&code));
+        }
+        // Lists leave the case out rather than refuse.
+        let (status, text) = call(&app, "/api/list_cases", "overdue=false", &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!text.contains(&code), "{} lists {code}", who.username);
+    }
+}
+
+#[tokio::test]
+async fn a_new_account_must_change_its_password_and_sessions_end_when_told() {
+    let (app, pool) = app().await;
+    let admin = sign_in(&app, "admin", PASSWORD).await;
+    let community = id(&pool, "SELECT id FROM regions WHERE name = '袁家庄社区'").await;
+    let (status, text) = call(
+        &app,
+        "/api/create_account",
+        &format!("username=wang&display_name=%E7%8E%8B&role=director&region_id={community}"),
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let initial: String = serde_json::from_str(&text).unwrap();
+
+    // Nothing but the password change until it is done.
+    let wang = sign_in(&app, "wang", &initial).await;
+    let (status, text) = call(&app, "/api/list_cases", "overdue=false", &wang).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(text.contains("PasswordChange"), "{text}");
+    let (status, text) = call(
+        &app,
+        "/api/change_password",
+        &format!("old_password={initial}&new_password=short&repeat_password=short"),
+        &wang,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("password_short"), "{text}");
+    let new = "Liaison-2026-station";
+    let res = app
+        .clone()
+        .oneshot(form(
+            "/api/change_password",
+            &format!("old_password={initial}&new_password={new}&repeat_password={new}"),
+            Some(&wang),
+        ))
+        .await
+        .unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    // The session got a new id with the change (the browser takes the new cookie).
+    let wang = crate::http::tests::session_cookie(&res).unwrap();
+    let (status, _) = call(&app, "/api/list_cases", "overdue=false", &wang).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the changing session stays signed in"
+    );
+
+    // A second device; signing out everywhere ends both.
+    let phone = sign_in(&app, "wang", new).await;
+    let (status, _) = call(&app, "/api/sign_out_everywhere", "", &wang).await;
+    assert!(status.is_success() || status.is_redirection());
+    for cookie in [&wang, &phone] {
+        let (status, _) = call(&app, "/api/list_cases", "overdue=false", cookie).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    // An administrator's reset ends the sessions and asks for a change again.
+    let phone = sign_in(&app, "wang", new).await;
+    let wang_id = user(&pool, "wang").await.id;
+    let (status, text) = call(
+        &app,
+        "/api/account_action",
+        &format!("account={wang_id}&action=reset"),
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let temporary: Option<String> = serde_json::from_str(&text).unwrap();
+    let (status, _) = call(&app, "/api/list_cases", "overdue=false", &phone).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let again = sign_in(&app, "wang", &temporary.unwrap()).await;
+    let (status, _) = call(&app, "/api/list_cases", "overdue=false", &again).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A disabled account cannot sign in.
+    let (status, _) = call(
+        &app,
+        "/api/account_action",
+        &format!("account={wang_id}&action=disable"),
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let res = app
+        .clone()
+        .oneshot(form(
+            "/api/login",
+            &format!("username=wang&password={new}"),
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The board's event stream follows the same rules.
+    let res = app
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/api/board/events")
+                .header(axum::http::header::COOKIE, &again)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
