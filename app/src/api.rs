@@ -318,6 +318,25 @@ pub async fn register_case(
     Ok(receipt)
 }
 
+/// Open cases in the same community that read like the request being
+/// registered (title and description), for merging duplicates.
+#[server(endpoint = "similar_cases")]
+pub async fn similar_cases(
+    region_id: String,
+    text: String,
+) -> Result<Vec<domain::view::SimilarCase>, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::RegisterCase).await?;
+    if text.chars().count() > domain::case::MAX_TEXT * 2 {
+        return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+            "text", "too_long",
+        )])));
+    }
+    store::cases::similar_open(&state()?.pool, &user, id("region_id", &region_id)?, &text)
+        .await
+        .map_err(fail)
+}
+
 #[server(endpoint = "get_receipt")]
 pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
     use ssr::*;
@@ -361,6 +380,7 @@ pub async fn get_board(
     region: Option<String>,
     overdue: bool,
     escalated: bool,
+    recurring: bool,
     q: Option<String>,
 ) -> Result<domain::view::BoardData, AppError> {
     use chrono::{Datelike, TimeZone};
@@ -395,6 +415,7 @@ pub async fn get_board(
         region_path,
         overdue,
         escalated,
+        recurring,
         q: q.filter(|q| !q.trim().is_empty()),
         closed_since,
     };

@@ -103,6 +103,7 @@ pub fn event(l: Locale, kind: &str) -> String {
     match kind {
         "anonymised" => return td_string!(l, privacy.anonymised).to_string(),
         "letter" => return td_string!(l, letter.issued).to_string(),
+        "recurrence" => return td_string!(l, board.recurring).to_string(),
         _ => {}
     }
     ActionKind::parse(kind)

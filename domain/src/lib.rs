@@ -13,6 +13,7 @@ pub mod open311;
 pub mod permission;
 pub mod region;
 pub mod role;
+pub mod similarity;
 pub mod view;
 
 pub use case::{

@@ -22,6 +22,17 @@ pub struct UserInfo {
     pub must_change_password: bool,
 }
 
+/// An open case that reads like a request being registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimilarCase {
+    pub code: String,
+    pub title: String,
+    pub place: String,
+    pub status: Status,
+    /// How alike, in percent (see `domain::similarity`).
+    pub score: u8,
+}
+
 /// A staff account as administrators see it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -113,6 +124,8 @@ pub struct CaseSummary {
     /// The 13710 job found a checkpoint of the running clock overdue and
     /// reported the case to the supervision office (督查室).
     pub escalated: bool,
+    /// The code of the closed case of the same kind and place this one repeats.
+    pub recurs: Option<String>,
 }
 
 impl CaseSummary {
@@ -157,6 +170,8 @@ pub struct CaseDetail {
     pub rating: Option<Rating>,
     pub rework_count: i32,
     pub merged_into: Option<String>,
+    /// The closed case of the same kind and place this one repeats.
+    pub recurs: Option<String>,
     pub created_at: DateTime<Utc>,
     pub timeline: Vec<TimelineEntry>,
     /// What the signed-in user may do now.
@@ -219,6 +234,8 @@ pub struct CaseFilter {
     pub overdue: bool,
     /// Only cases the 13710 job escalated to the supervision office.
     pub escalated: bool,
+    /// Only recurrences of a problem closed in the same place.
+    pub recurring: bool,
     pub q: Option<String>,
     /// Leave out cases closed before this moment (a board shows the open ones
     /// and what closed this month).
@@ -245,6 +262,7 @@ impl CaseFilter {
                 .is_none_or(|p| c.region_path.starts_with(p))
             && (!self.overdue || c.is_overdue())
             && (!self.escalated || c.escalated)
+            && (!self.recurring || c.recurs.is_some())
             && self.q.as_deref().is_none_or(text)
             && self
                 .closed_since

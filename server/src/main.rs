@@ -65,6 +65,9 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Set how many days after a closure a new case of the same category in
+    /// the same place is flagged as recurring (default 90).
+    RecurrenceWindow { days: i64 },
     /// Write a consistent copy of the (live) SQLite database to FILE.
     Backup { file: std::path::PathBuf },
     /// Replace the database's data with the backup FILE (same schema version);
@@ -219,6 +222,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
+        Some(Command::RecurrenceWindow { days }) => {
+            let by = store::cases::By::named("命令行 (command line)");
+            match store::reference::set_recurrence_days(&pool, &by, days, chrono::Utc::now()).await
+            {
+                Ok(()) => {
+                    println!("recurrence window: {days} days");
+                    Ok(())
+                }
+                Err(store::StoreError::Invalid(_)) => Err("days must be 1 to 3650".into()),
+                Err(e) => Err(e.into()),
+            }
+        }
         Some(Command::ApiKey { command }) => api_key(&pool, command).await,
         Some(Command::User { command }) => user(&pool, command).await,
         Some(Command::Audit {

@@ -54,6 +54,8 @@ pub struct CaseRow {
     pub version: i64,
     pub letters: i64,
     pub escalated: bool,
+    /// The closed case of the same kind in the same place this one repeats.
+    pub recurs: Option<String>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -63,7 +65,8 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.updated_at, c.version, \
      (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
      EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id AND m.clock_start = c.clock_start \
-             AND m.level = 'overdue') AS escalated \
+             AND m.level = 'overdue') AS escalated, \
+     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -288,10 +291,77 @@ pub(crate) async fn create_with_code(
         now,
     )
     .await?;
+    flag_recurrence(&mut tx, (id, code.as_str()), &new, &tree, now).await?;
     tx.commit().await?;
 
     let row = load(pool, &code).await?;
     Ok(receipt(&row, &tree))
+}
+
+/// A stored code as people read it (`K7QM-3XPA`).
+fn display_code(raw: &str) -> String {
+    TrackingCode::parse(raw)
+        .map(|c| c.to_string())
+        .unwrap_or_else(|_| raw.to_string())
+}
+
+/// Who notes a recurrence in the timeline.
+const RECURRENCE_CHECK: &str = "同类问题核查";
+
+/// Flags case `id` when a case of the same category was closed in the same
+/// place (its compound, or the node it hangs on above that) within the
+/// recurrence window, and notes it in the timeline.
+async fn flag_recurrence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    (id, case_code): (i64, &str),
+    new: &NewCase,
+    tree: &RegionTree,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(place) = tree.public_node(new.region_id) else {
+        return Ok(());
+    };
+    let days = reference::recurrence_days(&mut **tx).await?;
+    let earlier: Option<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+         WHERE c.category_id = $1 AND c.status = 'closed' AND c.closed_at >= $2 \
+         AND r.path LIKE $3 AND c.id <> $4 ORDER BY c.closed_at DESC LIMIT 1",
+    )
+    .bind(new.category_id)
+    .bind(now - chrono::Duration::days(days))
+    .bind(format!("{}%", place.path))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((earlier_id, code)) = earlier else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE cases SET recurs_case_id = $1 WHERE id = $2")
+        .bind(earlier_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let shown = display_code(&code);
+    let payload = serde_json::json!({ "recurs": shown }).to_string();
+    let by = By::named(RECURRENCE_CHECK);
+    insert_event(
+        tx,
+        id,
+        "recurrence",
+        Some(Status::Registered),
+        Status::Registered,
+        &by,
+        &payload,
+        now,
+    )
+    .await?;
+    let after = Some(serde_json::json!({ "recurs": shown }));
+    audit::record(
+        tx,
+        audit::Change::by(&by, "case.recurrence", "case", case_code).states(None, after),
+        now,
+    )
+    .await
 }
 
 fn receipt(row: &CaseRow, tree: &RegionTree) -> Receipt {
@@ -520,9 +590,14 @@ async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
 
 fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
     let Ok(action) = serde_json::from_str::<Action>(payload) else {
-        // Not an action: a supervision letter names its number.
+        // Not an action: a supervision letter names its number, a
+        // recurrence the earlier case.
         let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-        return value.get("number")?.as_str().map(String::from);
+        return value
+            .get("number")
+            .or_else(|| value.get("recurs"))?
+            .as_str()
+            .map(String::from);
     };
     match action {
         Action::Assign { unit_id, .. } => units
@@ -615,6 +690,7 @@ pub async fn detail(
         rating: state.rating,
         rework_count: state.rework_count,
         merged_into: state.merged_into.clone(),
+        recurs: row.recurs.as_deref().map(display_code),
         created_at: row.created_at,
         timeline,
         actions,
@@ -664,6 +740,7 @@ fn summarize(
         letters: row.letters,
         // Only while the clock runs: a case done after escalation leaves the supervisor's list.
         escalated: row.escalated && state.status.clock_runs(),
+        recurs: row.recurs.as_deref().map(display_code),
     }
 }
 
@@ -762,10 +839,90 @@ pub async fn list(
         .map(|row| summarize(row, &policy, &tree, now))
         .filter(|s| !filter.overdue || s.is_overdue())
         .filter(|s| !filter.escalated || s.escalated)
+        .filter(|s| !filter.recurring || s.recurs.is_some())
         .collect();
     // Stable: newest first within overdue and within the rest.
     out.sort_by_key(|s| std::cmp::Reverse(s.is_overdue()));
     Ok(out)
+}
+
+/// code, title, description, status, region, unit, station, region path.
+type SimilarRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+/// Suggestions at intake: at most this many similar cases.
+pub const MAX_SIMILAR: usize = 5;
+
+/// Open cases in the community of `region_id` that read like `text`, best
+/// first, among those `user` may see — so a director can merge a duplicate
+/// instead of sending a unit the same problem twice.
+pub async fn similar_open(
+    pool: &Pool,
+    user: &UserRow,
+    region_id: i64,
+    text: &str,
+) -> Result<Vec<domain::view::SimilarCase>> {
+    use domain::similarity::{Fingerprint, THRESHOLD, score};
+    let probe = Fingerprint::of(text);
+    if probe.is_empty() {
+        return Ok(vec![]);
+    }
+    let tree = reference::region_tree(pool).await?;
+    let area = tree
+        .community_of(region_id)
+        .ok_or_else(|| StoreError::invalid("region_id", "unknown"))?
+        .path
+        .clone();
+    let rows: Vec<SimilarRow> = sqlx::query_as(
+        "SELECT c.code, c.title, c.description, c.status, c.region_id, c.unit_id, \
+             c.station_id, r.path FROM cases c JOIN regions r ON r.id = c.region_id \
+             WHERE r.path LIKE $1 AND c.status NOT IN ('closed', 'merged')",
+    )
+    .bind(format!("{area}%"))
+    .fetch_all(pool)
+    .await?;
+    let mut found: Vec<(f64, domain::view::SimilarCase)> = rows
+        .into_iter()
+        .filter(|(.., unit_id, station_id, path)| {
+            access::can_view(
+                user,
+                &CaseFacts {
+                    region_path: path.clone(),
+                    unit_id: *unit_id,
+                    station_id: *station_id,
+                },
+            )
+        })
+        .filter_map(|(code, title, description, status, region_id, ..)| {
+            let s = score(&probe, &Fingerprint::of(&format!("{title} {description}")));
+            (s >= THRESHOLD).then(|| {
+                let case = domain::view::SimilarCase {
+                    code: TrackingCode::parse(&code)
+                        .map(|c| c.to_string())
+                        .unwrap_or(code),
+                    title,
+                    place: tree.label(region_id),
+                    status: Status::parse(&status).unwrap_or(Status::Registered),
+                    score: (s * 100.0).round() as u8,
+                };
+                (s, case)
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(found
+        .into_iter()
+        .take(MAX_SIMILAR)
+        .map(|(_, c)| c)
+        .collect())
 }
 
 /// Whether `answer` is the case's second factor. Unknown codes answer false,
@@ -936,7 +1093,11 @@ mod tests {
         let code = TrackingCode::parse(&receipt.code).unwrap();
         assert_eq!(receipt.pin.len(), 6);
         assert_eq!(status_of(&pool, &code).await.unwrap(), Status::Registered);
-        assert_eq!(event_kinds(&pool, &code).await.unwrap(), vec!["registered"]);
+        // Registered; the demo may have closed a lighting case there lately,
+        // which makes this a noted recurrence and nothing else.
+        let kinds = event_kinds(&pool, &code).await.unwrap();
+        assert_eq!(kinds[0], "registered");
+        assert!(kinds[1..].iter().all(|k| k == "recurrence"), "{kinds:?}");
         assert!(receipt.place.contains("袁家庄社区"));
         // The receipt can be printed again, but only by someone who may see the case.
         assert_eq!(receipt_for(&pool, &director, &code).await.unwrap(), receipt);
@@ -948,6 +1109,70 @@ mod tests {
             receipt_for(&pool, &handler, &code).await,
             Err(StoreError::Forbidden)
         ));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn similar_open_cases_are_offered_within_the_community_and_the_scope(pool: Pool) {
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        let director = crate::users::find_by_username(&pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        let mine = list(&pool, &director, &Default::default(), now)
+            .await
+            .unwrap();
+        let open = mine.iter().find(|c| c.status.is_open()).unwrap();
+        let region_of = |code: String| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT region_id FROM cases WHERE code = $1")
+                    .bind(TrackingCode::parse(&code).unwrap().as_str().to_string())
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let region = region_of(open.code.clone()).await;
+        let asked = format!("{}，请尽快处理", open.title);
+        let found = similar_open(&pool, &director, region, &asked)
+            .await
+            .unwrap();
+        // The case itself is offered (others with the same wording may tie),
+        // best first.
+        assert!(found.iter().any(|c| c.code == open.code), "{found:?}");
+        assert!(found.windows(2).all(|w| w[0].score >= w[1].score));
+        assert!(found.len() <= MAX_SIMILAR);
+        assert!(found.iter().all(|c| c.status.is_open()));
+
+        // Closed cases are not offered.
+        let closed = mine.iter().find(|c| c.status == Status::Closed).unwrap();
+        let region = region_of(closed.code.clone()).await;
+        let found = similar_open(&pool, &director, region, &closed.title)
+            .await
+            .unwrap();
+        assert!(found.iter().all(|c| c.code != closed.code));
+
+        // Another community's intake does not see this community's cases.
+        let other: i64 = sqlx::query_scalar(
+            "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let admin = crate::users::find_by_username(&pool, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        let found = similar_open(&pool, &admin, other, &asked).await.unwrap();
+        assert!(found.iter().all(|c| c.code != open.code));
+        // Nothing but noise asks nothing.
+        assert!(
+            similar_open(&pool, &director, region, "请尽快解决，3号楼")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     async fn fixture_ids(pool: &Pool, director: &UserRow) -> (i64, i64, i64, i64) {
@@ -968,6 +1193,102 @@ mod tests {
             .await
             .unwrap();
         (other, 0, compound, category)
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_problem_closed_in_the_same_place_and_registered_again_is_flagged(pool: Pool) {
+        let (director, ..) = fixture(&pool).await;
+        let (_, _, compound, _) = fixture_ids(&pool, &director).await;
+        // Categories of their own, so no demo case interferes.
+        let new_category = |code: &'static str| {
+            let pool = pool.clone();
+            async move {
+                reference::insert_category(
+                    &pool,
+                    reference::NewCategory {
+                        code,
+                        name_zh: code,
+                        name_en: code,
+                        default_tier: domain::Tier::District,
+                        default_unit_id: None,
+                        deadline_class: domain::DeadlineClass::Ordinary,
+                    },
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let category = new_category("elevator").await;
+        let intercom = new_category("intercom").await;
+        let tree = reference::region_tree(&pool).await.unwrap();
+        let building = tree
+            .within(&tree.get(compound).unwrap().path)
+            .find(|n| n.level == "building")
+            .unwrap()
+            .id;
+        let now = Utc::now();
+        let register = |region: i64, category: i64| {
+            let pool = pool.clone();
+            let director = director.clone();
+            async move {
+                let r = create(&pool, &request(region, category), Some(&director), now)
+                    .await
+                    .unwrap();
+                TrackingCode::parse(&r.code).unwrap()
+            }
+        };
+        let close = |code: TrackingCode, days_ago: i64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query("UPDATE cases SET status = 'closed', closed_at = $1 WHERE code = $2")
+                    .bind(now - chrono::Duration::days(days_ago))
+                    .bind(code.as_str())
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        };
+        let recurs = |code: TrackingCode| {
+            let pool = pool.clone();
+            async move { load(&pool, &code).await.unwrap().recurs }
+        };
+
+        let first = register(compound, category).await;
+        assert_eq!(recurs(first.clone()).await, None);
+        close(first.clone(), 10).await;
+
+        // Again, in a building of the same compound: flagged, with a timeline note.
+        let again = register(building, category).await;
+        assert_eq!(recurs(again.clone()).await.as_deref(), Some(first.as_str()));
+        let d = detail(&pool, &director, &again, now).await.unwrap();
+        assert_eq!(d.recurs.as_deref(), Some(first.to_string().as_str()));
+        let note = d.timeline.iter().find(|e| e.kind == "recurrence").unwrap();
+        assert_eq!(note.detail.as_deref(), Some(first.to_string().as_str()));
+        let flagged = domain::view::CaseFilter {
+            recurring: true,
+            ..Default::default()
+        };
+        let listed = list(&pool, &director, &flagged, now).await.unwrap();
+        assert!(listed.iter().any(|c| c.code == again.to_string()));
+        assert!(listed.iter().all(|c| c.recurs.is_some()));
+
+        // Another category in the same place is not a recurrence.
+        let other_kind = register(compound, intercom).await;
+        assert_eq!(recurs(other_kind).await, None);
+
+        // Outside the window (90 days by default) it is not either, until the
+        // window is widened.
+        close(first.clone(), 100).await;
+        close(again.clone(), 100).await;
+        assert_eq!(recurs(register(compound, category).await).await, None);
+        reference::set_recurrence_days(&pool, &By::named("命令行"), 120, now)
+            .await
+            .unwrap();
+        assert!(recurs(register(compound, category).await).await.is_some());
+        assert!(matches!(
+            reference::set_recurrence_days(&pool, &By::named("命令行"), 0, now).await,
+            Err(StoreError::Invalid(_))
+        ));
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]

@@ -98,6 +98,17 @@ impl RegionTree {
         }
     }
 
+    /// The community `id` lies in, or the node itself when it is above
+    /// community level.
+    pub fn community_of(&self, id: i64) -> Option<&RegionRow> {
+        let chain = self.ancestors(id);
+        chain
+            .iter()
+            .find(|n| n.level() == Some(RegionLevel::Community))
+            .or(chain.last())
+            .copied()
+    }
+
     /// Nodes at `path` or below, in insertion order.
     pub fn within<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a RegionRow> + 'a {
         self.order
@@ -374,6 +385,48 @@ fn calendar_change<'a>(
     after: Option<serde_json::Value>,
 ) -> Change<'a> {
     Change::by(by, action, "calendar", what).states(None, after)
+}
+
+/// Days after a closure during which a case of the same category in the
+/// same place counts as a recurrence.
+pub const DEFAULT_RECURRENCE_DAYS: i64 = 90;
+
+pub async fn recurrence_days<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<i64> {
+    let value: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'recurrence_days'")
+            .fetch_optional(ex)
+            .await?;
+    Ok(value
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_RECURRENCE_DAYS))
+}
+
+pub async fn set_recurrence_days(
+    pool: &Pool,
+    by: &By,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !(1..=3650).contains(&days) {
+        return Err(crate::StoreError::invalid("days", "out_of_range"));
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('recurrence_days', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(days.to_string())
+    .execute(&mut *tx)
+    .await?;
+    let after = Some(serde_json::json!({ "recurrence_days": days }));
+    audit::record(
+        &mut tx,
+        Change::by(by, "setting.recurrence_days", "setting", "recurrence_days").states(None, after),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn set_day_mode(pool: &Pool, by: &By, mode: DayMode, now: DateTime<Utc>) -> Result<()> {

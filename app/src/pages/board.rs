@@ -42,11 +42,14 @@ pub fn Board() -> impl IntoView {
                 get("region"),
                 get("overdue").is_some(),
                 get("escalated").is_some(),
+                get("recurring").is_some(),
                 get("q"),
             )
         },
-        |(step, category, unit, station, region, overdue, escalated, q)| {
-            get_board(step, category, unit, station, region, overdue, escalated, q)
+        |(step, category, unit, station, region, overdue, escalated, recurring, q)| {
+            get_board(
+                step, category, unit, station, region, overdue, escalated, recurring, q,
+            )
         },
     );
     let options = Resource::new(|| (), |_| intake_options());
@@ -104,6 +107,10 @@ pub fn Board() -> impl IntoView {
                 <label class="check">
                     <input type="checkbox" name="escalated" value="1" checked=move || get("escalated").is_some() />
                     {t!(i18n, board.escalated_only)}
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="recurring" value="1" checked=move || get("recurring").is_some() />
+                    {t!(i18n, board.recurring_only)}
                 </label>
                 <label>
                     {t!(i18n, field.q)}
@@ -395,6 +402,12 @@ fn CardView(
             {move || d.with(|c| c.rating).map(|r| view! { <span class="rating">{labels::rating(i18n.get_locale(), r)}</span> })}
             {move || (d.with(|c| c.source) == Source::StationSession).then(|| view! { <span class="tag">{t!(i18n, source.station_session)}</span> })}
             {move || d.with(|c| c.escalated).then(|| view! { <span class="tag escalated" data-testid="escalated" title=move || td_string!(i18n.get_locale(), board.escalated_hint).to_string()>{t!(i18n, board.escalated)}</span> })}
+            {move || d.with(|c| c.recurs.clone()).map(|earlier| view! {
+                <span class="tag recurring" data-testid="recurring"
+                    title=move || td_string!(i18n.get_locale(), board.recurring_hint, code = earlier.clone()).to_string()>
+                    {t!(i18n, board.recurring)}
+                </span>
+            })}
             {move || (d.with(|c| c.letters) > 0).then(|| view! { <span class="tag supervised" data-testid="supervised">{t!(i18n, board.letters)} " " {d.with(|c| c.letters)}</span> })}
         </li>
     }

@@ -68,6 +68,14 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
                     " · "
                     <A href=receipt>{t!(i18n, case.receipt)}</A>
                 </p>
+                {d.recurs.clone().map(|earlier| {
+                    let href = format!("/cases/{earlier}");
+                    view! {
+                        <p class="notice recurring" data-testid="recurs">
+                            <A href=href>{move || t_string!(i18n, case.recurs, code = earlier.clone()).to_string()}</A>
+                        </p>
+                    }
+                })}
                 <ol class="steps">
                     {domain::Step::ALL.into_iter().filter(|s| *s != domain::Step::Closed).map(|s| {
                         let state = if s == d.step { "current" } else if s < d.step { "done" } else { "" };

@@ -1,6 +1,6 @@
 //! Step 1: registering a request, and the printable receipt.
 
-use crate::api::{PrintedReceipt, RegisterCase, get_receipt, intake_options};
+use crate::api::{PrintedReceipt, RegisterCase, get_receipt, intake_options, similar_cases};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
@@ -15,6 +15,20 @@ pub fn Intake() -> impl IntoView {
     let options = Resource::new(|| (), |_| intake_options());
     let register = ServerAction::<RegisterCase>::new();
     let value = last_error(register.value());
+    // What is typed so far, for the duplicate check (read when a field is left).
+    let title = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let region = RwSignal::new(None::<String>);
+    let similar = Resource::new(
+        move || (region.get(), title.get(), description.get()),
+        |(region, title, description)| async move {
+            let text = format!("{title} {description}");
+            match region {
+                Some(r) if text.trim().chars().count() >= 2 => similar_cases(r, text).await,
+                _ => Ok(vec![]),
+            }
+        },
+    );
     view! {
         <section class="card">
             <h1>{t!(i18n, intake.title)}</h1>
@@ -23,11 +37,15 @@ pub fn Intake() -> impl IntoView {
                     match options.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                         Ok(o) => {
+                            if region.get_untracked().is_none() {
+                                region.set(o.regions.first().map(|r| r.id.to_string()));
+                            }
                             view! {
                                 <ActionForm action=register attr:class="form-grid">
                                     <label>
                                         {t!(i18n, field.title)}
-                                        <input type="text" name="title" maxlength="60" />
+                                        <input type="text" name="title" maxlength="60"
+                                            on:change=move |ev| title.set(event_target_value(&ev)) />
                                         {field_error(value, "title")}
                                     </label>
                                     <label>
@@ -47,12 +65,19 @@ pub fn Intake() -> impl IntoView {
                                     </label>
                                     <label class="wide">
                                         {t!(i18n, field.description)}
-                                        <textarea name="description" rows="4" maxlength="2000"></textarea>
+                                        <textarea name="description" rows="4" maxlength="2000"
+                                            on:change=move |ev| description.set(event_target_value(&ev))></textarea>
                                         {field_error(value, "description")}
                                     </label>
+                                    <Transition fallback=|| ()>
+                                        {move || Suspend::new(async move {
+                                            let found = similar.await.unwrap_or_default();
+                                            (!found.is_empty()).then(|| view! { <SimilarCases found=found /> })
+                                        })}
+                                    </Transition>
                                     <label>
                                         {t!(i18n, field.region)}
-                                        <select name="region_id">
+                                        <select name="region_id" on:change=move |ev| region.set(Some(event_target_value(&ev)))>
                                             {o.regions.iter().map(|r| view! {
                                                 <option value=r.id.to_string()>{r.label.clone()}</option>
                                             }).collect_view()}
@@ -100,6 +125,35 @@ pub fn Intake() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Open cases nearby that read like this request: the director decides
+/// whether it is a duplicate.
+#[component]
+fn SimilarCases(found: Vec<domain::view::SimilarCase>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <aside class="wide similar" data-testid="similar" aria-live="polite">
+            <h2>{t!(i18n, intake.similar_title)}</h2>
+            <ul>
+                {found.into_iter().map(|c| {
+                    let status = c.status;
+                    let score = c.score;
+                    let href = format!("/cases/{}", c.code);
+                    let code = c.code.clone();
+                    view! {
+                        <li data-code=c.code>
+                            <A href=href attr:target="_blank" attr:class="code">{code}</A>
+                            " " {c.title} " · " {c.place} " · "
+                            {move || labels::status(i18n.get_locale(), status)}
+                            " · " {t!(i18n, intake.similar_score, score = score)}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="hint">{t!(i18n, intake.similar_hint)}</p>
+        </aside>
     }
 }
 
