@@ -318,6 +318,56 @@ pub async fn register_case(
     Ok(receipt)
 }
 
+/// The unit holding a case asks for `days` more days on its completion deadline.
+#[server(endpoint = "request_extension")]
+pub async fn request_extension(code: String, days: String, reason: String) -> Result<(), AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ActOnCase).await?;
+    let days = id("days", &days)?;
+    store::extensions::request(
+        &state()?.pool,
+        &user,
+        &parse_code(&code)?,
+        days,
+        &reason,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+/// The supervision office decides the waiting extension request:
+/// `decision` is `approve` or `refuse`.
+#[server(endpoint = "decide_extension")]
+pub async fn decide_extension(
+    code: String,
+    decision: String,
+    note: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::DecideExtension).await?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => {
+            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+                "decision", "unknown",
+            )])));
+        }
+    };
+    store::extensions::decide(
+        &state()?.pool,
+        &user,
+        &parse_code(&code)?,
+        approve,
+        &note,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
 /// Open cases in the same community that read like the request being
 /// registered (title and description), for merging duplicates.
 #[server(endpoint = "similar_cases")]

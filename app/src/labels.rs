@@ -104,6 +104,9 @@ pub fn event(l: Locale, kind: &str) -> String {
         "anonymised" => return td_string!(l, privacy.anonymised).to_string(),
         "letter" => return td_string!(l, letter.issued).to_string(),
         "recurrence" => return td_string!(l, board.recurring).to_string(),
+        "extension_requested" => return td_string!(l, extension.requested_event).to_string(),
+        "extension_approved" => return td_string!(l, extension.approved_event).to_string(),
+        "extension_refused" => return td_string!(l, extension.refused_event).to_string(),
         _ => {}
     }
     ActionKind::parse(kind)
@@ -126,6 +129,7 @@ pub fn message(l: Locale, key: &str) -> String {
         "not_overdue" => td_string!(l, error.not_overdue).to_string(),
         "out_of_range" => td_string!(l, error.out_of_range).to_string(),
         "taken" => td_string!(l, error.taken).to_string(),
+        "no_extension" => td_string!(l, error.no_extension).to_string(),
         "bad_username" => td_string!(l, error.bad_username).to_string(),
         "not_yourself" => td_string!(l, error.not_yourself).to_string(),
         "password_short" => td_string!(l, error.password_short).to_string(),

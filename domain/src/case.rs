@@ -603,6 +603,9 @@ pub struct CaseState {
     pub rework_count: i32,
     pub closed_at: Option<DateTime<Utc>>,
     pub merged_into: Option<String>,
+    /// Days of extension (延期) approved for the completion checkpoint of the
+    /// current clock.
+    pub extension_days: u32,
 }
 
 impl CaseState {
@@ -623,6 +626,7 @@ impl CaseState {
             rework_count: 0,
             closed_at: None,
             merged_into: None,
+            extension_days: 0,
         }
     }
 }

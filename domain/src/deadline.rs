@@ -162,11 +162,23 @@ impl DeadlinePolicy {
     /// Day offsets keep the time of day: assigned Friday 15:00 with 1 working
     /// day is due Monday 15:00.
     pub fn due(&self, class: DeadlineClass, cp: Checkpoint, start: DateTime<Utc>) -> DateTime<Utc> {
+        self.due_extended(class, cp, start, 0)
+    }
+
+    /// `due`, moved by `extra_days` granted as an extension (延期), counted
+    /// like the checkpoint's own days (working days in working-day mode).
+    pub fn due_extended(
+        &self,
+        class: DeadlineClass,
+        cp: Checkpoint,
+        start: DateTime<Utc>,
+        extra_days: u32,
+    ) -> DateTime<Utc> {
         match offset(class, cp) {
-            Offset::Hours(h) => start + Duration::hours(h),
+            Offset::Hours(h) => start + Duration::hours(h) + Duration::days(i64::from(extra_days)),
             Offset::Days(n) => match self.day_mode {
-                DayMode::Calendar => start + Duration::days(i64::from(n)),
-                DayMode::Working => self.add_working_days(start, n),
+                DayMode::Calendar => start + Duration::days(i64::from(n + extra_days)),
+                DayMode::Working => self.add_working_days(start, n + extra_days),
             },
         }
     }
@@ -189,12 +201,6 @@ impl DeadlinePolicy {
             .unwrap_or(start)
     }
 
-    /// The yellow window before a checkpoint: a quarter of its span, at most a day.
-    fn warning(&self, class: DeadlineClass, cp: Checkpoint, start: DateTime<Utc>) -> Duration {
-        let span = self.due(class, cp, start) - start;
-        std::cmp::min(span / 4, Duration::days(1))
-    }
-
     pub fn status(
         &self,
         class: DeadlineClass,
@@ -203,12 +209,26 @@ impl DeadlinePolicy {
         done: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> CheckpointStatus {
-        let due = self.due(class, cp, start);
+        self.status_extended(class, cp, (start, 0), done, now)
+    }
+
+    /// `status` against the deadline moved by an extension of `extra_days`.
+    pub fn status_extended(
+        &self,
+        class: DeadlineClass,
+        cp: Checkpoint,
+        (start, extra_days): (DateTime<Utc>, u32),
+        done: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> CheckpointStatus {
+        let due = self.due_extended(class, cp, start, extra_days);
+        // The yellow window before a checkpoint: a quarter of its span, at most a day.
+        let warning = std::cmp::min((due - start) / 4, Duration::days(1));
         match done {
             Some(t) if t <= due => CheckpointStatus::Met,
             Some(_) => CheckpointStatus::Late,
             None if now > due => CheckpointStatus::Overdue,
-            None if now > due - self.warning(class, cp, start) => CheckpointStatus::DueSoon,
+            None if now > due - warning => CheckpointStatus::DueSoon,
             None => CheckpointStatus::OnTrack,
         }
     }
@@ -217,6 +237,32 @@ impl DeadlinePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_extension_moves_the_deadline_by_its_days_in_the_policys_count() {
+        let start = at(2026, 9, 28, 15);
+        let c = DeadlineClass::Ordinary;
+        let cp = Checkpoint::Completion;
+        let calendar = DeadlinePolicy::default();
+        assert_eq!(
+            calendar.due_extended(c, cp, start, 5),
+            calendar.due(c, cp, start) + Duration::days(5)
+        );
+        // Seven working days from Monday 28 Sept run into the holiday; five
+        // more working days skip it too.
+        let w = working();
+        assert!(w.due_extended(c, cp, start, 5) - w.due(c, cp, start) > Duration::days(5));
+        let due = calendar.due(c, cp, start);
+        let late = due + Duration::hours(1);
+        assert_eq!(
+            calendar.status(c, cp, start, None, late),
+            CheckpointStatus::Overdue
+        );
+        assert_eq!(
+            calendar.status_extended(c, cp, (start, 5), None, late),
+            CheckpointStatus::OnTrack
+        );
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         china()

@@ -18,6 +18,8 @@ pub enum Permission {
     ActOnCase,
     /// Supervision letters (督办函) for overdue cases.
     IssueLetter,
+    /// Approving or refusing a unit's request for an extension (延期).
+    DecideExtension,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -47,11 +49,12 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 8] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 9] = [
     (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
     (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
     (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO]),
+    (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO]),
     (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
     (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
@@ -59,11 +62,12 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 8] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
         Self::IssueLetter,
+        Self::DecideExtension,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

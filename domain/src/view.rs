@@ -22,6 +22,19 @@ pub struct UserInfo {
     pub must_change_password: bool,
 }
 
+/// A unit's request for more days on the completion deadline (延期).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub id: i64,
+    pub days: i64,
+    pub reason: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    pub requested_at: DateTime<Utc>,
+    /// The supervisor's note with the decision.
+    pub note: String,
+}
+
 /// An open case that reads like a request being registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimilarCase {
@@ -178,6 +191,10 @@ pub struct CaseDetail {
     pub actions: Vec<ActionKind>,
     /// Supervision letters issued for it: id and number.
     pub letters: Vec<Named>,
+    /// Extension requests of the current clock, oldest first.
+    pub extensions: Vec<Extension>,
+    pub can_request_extension: bool,
+    pub can_decide_extension: bool,
     /// Whether the signed-in user may issue one now (supervision office, overdue).
     pub can_issue_letter: bool,
 }

@@ -120,7 +120,7 @@ test('a board that lost its server catches up after the restart', async ({ brows
     second = start();
     await healthy();
     await expect(page.locator('[data-step="consolidate"]').locator(`li[data-code="${registered.code}"]`)).toBeVisible({
-      timeout: 20_000,
+      timeout: 10_000,
     });
     await expect(page.locator('.live[data-live="true"]')).toBeVisible();
   } finally {

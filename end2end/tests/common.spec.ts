@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { hydrated, signIn, signOut } from './helpers';
 import { apiSignIn, listCases } from './staff-api';
 
 test('registering a request that reads like an open case of the community offers that case', async ({ page, request }) => {
@@ -51,6 +51,7 @@ test('a problem registered again where the same kind was just closed is flagged 
   await expect(page.locator('.timeline li[data-kind="recurrence"]')).toHaveCount(1);
 
   // The supervisor's board narrows to recurrences, each marked.
+  await signOut(page);
   await signIn(page, 'leader');
   await page.goto('/board?recurring=1');
   await hydrated(page);

@@ -58,6 +58,24 @@ async fn case_to_act_on(pool: &Pool, u: &UserRow) -> (String, ActionKind) {
     (cases[0].code.clone(), ActionKind::ReportProgress)
 }
 
+/// A case of the demo handler's unit with an extension request waiting.
+async fn pending_extension(pool: &Pool) -> String {
+    let now = chrono::Utc::now();
+    let handler = user(pool, "handler").await;
+    let case = store::cases::list(pool, &handler, &Default::default(), now)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.status == domain::Status::InProgress)
+        .expect("the handler has a case in progress");
+    let code = domain::TrackingCode::parse(&case.code).unwrap();
+    // Still waiting from a refused probe is as good as new.
+    match store::extensions::request(pool, &handler, &code, 2, "等待配件", now).await {
+        Ok(_) | Err(store::StoreError::Invalid(_)) => case.code,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
 struct Fixture {
     category: i64,
     compound: i64,
@@ -123,6 +141,13 @@ async fn probe(
             format!(
                 "code={}&demand=%E9%99%90%E6%9C%9F%E5%8A%9E%E7%BB%93&reply_days=3",
                 f.overdue_code
+            ),
+        ),
+        Permission::DecideExtension => (
+            "/api/decide_extension",
+            format!(
+                "code={}&decision=approve&note=ok",
+                pending_extension(pool).await
             ),
         ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),

@@ -56,6 +56,8 @@ pub struct CaseRow {
     pub escalated: bool,
     /// The closed case of the same kind in the same place this one repeats.
     pub recurs: Option<String>,
+    /// Days of approved extensions of the current clock.
+    pub extension_days: i64,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -66,7 +68,9 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
      EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id AND m.clock_start = c.clock_start \
              AND m.level = 'overdue') AS escalated, \
-     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs \
+     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
+     (SELECT COALESCE(SUM(x.days), 0) FROM extensions x WHERE x.case_id = c.id \
+             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -103,6 +107,7 @@ impl CaseRow {
             rework_count: self.rework_count,
             closed_at: self.closed_at,
             merged_into: self.merged_into.clone(),
+            extension_days: u32::try_from(self.extension_days).unwrap_or(0),
         }
     }
 
@@ -137,10 +142,24 @@ pub fn checkpoints(
     let stopped_at = (!s.status.clock_runs() && s.completed_at.is_none()).then_some(start);
     Checkpoint::ALL
         .into_iter()
-        .map(|cp| CheckpointView {
-            checkpoint: cp,
-            due: policy.due(s.deadline_class, cp, start),
-            status: policy.status(s.deadline_class, cp, start, done(cp).or(stopped_at), now),
+        .map(|cp| {
+            // Extensions move the completion deadline only.
+            let extra = if cp == Checkpoint::Completion {
+                s.extension_days
+            } else {
+                0
+            };
+            CheckpointView {
+                checkpoint: cp,
+                due: policy.due_extended(s.deadline_class, cp, start, extra),
+                status: policy.status_extended(
+                    s.deadline_class,
+                    cp,
+                    (start, extra),
+                    done(cp).or(stopped_at),
+                    now,
+                ),
+            }
         })
         .collect()
 }
@@ -593,6 +612,19 @@ fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
         // Not an action: a supervision letter names its number, a
         // recurrence the earlier case.
         let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+        // An extension says how many days and why.
+        if let Some(days) = value.get("days").and_then(|d| d.as_i64()) {
+            let why = value
+                .get("reason")
+                .or_else(|| value.get("note"))
+                .and_then(|t| t.as_str())
+                .unwrap_or_default();
+            return Some(
+                format!("+{days} · {why}")
+                    .trim_end_matches(" · ")
+                    .to_string(),
+            );
+        }
         return value
             .get("number")
             .or_else(|| value.get("recurs"))?
@@ -667,6 +699,12 @@ pub async fn detail(
             name: l.number,
         })
         .collect();
+    let extensions = crate::extensions::for_case(pool, &row).await?;
+    let pending = extensions.iter().any(|e| e.status == "pending");
+    let can_request_extension =
+        capacities.contains(&Actor::Unit) && crate::extensions::may_request(&row, pending);
+    let can_decide_extension = pending
+        && access::scope_for(user, domain::Permission::DecideExtension).covers(&row.facts());
     Ok(CaseDetail {
         code: TrackingCode::parse(&row.code)
             .map(|c| c.to_string())
@@ -696,6 +734,9 @@ pub async fn detail(
         actions,
         letters,
         can_issue_letter,
+        extensions,
+        can_request_extension,
+        can_decide_extension,
     })
 }
 

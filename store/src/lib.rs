@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod cases;
 pub mod demo;
+pub mod extensions;
 pub mod open311;
 pub mod privacy;
 pub mod reference;

@@ -1,7 +1,9 @@
 //! A case as staff see it: every field, the 13710 checkpoints, the timeline,
 //! and exactly the actions the state machine allows the signed-in user.
 
-use crate::api::{IssueLetter, Perform, get_case, intake_options};
+use crate::api::{
+    DecideExtension, IssueLetter, Perform, RequestExtension, get_case, intake_options,
+};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
@@ -23,9 +25,18 @@ pub fn CasePage() -> impl IntoView {
 pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let perform = ServerAction::<Perform>::new();
+    let extend = ServerAction::<RequestExtension>::new();
+    let decide = ServerAction::<DecideExtension>::new();
     let detail = Resource::new(
-        move || (code.get(), perform.version().get()),
-        |(c, _)| get_case(c),
+        move || {
+            (
+                code.get(),
+                perform.version().get(),
+                extend.version().get(),
+                decide.version().get(),
+            )
+        },
+        |(c, ..)| get_case(c),
     );
     let options = Resource::new(|| (), |_| intake_options());
     view! {
@@ -34,7 +45,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 let units = options.await.map(|o| o.units).unwrap_or_default();
                 match detail.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <CaseView d units perform /> }.into_any(),
+                    Ok(d) => view! { <CaseView d units perform extend decide /> }.into_any(),
                 }
             })}
         </Transition>
@@ -42,7 +53,13 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) -> impl IntoView {
+fn CaseView(
+    d: CaseDetail,
+    units: Vec<Named>,
+    perform: ServerAction<Perform>,
+    extend: ServerAction<RequestExtension>,
+    decide: ServerAction<DecideExtension>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let status = d.status;
     let route = d.route;
@@ -56,6 +73,16 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
     let code = d.code.clone();
     let letters = d.letters.clone();
     let can_issue = d.can_issue_letter;
+    let extensions = view! {
+        <Extensions
+            code=d.code.clone()
+            list=d.extensions.clone()
+            can_request=d.can_request_extension
+            can_decide=d.can_decide_extension
+            extend
+            decide
+        />
+    };
     view! {
         <article class="case" data-status=status.as_str()>
             <header class="case-head">
@@ -136,6 +163,7 @@ fn CaseView(d: CaseDetail, units: Vec<Named>, perform: ServerAction<Perform>) ->
                     }}
                 </section>
             </div>
+            {extensions}
             {(!letters.is_empty() || can_issue).then(move || view! {
                 <section class="card letters">
                     <h2>{t!(i18n, letter.list)}</h2>
@@ -265,4 +293,73 @@ fn ActionBox(
             <button type="submit">{label}</button>
         </ActionForm>
     }
+}
+
+/// Extension requests (延期) of the current clock, the unit's request form
+/// and the supervisor's decision.
+#[component]
+fn Extensions(
+    code: String,
+    list: Vec<domain::view::Extension>,
+    can_request: bool,
+    can_decide: bool,
+    extend: ServerAction<RequestExtension>,
+    decide: ServerAction<DecideExtension>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let extend_error = crate::pages::layout::last_error(extend.value());
+    let decide_error = crate::pages::layout::last_error(decide.value());
+    let show = !list.is_empty() || can_request || can_decide;
+    let code2 = code.clone();
+    show.then(move || view! {
+        <section class="card extensions" data-testid="extensions">
+            <h2>{t!(i18n, extension.title)}</h2>
+            <ul>
+                {list.into_iter().map(|e| {
+                    let status = e.status.clone();
+                    view! {
+                        <li data-status=e.status.clone()>
+                            {t!(i18n, extension.days, days = e.days)} " · " {e.reason.clone()} " · "
+                            <strong>{move || match status.as_str() {
+                                "approved" => t_string!(i18n, extension.approved),
+                                "refused" => t_string!(i18n, extension.refused),
+                                _ => t_string!(i18n, extension.pending),
+                            }}</strong>
+                            {(!e.note.is_empty()).then(|| format!(" · {}", e.note))}
+                            " · " {fmt_time(e.requested_at)}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {can_request.then(|| view! {
+                <ActionForm action=extend attr:class="action" attr:data-action="request_extension">
+                    <input type="hidden" name="code" value=code.clone() />
+                    <label>
+                        {t!(i18n, extension.days_label)}
+                        <input type="number" name="days" min="1" max="30" value="3" required />
+                    </label>
+                    {crate::pages::layout::field_error(extend_error, "days")}
+                    <label>
+                        {t!(i18n, extension.reason)}
+                        <textarea name="reason" rows="2" maxlength="500" required></textarea>
+                    </label>
+                    {crate::pages::layout::field_error(extend_error, "reason")}
+                    <button type="submit">{t!(i18n, extension.request)}</button>
+                </ActionForm>
+            })}
+            {can_decide.then(|| view! {
+                <ActionForm action=decide attr:class="action" attr:data-action="decide_extension">
+                    <input type="hidden" name="code" value=code2.clone() />
+                    <label>
+                        {t!(i18n, extension.note)}
+                        <input type="text" name="note" maxlength="500" />
+                    </label>
+                    <button type="submit" name="decision" value="approve" data-testid="approve-extension">{t!(i18n, extension.approve)}</button>
+                    " "
+                    <button type="submit" name="decision" value="refuse" data-testid="refuse-extension">{t!(i18n, extension.refuse)}</button>
+                </ActionForm>
+            })}
+            {move || decide_error.get().map(|e| view! { <ErrorNote error=e /> })}
+        </section>
+    })
 }
