@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/users/:id") view=pages::users::UserPage ssr=SsrMode::Async />
                         <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
+                        <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <pages::layout::Footer />

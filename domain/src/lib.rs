@@ -11,6 +11,7 @@ pub mod intake;
 pub mod mask;
 pub mod open311;
 pub mod permission;
+pub mod ranking;
 pub mod region;
 pub mod role;
 pub mod similarity;

@@ -5,6 +5,7 @@
 use crate::case::{ActionKind, Rating, Route, Status, Step};
 use crate::deadline::{Checkpoint, CheckpointStatus, DeadlineClass};
 use crate::intake::Source;
+use crate::ranking::percent;
 use crate::role::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -318,10 +319,6 @@ pub struct AreaStats {
     /// Rated cases (not counting "not rated"), and how many were satisfied or fairly satisfied.
     pub rated: i64,
     pub satisfied: i64,
-}
-
-fn percent(part: i64, whole: i64) -> Option<u32> {
-    (whole > 0).then(|| ((part * 1000 / whole + 5) / 10) as u32)
 }
 
 impl AreaStats {

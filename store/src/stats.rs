@@ -1,4 +1,5 @@
-//! Public statistics: what was collected, closed, on time and how it was rated.
+//! Statistics: the public figures (collected, closed, on time, rated) and
+//! the monthly figures by which responsible units are ranked.
 
 use crate::cases::{CaseRow, checkpoints};
 use crate::reference::{self, RegionTree};
@@ -202,9 +203,286 @@ pub async fn public_stats(
     })
 }
 
+/// The month (China time) holding `day`, as UTC bounds [from, to).
+pub fn month_bounds(day: chrono::NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::TimeZone;
+    let first = day.with_day(1).unwrap_or(day);
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let utc = |d: chrono::NaiveDate| {
+        china()
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    };
+    (utc(first), utc(next))
+}
+
+/// Each unit's figures for the month holding `day` (see
+/// `domain::ranking::UnitFigures`): the cases whose 13710 clock started in
+/// the month and are with the unit, plus the cases it returned in the month.
+pub async fn unit_figures(
+    pool: &Pool,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<domain::ranking::UnitFigures>> {
+    let (from, to) = month_bounds(day);
+    let mut units: Vec<domain::ranking::UnitFigures> = reference::units(pool)
+        .await?
+        .into_iter()
+        .map(|u| domain::ranking::UnitFigures {
+            unit_id: u.id,
+            name: u.name,
+            ..Default::default()
+        })
+        .collect();
+    let sql = format!(
+        "{} WHERE c.unit_id IS NOT NULL AND c.clock_start >= $1 AND c.clock_start < $2",
+        crate::cases::SELECT_CASE
+    );
+    let rows: Vec<CaseRow> = sqlx::query_as(&sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    let policy = reference::policy(pool).await?;
+    for row in &rows {
+        let Some(u) = units.iter_mut().find(|u| Some(u.unit_id) == row.unit_id) else {
+            continue;
+        };
+        let state = row.state();
+        let met = |cp: Checkpoint| {
+            checkpoints(&policy, &state, now)
+                .iter()
+                .any(|c| c.checkpoint == cp && c.status == CheckpointStatus::Met)
+        };
+        u.assigned += 1;
+        u.acknowledged_on_time += i64::from(met(Checkpoint::Acknowledge));
+        if state.status == Status::Closed {
+            u.closed += 1;
+            u.on_time += i64::from(met(Checkpoint::Completion));
+            u.reworked += i64::from(state.rework_count > 0);
+        }
+        match state.rating {
+            Some(Rating::Satisfied | Rating::FairlySatisfied) => {
+                u.rated += 1;
+                u.satisfied += 1;
+            }
+            Some(Rating::Dissatisfied) => u.rated += 1,
+            Some(Rating::NotRated) | None => {}
+        }
+    }
+    // A return clears the case's unit, so the unit is the returning handler's.
+    let returns: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT u.unit_id, COUNT(*) FROM case_events e JOIN users u ON u.id = e.actor_user_id \
+         WHERE e.kind = 'return' AND e.at >= $1 AND e.at < $2 AND u.unit_id IS NOT NULL \
+         GROUP BY u.unit_id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    for (unit_id, n) in returns {
+        if let Some(u) = units.iter_mut().find(|u| u.unit_id == unit_id) {
+            u.returned += n;
+            u.assigned += n;
+        }
+    }
+    Ok(units)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A month of cases written down by hand, and the figures counted from them.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn unit_figures_equal_a_hand_count(pool: Pool) {
+        use chrono::TimeZone;
+        use domain::{DeadlineClass, RegionLevel, Tier};
+        let at = |m: u32, d: u32, h: u32| {
+            china()
+                .with_ymd_and_hms(2026, m, d, h, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let now = at(11, 28, 12);
+        let city = reference::insert_region(&pool, None, RegionLevel::City, "吕梁市")
+            .await
+            .unwrap();
+        let category = reference::insert_category(
+            &pool,
+            reference::NewCategory {
+                code: "road",
+                name_zh: "道路",
+                name_en: "Roads",
+                default_tier: Tier::District,
+                default_unit_id: None,
+                deadline_class: DeadlineClass::Ordinary,
+            },
+        )
+        .await
+        .unwrap();
+        let a = reference::insert_unit(&pool, "城管局", "bureau")
+            .await
+            .unwrap();
+        let b = reference::insert_unit(&pool, "住建局", "bureau")
+            .await
+            .unwrap();
+        let c = reference::insert_unit(&pool, "水务局", "bureau")
+            .await
+            .unwrap();
+        type Row = (
+            i64,
+            &'static str,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<&'static str>,
+            i32,
+        );
+        // unit, status, clock start, acknowledged, completed, rating, rework count
+        let cases: [Row; 5] = [
+            // On time throughout, satisfied.
+            (
+                a,
+                "closed",
+                at(11, 2, 9),
+                Some(at(11, 2, 10)),
+                Some(at(11, 5, 9)),
+                Some("satisfied"),
+                0,
+            ),
+            // Late twice, reworked once, fairly satisfied in the end.
+            (
+                a,
+                "closed",
+                at(11, 3, 9),
+                Some(at(11, 5, 9)),
+                Some(at(11, 15, 9)),
+                Some("fairly_satisfied"),
+                1,
+            ),
+            // Acknowledged in time, still in progress.
+            (
+                a,
+                "in_progress",
+                at(11, 20, 9),
+                Some(at(11, 20, 12)),
+                None,
+                None,
+                0,
+            ),
+            // Last month's: not counted.
+            (
+                a,
+                "closed",
+                at(10, 20, 9),
+                Some(at(10, 20, 10)),
+                Some(at(10, 22, 9)),
+                Some("satisfied"),
+                0,
+            ),
+            // On time, closed without a rating.
+            (
+                b,
+                "closed",
+                at(11, 10, 9),
+                Some(at(11, 10, 10)),
+                Some(at(11, 12, 9)),
+                Some("not_rated"),
+                0,
+            ),
+        ];
+        for (i, (unit, status, start, ack, done, rating, rework)) in cases.into_iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO cases (code, pin, title, description, category_id, region_id, source, \
+                 resident_name, resident_phone, status, unit_id, deadline_class, clock_start, \
+                 acknowledged_at, progress_at, completed_at, rating, rework_count, closed_at, \
+                 created_at, updated_at) VALUES ($1, '123456', '路面破损', '路面破损', $2, $3, \
+                 'walk_in', '陈', '13900001111', $4, $5, 'ordinary', $6, $7, $8, $8, $9, $10, $8, $6, $6)",
+            )
+            .bind(format!("CASE{i:04}"))
+            .bind(category)
+            .bind(city)
+            .bind(status)
+            .bind(unit)
+            .bind(start)
+            .bind(ack)
+            .bind(done)
+            .bind(rating)
+            .bind(rework)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        // Unit A's handler returned one case in November (and one in October).
+        let handler = crate::users::create_user(
+            &pool,
+            crate::users::NewUser {
+                username: "zhao",
+                display_name: "赵",
+                password_hash: "x",
+                role: domain::Role::Handler,
+                region_id: None,
+                unit_id: Some(a),
+                station_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        for when in [at(11, 10, 9), at(10, 10, 9)] {
+            sqlx::query(
+                "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, \
+                 actor_label, payload, at) VALUES (1, 'return', 'awaiting_ack', 'returned', $1, '赵', '{}', $2)",
+            )
+            .bind(handler)
+            .bind(when)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+
+        let figures = unit_figures(&pool, at(11, 15, 0).date_naive(), now)
+            .await
+            .unwrap();
+        let of = |id: i64| figures.iter().find(|u| u.unit_id == id).unwrap().clone();
+        let expected_a = domain::ranking::UnitFigures {
+            unit_id: a,
+            name: "城管局".into(),
+            assigned: 4,
+            acknowledged_on_time: 2,
+            returned: 1,
+            closed: 2,
+            on_time: 1,
+            reworked: 1,
+            rated: 2,
+            satisfied: 2,
+        };
+        assert_eq!(of(a), expected_a);
+        let expected_b = domain::ranking::UnitFigures {
+            unit_id: b,
+            name: "住建局".into(),
+            assigned: 1,
+            acknowledged_on_time: 1,
+            returned: 0,
+            closed: 1,
+            on_time: 1,
+            reworked: 0,
+            rated: 0,
+            satisfied: 0,
+        };
+        assert_eq!(of(b), expected_b);
+        assert_eq!(of(c).assigned, 0);
+        // A: on time 50, return 25, rework 50, satisfaction 100 → (50+75+50+100)/4 = 69 (68.75).
+        assert_eq!(of(a).score(), Some(69));
+        // B: on time 100, return 0, rework 0, no rating → 100.
+        assert_eq!(of(b).score(), Some(100));
+        assert_eq!(
+            domain::ranking::red_and_black(&figures, 1),
+            (vec![b], vec![a])
+        );
+    }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn figures_add_up_across_the_tree(pool: Pool) {

@@ -56,6 +56,7 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || handler>
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
+                                        <A href="/ranking">{t!(i18n, nav.ranking)}</A>
                                         <Show when=move || may(P::ViewAudit)>
                                             <A href="/audit">{t!(i18n, nav.audit)}</A>
                                         </Show>

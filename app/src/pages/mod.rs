@@ -9,6 +9,7 @@ pub mod intake;
 pub mod layout;
 pub mod letter;
 pub mod login;
+pub mod ranking;
 pub mod report;
 pub mod stats;
 pub mod track;

@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-fn rate(r: Option<u32>) -> String {
+/// A rate as printed: "83%", or a dash without a figure.
+pub(crate) fn rate(r: Option<u32>) -> String {
     r.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())
 }
 
