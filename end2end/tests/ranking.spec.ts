@@ -15,6 +15,15 @@ test('the supervision office reads the units\' monthly ranking with its definiti
   expect(reds).toBeLessThanOrEqual(3);
   await expect(page.locator('.definitions')).toContainText('满意率 =（满意 + 基本满意）÷ 已评价件数');
 
+  // The same table downloads as CSV for Excel.
+  const href = await page.getByTestId('csv').getAttribute('href');
+  const csv = await page.request.get(href!);
+  expect(csv.ok()).toBeTruthy();
+  expect(csv.headers()['content-type']).toContain('text/csv');
+  const text = await csv.text();
+  expect(text).toContain('责任单位');
+  expect(text.trim().split('\n').length).toEqual((await rows.count()) + 1);
+
   // Another month is a query away; a malformed one is refused with a message.
   await page.goto('/ranking?month=2026-01');
   await expect(page.locator('input[name="month"]')).toHaveValue('2026-01');

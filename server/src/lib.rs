@@ -5,6 +5,7 @@
 #![recursion_limit = "512"]
 
 pub mod api_v1;
+pub mod exports;
 pub mod http;
 pub mod live;
 pub mod open311;

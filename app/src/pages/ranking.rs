@@ -30,6 +30,8 @@ pub fn Ranking() -> impl IntoView {
                                         <input type="month" name="month" value=r.month.clone() />
                                     </label>
                                     <button type="submit">{t!(i18n, audit.show)}</button>
+                                    " "
+                                    <a href=format!("/ranking.csv?month={}", r.month) download data-testid="csv">{t!(i18n, ranking.csv)}</a>
                                 </form>
                                 <table class="ranking-table">
                                     <thead>
