@@ -706,44 +706,21 @@ pub async fn get_public_stats(region: Option<String>) -> Result<PublicStats, App
         .map_err(fail)
 }
 
-/// The monthly ranking of responsible units (红黑榜).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnitRanking {
-    /// `YYYY-MM`
-    pub month: String,
-    pub units: Vec<domain::ranking::UnitFigures>,
-    pub red: Vec<i64>,
-    pub black: Vec<i64>,
-}
-
-/// How many units each list names.
+/// How many units each list of the ranking names.
 pub const RANKING_LIST_LEN: usize = 3;
 
-/// Units' figures for `month` (`YYYY-MM`, this month by default), best first.
+/// The monthly ranking of units (红黑榜) for `month` (`YYYY-MM`, this month
+/// by default), best first.
 #[server(endpoint = "get_unit_ranking")]
-pub async fn get_unit_ranking(month: Option<String>) -> Result<UnitRanking, AppError> {
+pub async fn get_unit_ranking(month: Option<String>) -> Result<domain::ranking::Ranking, AppError> {
     use ssr::*;
     authorize(domain::Permission::ViewCases).await?;
     let now = chrono::Utc::now();
-    let day = match month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => {
-            chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
-                fail(AppError::Invalid(vec![domain::FieldError::new(
-                    "month", "unusable",
-                )]))
-            })?
-        }
-        None => now.with_timezone(&domain::deadline::china()).date_naive(),
-    };
-    let mut units = store::stats::unit_figures(&state()?.pool, day, now).await?;
-    let (red, black) = domain::ranking::red_and_black(&units, RANKING_LIST_LEN);
-    units.sort_by_key(|u| (std::cmp::Reverse(u.score()), std::cmp::Reverse(u.assigned)));
-    Ok(UnitRanking {
-        month: day.format("%Y-%m").to_string(),
-        units,
-        red,
-        black,
-    })
+    let today = now.with_timezone(&domain::deadline::china()).date_naive();
+    let day = domain::ranking::month_of(month.as_deref(), today)
+        .map_err(|e| fail(AppError::Invalid(vec![e])))?;
+    let units = store::stats::unit_figures(&state()?.pool, day, now).await?;
+    Ok(domain::ranking::Ranking::of(day, units, RANKING_LIST_LEN))
 }
 
 /// Issues a supervision letter (督办函) for an overdue case; supervision office only.

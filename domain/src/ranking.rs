@@ -2,7 +2,10 @@
 //! definitions, and the red and black lists. Every rate is a percentage of
 //! whole cases, rounded half up; a rate without cases is "no figure", not 0.
 
+use crate::intake::FieldError;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
 /// One unit's cases whose 13710 clock started in the month.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,28 +80,62 @@ impl UnitFigures {
     }
 }
 
+/// Best score first; ties go to the unit that handled more cases, then by
+/// id for a stable order. Units without a score come last.
+fn best_first(a: &UnitFigures, b: &UnitFigures) -> Ordering {
+    b.score()
+        .cmp(&a.score())
+        .then(b.assigned.cmp(&a.assigned))
+        .then(a.unit_id.cmp(&b.unit_id))
+}
+
 /// Units on the red list (best `n` scores) and the black list (worst `n`),
 /// each best or worst first. Units without a score are on neither; a unit is
 /// never on both (with fewer than 2n scored units the black list is shorter).
 pub fn red_and_black(units: &[UnitFigures], n: usize) -> (Vec<i64>, Vec<i64>) {
-    let mut scored: Vec<(u32, &UnitFigures)> = units
-        .iter()
-        .filter_map(|u| u.score().map(|s| (s, u)))
-        .collect();
-    // Ties go to the unit that handled more cases, then by id for a stable order.
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(b.1.assigned.cmp(&a.1.assigned))
-            .then(a.1.unit_id.cmp(&b.1.unit_id))
-    });
-    let red: Vec<i64> = scored.iter().take(n).map(|(_, u)| u.unit_id).collect();
+    let mut scored: Vec<&UnitFigures> = units.iter().filter(|u| u.score().is_some()).collect();
+    scored.sort_by(|a, b| best_first(a, b));
+    let red: Vec<i64> = scored.iter().take(n).map(|u| u.unit_id).collect();
     let black: Vec<i64> = scored
         .iter()
         .rev()
         .take(n.min(scored.len().saturating_sub(red.len())))
-        .map(|(_, u)| u.unit_id)
+        .map(|u| u.unit_id)
         .collect();
     (red, black)
+}
+
+/// A month's ranking as pages and exports show it: units best first and
+/// the two lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ranking {
+    /// `YYYY-MM`
+    pub month: String,
+    pub units: Vec<UnitFigures>,
+    pub red: Vec<i64>,
+    pub black: Vec<i64>,
+}
+
+impl Ranking {
+    pub fn of(month: NaiveDate, mut units: Vec<UnitFigures>, n: usize) -> Self {
+        let (red, black) = red_and_black(&units, n);
+        units.sort_by(best_first);
+        Self {
+            month: month.format("%Y-%m").to_string(),
+            units,
+            red,
+            black,
+        }
+    }
+}
+
+/// The first day of the month `YYYY-MM`, or of `today`'s month when none is asked for.
+pub fn month_of(asked: Option<&str>, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+    match asked.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| FieldError::new("month", "unusable")),
+        None => Ok(today.with_day(1).unwrap_or(today)),
+    }
 }
 
 #[cfg(test)]
@@ -158,5 +195,27 @@ mod tests {
         assert_eq!(black, vec![2, 5]);
         let (red, black) = red_and_black(&units[..2], 2);
         assert_eq!((red, black), (vec![1, 2], vec![]));
+        let ranked = Ranking::of(
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            units.to_vec(),
+            2,
+        );
+        let order: Vec<i64> = ranked.units.iter().map(|u| u.unit_id).collect();
+        assert_eq!(order, vec![1, 3, 5, 2, 4]);
+        assert_eq!(ranked.month, "2026-11");
+    }
+
+    #[test]
+    fn months_are_read_as_year_and_month() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(
+            month_of(None, today),
+            Ok(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+        );
+        assert_eq!(
+            month_of(Some("2026-01"), today),
+            Ok(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+        );
+        assert!(month_of(Some("soon"), today).is_err());
     }
 }

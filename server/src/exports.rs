@@ -43,12 +43,9 @@ async fn ranking(
         return refuse(e.status(), "not allowed");
     }
     let now = chrono::Utc::now();
-    let day = match q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => match chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => return refuse(StatusCode::BAD_REQUEST, "month must be YYYY-MM"),
-        },
-        None => now.with_timezone(&domain::deadline::china()).date_naive(),
+    let today = now.with_timezone(&domain::deadline::china()).date_naive();
+    let Ok(day) = domain::ranking::month_of(q.month.as_deref(), today) else {
+        return refuse(StatusCode::BAD_REQUEST, "month must be YYYY-MM");
     };
     let units = match store::stats::unit_figures(&state.pool, day, now).await {
         Ok(u) => u,
@@ -57,7 +54,7 @@ async fn ranking(
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
         }
     };
-    let (red, black) = domain::ranking::red_and_black(&units, app::api::RANKING_LIST_LEN);
+    let ranking = domain::ranking::Ranking::of(day, units, app::api::RANKING_LIST_LEN);
     let mut out = csv::Writer::from_writer(BOM.to_vec());
     let head = [
         "责任单位",
@@ -78,10 +75,10 @@ async fn ranking(
         "榜单",
     ];
     let mut rows = vec![out.write_record(head)];
-    for u in &units {
-        let list = if red.contains(&u.unit_id) {
+    for u in &ranking.units {
+        let list = if ranking.red.contains(&u.unit_id) {
             "红榜"
-        } else if black.contains(&u.unit_id) {
+        } else if ranking.black.contains(&u.unit_id) {
             "黑榜"
         } else {
             ""
@@ -115,7 +112,7 @@ async fn ranking(
             "could not write the file",
         );
     };
-    let name = format!("ranking-{}.csv", day.format("%Y-%m"));
+    let name = format!("ranking-{}.csv", ranking.month);
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

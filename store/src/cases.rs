@@ -385,9 +385,7 @@ async fn flag_recurrence(
 
 fn receipt(row: &CaseRow, tree: &RegionTree) -> Receipt {
     Receipt {
-        code: TrackingCode::parse(&row.code)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|_| row.code.clone()),
+        code: display_code(&row.code),
         pin: row.pin.clone(),
         title: row.title.clone(),
         category: row.category.clone(),
@@ -706,9 +704,7 @@ pub async fn detail(
     let can_decide_extension = pending
         && access::scope_for(user, domain::Permission::DecideExtension).covers(&row.facts());
     Ok(CaseDetail {
-        code: TrackingCode::parse(&row.code)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|_| row.code.clone()),
+        code: display_code(&row.code),
         pin: row.pin.clone(),
         title: row.title.clone(),
         description: row.description.clone(),
@@ -758,9 +754,7 @@ fn summarize(
         })
         .map(|d| (d.due - now).num_hours());
     CaseSummary {
-        code: TrackingCode::parse(&row.code)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|_| row.code.clone()),
+        code: display_code(&row.code),
         title: row.title.clone(),
         category: row.category.clone(),
         place: tree.label(row.region_id),
@@ -946,9 +940,7 @@ pub async fn similar_open(
             let s = score(&probe, &Fingerprint::of(&format!("{title} {description}")));
             (s >= THRESHOLD).then(|| {
                 let case = domain::view::SimilarCase {
-                    code: TrackingCode::parse(&code)
-                        .map(|c| c.to_string())
-                        .unwrap_or(code),
+                    code: display_code(&code),
                     title,
                     place: tree.label(region_id),
                     status: Status::parse(&status).unwrap_or(Status::Registered),

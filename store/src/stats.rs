@@ -251,9 +251,9 @@ pub async fn unit_figures(
             continue;
         };
         let state = row.state();
+        let cps = checkpoints(&policy, &state, now);
         let met = |cp: Checkpoint| {
-            checkpoints(&policy, &state, now)
-                .iter()
+            cps.iter()
                 .any(|c| c.checkpoint == cp && c.status == CheckpointStatus::Met)
         };
         u.assigned += 1;

@@ -388,24 +388,35 @@ async fn bump(
 pub async fn reset_password(pool: &Pool, by: &By, id: i64, now: DateTime<Utc>) -> Result<String> {
     let user = existing(pool, id).await?;
     let password = temporary_password();
-    let hash = hash_password(&password)?;
+    set_password(pool, by, &user, &password, true, "user.password_reset", now).await?;
+    Ok(password)
+}
+
+/// Stores a new password hash and whether it must be changed, ending every
+/// session of the account (returns the new epoch), with its audit entry.
+async fn set_password(
+    pool: &Pool,
+    by: &By,
+    user: &UserRow,
+    password: &str,
+    must_change: bool,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let hash = hash_password(password)?;
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, must_change_password = 1, \
-         session_epoch = session_epoch + 1 WHERE id = $2",
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, \
+         session_epoch = session_epoch + 1 WHERE id = $3 RETURNING session_epoch",
     )
     .bind(&hash)
-    .bind(id)
-    .execute(&mut *tx)
+    .bind(must_change)
+    .bind(user.id)
+    .fetch_one(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        change(by, "user.password_reset", &user.username, None, None),
-        now,
-    )
-    .await?;
+    audit::record(&mut tx, change(by, action, &user.username, None, None), now).await?;
     tx.commit().await?;
-    Ok(password)
+    Ok(epoch)
 }
 
 /// The account holder's own change; every other session of theirs ends.
@@ -423,30 +434,8 @@ pub async fn change_password(
     }
     domain::account::check_new_password(&user.username, old, new)
         .map_err(|e| StoreError::Invalid(vec![e]))?;
-    let hash = hash_password(new)?;
-    let mut tx = pool.begin().await?;
-    let epoch: i64 = sqlx::query_scalar(
-        "UPDATE users SET password_hash = $1, must_change_password = 0, \
-         session_epoch = session_epoch + 1 WHERE id = $2 RETURNING session_epoch",
-    )
-    .bind(&hash)
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        change(
-            &By::user(&user),
-            "user.password_changed",
-            &user.username,
-            None,
-            None,
-        ),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(epoch)
+    let by = By::user(&user);
+    set_password(pool, &by, &user, new, false, "user.password_changed", now).await
 }
 
 /// Ends every session of the account (its own or by an administrator).
