@@ -387,6 +387,83 @@ pub async fn similar_cases(
         .map_err(fail)
 }
 
+/// Links several cases into one escalated item (市级统筹); `codes` is a
+/// list of tracking codes separated by spaces or commas.
+#[server(endpoint = "create_item")]
+pub async fn create_item(
+    title: String,
+    measure: String,
+    unit_id: String,
+    codes: String,
+) -> Result<i64, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    let form = domain::coordination::ItemForm {
+        title,
+        measure,
+        unit_id: unit_id.trim().parse().ok(),
+        codes: vec![codes],
+    };
+    store::coordination::create(&state()?.pool, &user, &form, chrono::Utc::now())
+        .await
+        .map_err(fail)
+}
+
+/// A progress update on an escalated item; every linked case notes it.
+#[server(endpoint = "update_item")]
+pub async fn update_item(item: String, status: String, note: String) -> Result<(), AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    let status = domain::coordination::ItemStatus::parse(&status).ok_or_else(|| {
+        fail(AppError::Invalid(vec![domain::FieldError::new(
+            "status", "unknown",
+        )]))
+    })?;
+    store::coordination::update(
+        &state()?.pool,
+        &user,
+        id("item", &item)?,
+        status,
+        &note,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
+#[server(endpoint = "get_item")]
+pub async fn get_item(item: String) -> Result<domain::view::Item, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    store::coordination::get(
+        &state()?.pool,
+        &user,
+        id("item", &item)?,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
+#[server(endpoint = "list_items")]
+pub async fn list_items() -> Result<Vec<domain::view::ItemBrief>, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    store::coordination::list(&state()?.pool, &user)
+        .await
+        .map_err(fail)
+}
+
+/// Open cases like `code` that could join it in a new escalated item.
+#[server(endpoint = "item_candidates")]
+pub async fn item_candidates(code: String) -> Result<Vec<domain::view::SimilarCase>, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    store::coordination::candidates(&state()?.pool, &user, &parse_code(&code)?)
+        .await
+        .map_err(fail)
+}
+
 #[server(endpoint = "get_receipt")]
 pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
     use ssr::*;
@@ -721,6 +798,73 @@ pub async fn get_unit_ranking(month: Option<String>) -> Result<domain::ranking::
         .map_err(|e| fail(AppError::Invalid(vec![e])))?;
     let units = store::stats::unit_figures(&state()?.pool, day, now).await?;
     Ok(domain::ranking::Ranking::of(day, units, RANKING_LIST_LEN))
+}
+
+/// The figures of a period (`YYYY-MM` to `YYYY-MM`, the last 12 months by
+/// default) grouped by `by` (unit, station, community, grid, category,
+/// leader or month), over the cases the caller may see.
+#[server(endpoint = "get_figures")]
+pub async fn get_figures(
+    by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<domain::figures::Report, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&domain::deadline::china()).date_naive();
+    let dimension = match by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        None => domain::figures::Dimension::Unit,
+        Some(b) => domain::figures::Dimension::parse(b).ok_or_else(|| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                "by", "unknown",
+            )]))
+        })?,
+    };
+    let (first, end) = domain::figures::period(from.as_deref(), to.as_deref(), today)
+        .map_err(|e| fail(AppError::Invalid(e)))?;
+    store::stats::report(&state()?.pool, &user, dimension, first, end, now)
+        .await
+        .map_err(fail)
+}
+
+/// Lines of the ledger shown on one page.
+pub const LEDGER_PAGE: i64 = 100;
+
+/// One page of the ledger or of one of the three lists, with the total the
+/// filter selects; `before` and `first` continue from a previous page.
+#[server(endpoint = "get_ledger")]
+pub async fn get_ledger(
+    #[server(default)] filter: domain::ledger::RawFilter,
+    before: Option<String>,
+    first: Option<String>,
+) -> Result<crate::pages::ledger::LedgerPage, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    let (list, parsed) = filter.parse().map_err(|e| fail(AppError::Invalid(e)))?;
+    let pool = &state()?.pool;
+    let ctx = store::ledger::Context::load(pool, chrono::Utc::now()).await?;
+    let before = before.and_then(|b| b.trim().parse().ok());
+    let total = store::ledger::count(pool, &user, &parsed, &ctx).await?;
+    let mut lines = Vec::new();
+    let mut cursor = before;
+    // Overdue lines are picked out of whole pages: read on until the page is full.
+    let next = loop {
+        let (mut got, next) =
+            store::ledger::page(pool, &user, &parsed, &ctx, cursor, LEDGER_PAGE).await?;
+        lines.append(&mut got);
+        match next {
+            Some(id) if (lines.len() as i64) < LEDGER_PAGE => cursor = Some(id),
+            other => break other,
+        }
+    };
+    Ok(crate::pages::ledger::LedgerPage {
+        list,
+        lines,
+        total,
+        first: first.and_then(|f| f.trim().parse().ok()).unwrap_or(1),
+        next,
+    })
 }
 
 /// Issues a supervision letter (督办函) for an overdue case; supervision office only.

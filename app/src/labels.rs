@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::i18n::*;
 use domain::Checkpoint;
+use domain::coordination::ItemStatus;
 use domain::{
     ActionKind, CheckpointStatus, DeadlineClass, Rating, Role, Route, Source, Status, Step, Tier,
 };
@@ -45,6 +46,10 @@ labels!(rating: Rating {
 labels!(source: Source {
     StationSession => source.station_session, WalkIn => source.walk_in, GridVisit => source.grid_visit,
     Phone => source.phone, Online => source.online, Open311 => source.open311,
+});
+
+labels!(item_status: ItemStatus {
+    Open => item.open, InProgress => item.in_progress, Done => item.done,
 });
 
 labels!(checkpoint: Checkpoint {
@@ -107,6 +112,8 @@ pub fn event(l: Locale, kind: &str) -> String {
         "extension_requested" => return td_string!(l, extension.requested_event).to_string(),
         "extension_approved" => return td_string!(l, extension.approved_event).to_string(),
         "extension_refused" => return td_string!(l, extension.refused_event).to_string(),
+        "coordinated" => return td_string!(l, item.coordinated_event).to_string(),
+        "coordination_update" => return td_string!(l, item.update_event).to_string(),
         _ => {}
     }
     ActionKind::parse(kind)
@@ -137,6 +144,13 @@ pub fn message(l: Locale, key: &str) -> String {
         "password_has_name" => td_string!(l, error.password_has_name).to_string(),
         "password_simple" => td_string!(l, error.password_simple).to_string(),
         "password_mismatch" => td_string!(l, error.password_mismatch).to_string(),
+        "too_few_cases" => td_string!(l, error.too_few_cases).to_string(),
+        "too_many_cases" => td_string!(l, error.too_many_cases).to_string(),
+        "unknown_case" => td_string!(l, error.unknown_case).to_string(),
+        "case_closed" => td_string!(l, error.case_closed).to_string(),
+        "already_linked" => td_string!(l, error.already_linked).to_string(),
+        "not_allowed" => td_string!(l, error.not_allowed).to_string(),
+        "before_start" => td_string!(l, error.before_start).to_string(),
         other => other.to_string(),
     }
 }

@@ -2,6 +2,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod download;
 pub mod error;
 pub mod labels;
 pub mod pages;
@@ -83,6 +84,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                         <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
+                        <Route path=path!("/ledger") view=pages::ledger::Ledger ssr=SsrMode::Async />
+                        <Route path=path!("/figures") view=pages::figures::Figures ssr=SsrMode::Async />
+                        <Route path=path!("/items") view=pages::items::Items ssr=SsrMode::Async />
+                        <Route path=path!("/items/:id") view=pages::items::ItemPage ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <pages::layout::Footer />

@@ -87,7 +87,7 @@ impl FieldError {
     }
 }
 
-fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+pub(crate) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     let n = value.trim().chars().count();
     if n == 0 {
         errors.push(FieldError::new(field, "required"));

@@ -6,8 +6,11 @@
 pub mod account;
 pub mod case;
 pub mod code;
+pub mod coordination;
 pub mod deadline;
+pub mod figures;
 pub mod intake;
+pub mod ledger;
 pub mod mask;
 pub mod open311;
 pub mod permission;

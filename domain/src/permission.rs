@@ -20,6 +20,9 @@ pub enum Permission {
     IssueLetter,
     /// Approving or refusing a unit's request for an extension (延期).
     DecideExtension,
+    /// Linking several cases into one escalated item (市级统筹) and
+    /// reporting its progress.
+    Coordinate,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -49,12 +52,14 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 9] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 10] = [
     (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
     (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
     (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO]),
     (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO]),
+    // The station links its cases; the lead unit's handler reports progress.
+    (Permission::Coordinate, [ALL, AREA, AREA, AREA, AREA, NO]),
     (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
     (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
@@ -62,12 +67,13 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 9] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
         Self::IssueLetter,
         Self::DecideExtension,
+        Self::Coordinate,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

@@ -3,6 +3,7 @@
 //! `CaseDetail`, which only staff with access to the case receive.
 
 use crate::case::{ActionKind, Rating, Route, Status, Step};
+use crate::coordination::ItemStatus;
 use crate::deadline::{Checkpoint, CheckpointStatus, DeadlineClass};
 use crate::intake::Source;
 use crate::ranking::percent;
@@ -34,6 +35,44 @@ pub struct Extension {
     pub requested_at: DateTime<Utc>,
     /// The supervisor's note with the decision.
     pub note: String,
+}
+
+/// An escalated item (市级统筹) in a list, and as the notice on each linked
+/// case (staff and the resident's public page alike: nothing personal).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemBrief {
+    pub id: i64,
+    pub title: String,
+    pub measure: String,
+    pub unit: String,
+    pub status: ItemStatus,
+    pub cases: i64,
+    /// The newest progress note, if any.
+    pub latest: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One progress update on an escalated item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemUpdate {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub status: ItemStatus,
+    pub note: String,
+}
+
+/// An escalated item with its linked cases and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub brief: ItemBrief,
+    pub place: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub linked: Vec<CaseSummary>,
+    /// Oldest first.
+    pub updates: Vec<ItemUpdate>,
+    /// Whether the signed-in user may report progress now.
+    pub can_update: bool,
 }
 
 /// An open case that reads like a request being registered.
@@ -198,6 +237,10 @@ pub struct CaseDetail {
     pub can_decide_extension: bool,
     /// Whether the signed-in user may issue one now (supervision office, overdue).
     pub can_issue_letter: bool,
+    /// The escalated item this case follows.
+    pub coordination: Option<ItemBrief>,
+    /// Whether the signed-in user may link it, with others, into a new item.
+    pub can_coordinate: bool,
 }
 
 /// When the case last entered a step, for the public timeline.
@@ -226,6 +269,8 @@ pub struct PublicCase {
     pub rating: Option<Rating>,
     pub rework_count: i32,
     pub can_rate: bool,
+    /// The escalated item this case follows.
+    pub coordination: Option<ItemBrief>,
 }
 
 /// What intake hands back: print it for the resident.

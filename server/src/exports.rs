@@ -1,4 +1,6 @@
-//! Downloads for offices: tables as CSV that Excel opens in Chinese.
+//! Downloads for offices: tables as CSV that Excel opens in Chinese, and
+//! the ledger's lists as XLSX laid out to print. The ledger streams: it is
+//! read in pages and written as it is read, never held whole in memory.
 
 use app::state::AppState;
 use axum::Router;
@@ -6,11 +8,53 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use domain::ledger::{Line, List, RawFilter};
 use serde::Deserialize;
+use store::users::UserRow;
 use tower_sessions::Session;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/ranking.csv", get(ranking))
+    Router::new()
+        .route("/ranking.csv", get(ranking))
+        .route("/figures.csv", get(figures))
+        .route("/ledger.csv", get(ledger_csv))
+        .route("/ledger.xlsx", get(ledger_xlsx))
+}
+
+/// The signed-in staff member who may see cases, or the refusal.
+async fn reader(state: &AppState, session: &Session) -> Result<UserRow, Response> {
+    let Ok(Some(user)) = app::api::ssr::session_user(session, &state.pool).await else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "sign in to download"));
+    };
+    if let Err(e) = app::api::ssr::check(&user, domain::Permission::ViewCases) {
+        return Err(refuse(e.status(), "not allowed"));
+    }
+    Ok(user)
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "export");
+    refuse(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+}
+
+/// The fields a filter could not use, as a reason for a 400.
+fn bad_fields(errors: &[domain::FieldError]) -> Response {
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    (
+        StatusCode::BAD_REQUEST,
+        format!("unusable filter: {}", fields.join(", ")),
+    )
+        .into_response()
+}
+
+fn attachment(content_type: &str, name: &str) -> [(header::HeaderName, String); 2] {
+    [
+        (header::CONTENT_TYPE, content_type.to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -36,11 +80,8 @@ async fn ranking(
     session: Session,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let Ok(Some(user)) = app::api::ssr::session_user(&session, &state.pool).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "sign in to download");
-    };
-    if let Err(e) = app::api::ssr::check(&user, domain::Permission::ViewCases) {
-        return refuse(e.status(), "not allowed");
+    if let Err(refusal) = reader(&state, &session).await {
+        return refusal;
     }
     let now = chrono::Utc::now();
     let today = now.with_timezone(&domain::deadline::china()).date_naive();
@@ -49,10 +90,7 @@ async fn ranking(
     };
     let units = match store::stats::unit_figures(&state.pool, day, now).await {
         Ok(u) => u,
-        Err(e) => {
-            tracing::error!(error = %e, "ranking export");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
-        }
+        Err(e) => return unavailable(e),
     };
     let ranking = domain::ranking::Ranking::of(day, units, app::api::RANKING_LIST_LEN);
     let mut out = csv::Writer::from_writer(BOM.to_vec());
@@ -113,17 +151,347 @@ async fn ranking(
         );
     };
     let name = format!("ranking-{}.csv", ranking.month);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
+    (attachment(CSV, &name), body).into_response()
+}
+
+const CSV: &str = "text/csv; charset=utf-8";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Deserialize)]
+struct FiguresQuery {
+    by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /figures.csv?by=&from=&to=`: the table of `/figures`, counts and
+/// rates in percent, with the total last.
+async fn figures(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<FiguresQuery>,
+) -> Response {
+    let user = match reader(&state, &session).await {
+        Ok(u) => u,
+        Err(refusal) => return refusal,
+    };
+    let now = chrono::Utc::now();
+    let today = now.with_timezone(&domain::deadline::china()).date_naive();
+    let by = q.by.as_deref().filter(|b| !b.is_empty()).unwrap_or("unit");
+    let Some(dimension) = domain::figures::Dimension::parse(by) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "by must be unit, station, community, grid, category, leader or month",
+        );
+    };
+    let (first, end) = match domain::figures::period(q.from.as_deref(), q.to.as_deref(), today) {
+        Ok(p) => p,
+        Err(e) => return bad_fields(&e),
+    };
+    let report = match store::stats::report(&state.pool, &user, dimension, first, end, now).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(e),
+    };
+    let chinese = app::i18n::Locale::zh;
+    let mut out = csv::Writer::from_writer(BOM.to_vec());
+    let head = [
+        app::pages::figures::dimension_label(chinese, dimension),
+        "收集".into(),
+        "办结".into(),
+        "办结率".into(),
+        "按时办结率".into(),
+        "签收率".into(),
+        "退回率".into(),
+        "返工率".into(),
+        "满意率".into(),
+    ];
+    let mut rows = vec![out.write_record(&head)];
+    let total = domain::figures::Group {
+        id: None,
+        name: "合计".into(),
+        figures: report.total.clone(),
+    };
+    for g in report.groups.iter().chain([&total]) {
+        let mut record = vec![g.name.clone()];
+        record.extend(g.figures.row().iter().map(|c| match c {
+            domain::figures::Cell::Rate(None) => String::new(),
+            c => c.to_string(),
+        }));
+        rows.push(out.write_record(&record));
+    }
+    let body = match rows.into_iter().collect::<Result<(), _>>() {
+        Ok(()) => out.into_inner().map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let Ok(body) = body else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the file",
+        );
+    };
+    let name = format!(
+        "figures-{}-{}-{}.csv",
+        dimension.as_str(),
+        report.from,
+        report.to
+    );
+    (attachment(CSV, &name), body).into_response()
+}
+
+/// The list, its filter and everything needed to read it, for one export.
+struct LedgerExport {
+    list: List,
+    filter: domain::ledger::Filter,
+    user: UserRow,
+    ctx: store::ledger::Context,
+    total: i64,
+    name: String,
+    /// The day of the export, China time, as printed in the title.
+    day: String,
+}
+
+async fn ledger_export(
+    state: &AppState,
+    session: &Session,
+    raw: &RawFilter,
+    ext: &str,
+) -> Result<LedgerExport, Response> {
+    let user = reader(state, session).await?;
+    let (list, filter) = raw.parse().map_err(|e| bad_fields(&e))?;
+    let now = chrono::Utc::now();
+    let ctx = store::ledger::Context::load(&state.pool, now)
+        .await
+        .map_err(unavailable)?;
+    let total = store::ledger::count(&state.pool, &user, &filter, &ctx)
+        .await
+        .map_err(unavailable)?;
+    let day = now
+        .with_timezone(&domain::deadline::china())
+        .format("%Y-%m-%d")
+        .to_string();
+    Ok(LedgerExport {
+        name: format!("{}-{day}.{ext}", list.as_str()),
+        day,
+        list,
+        filter,
+        user,
+        ctx,
+        total,
+    })
+}
+
+/// The cells of one line of `list`, as the page prints them.
+fn cells(list: List, n: usize, line: &Line) -> Vec<String> {
+    list.columns()
+        .iter()
+        .map(|c| app::pages::ledger::cell(app::i18n::Locale::zh, *c, n, line))
+        .collect()
+}
+
+fn headings(list: List) -> Vec<String> {
+    list.columns()
+        .iter()
+        .map(|c| app::pages::ledger::heading(app::i18n::Locale::zh, *c))
+        .collect()
+}
+
+/// `GET /ledger.csv?list=&…filters`: the list as CSV, written page by page
+/// as it is read. `X-Total-Rows` announces the lines for a progress bar.
+async fn ledger_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(raw): Query<RawFilter>,
+) -> Response {
+    let export = match ledger_export(&state, &session, &raw, "csv").await {
+        Ok(e) => e,
+        Err(refusal) => return refusal,
+    };
+    struct Walk {
+        pool: store::Pool,
+        export: LedgerExport,
+        before: Option<i64>,
+        n: usize,
+        head: bool,
+        done: bool,
+    }
+    let (name, total) = (export.name.clone(), export.total);
+    let walk = Walk {
+        pool: state.pool.clone(),
+        export,
+        before: None,
+        n: 0,
+        head: true,
+        done: false,
+    };
+    let chunks = futures::stream::unfold(walk, |mut w| async move {
+        if w.done {
+            return None;
+        }
+        let e = &w.export;
+        let page = store::ledger::page(
+            &w.pool,
+            &e.user,
+            &e.filter,
+            &e.ctx,
+            w.before,
+            store::ledger::PAGE,
+        )
+        .await;
+        let (lines, next) = match page {
+            Ok(p) => p,
+            Err(err) => {
+                // The headers are gone: a cut-off file is all the client can be told.
+                tracing::error!(error = %err, "ledger export");
+                w.done = true;
+                return Some((Err(std::io::Error::other("database unavailable")), w));
+            }
+        };
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let mut written = Ok(());
+        if w.head {
+            w.head = false;
+            written = out.write_record(headings(w.export.list));
+        }
+        for l in &lines {
+            w.n += 1;
+            written = written.and_then(|()| out.write_record(cells(w.export.list, w.n, l)));
+        }
+        w.before = next;
+        w.done = next.is_none();
+        let chunk = written
+            .map_err(std::io::Error::other)
+            .and_then(|()| {
+                out.into_inner()
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            })
+            .map(axum::body::Bytes::from);
+        Some((chunk, w))
+    });
+    let bom = futures::stream::once(async { Ok(axum::body::Bytes::from_static(BOM)) });
+    let body = axum::body::Body::from_stream(futures::StreamExt::chain(bom, chunks));
+    let mut res = (attachment(CSV, &name), body).into_response();
+    res.headers_mut().insert("x-total-rows", total.into());
+    res
+}
+
+/// `GET /ledger.xlsx?list=&…filters`: the list as a workbook laid out to
+/// print (title, headings repeated on every A4 landscape page, borders).
+/// The sheet is written row by row to a temporary file in constant-memory
+/// mode and the file is streamed from disk.
+async fn ledger_xlsx(
+    State(state): State<AppState>,
+    session: Session,
+    Query(raw): Query<RawFilter>,
+) -> Response {
+    let export = match ledger_export(&state, &session, &raw, "xlsx").await {
+        Ok(e) => e,
+        Err(refusal) => return refusal,
+    };
+    let file = match write_xlsx(&state.pool, &export).await {
+        Ok(f) => f,
+        Err(e) => return unavailable(e),
+    };
+    let Ok(length) = file.as_file().metadata().map(|m| m.len()) else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the file",
+        );
+    };
+    let Ok(reopened) = file.reopen() else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the file",
+        );
+    };
+    // The open handle keeps the unlinked file readable until the stream ends.
+    drop(file);
+    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(reopened));
+    let mut res = (
+        attachment(XLSX, &export.name),
+        axum::body::Body::from_stream(stream),
     )
-        .into_response()
+        .into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_LENGTH, length.into());
+    res.headers_mut()
+        .insert("x-total-rows", export.total.into());
+    res
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+async fn write_xlsx(
+    pool: &store::Pool,
+    e: &LedgerExport,
+) -> Result<tempfile::NamedTempFile, ExportError> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let chinese = app::i18n::Locale::zh;
+    let cols = e.list.columns();
+    let last_col = u16::try_from(cols.len().saturating_sub(1)).unwrap_or(0);
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E7ECF3")
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let body = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let mut book = Workbook::new();
+    book.set_tempdir(std::env::temp_dir())?;
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    sheet.set_name(app::pages::ledger::list_title(chinese, e.list))?;
+    sheet
+        .set_landscape()
+        .set_paper_size(9)
+        .set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 1)?;
+    sheet.set_freeze_panes(2, 0)?;
+    for (i, c) in cols.iter().enumerate() {
+        sheet.set_column_width(u16::try_from(i).unwrap_or(0), c.width())?;
+    }
+    let heading = format!(
+        "{}（{}，共 {} 件）",
+        app::pages::ledger::list_title(chinese, e.list),
+        e.day,
+        e.total
+    );
+    sheet.merge_range(0, 0, 0, last_col, &heading, &title)?;
+    for (i, h) in headings(e.list).iter().enumerate() {
+        sheet.write_string_with_format(1, u16::try_from(i).unwrap_or(0), h, &head)?;
+    }
+    let mut row: u32 = 2;
+    let mut failed = None;
+    store::ledger::walk(pool, &e.user, &e.filter, &e.ctx, |n, line| {
+        for (i, text) in cells(e.list, n, line).iter().enumerate() {
+            let col = u16::try_from(i).unwrap_or(0);
+            if let Err(err) = sheet.write_string_with_format(row, col, text, &body) {
+                failed.get_or_insert(err);
+            }
+        }
+        row += 1;
+        Ok::<(), store::StoreError>(())
+    })
+    .await?;
+    if let Some(err) = failed {
+        return Err(err.into());
+    }
+    let file = tempfile::NamedTempFile::new()?;
+    book.save(file.path())?;
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -185,5 +553,149 @@ mod tests {
             );
         }
         assert!(rows.iter().any(|r| &r[15] == "红榜"));
+    }
+
+    /// Every line of a list the reader may see, in the store's order.
+    async fn lines(pool: &store::Pool, user: &str, query: &str) -> Vec<domain::ledger::Line> {
+        let user = store::users::find_by_username(pool, user)
+            .await
+            .unwrap()
+            .unwrap();
+        let raw: domain::ledger::RawFilter = serde_urlencoded_query(query);
+        let (_, filter) = raw.parse().unwrap();
+        let ctx = store::ledger::Context::load(pool, chrono::Utc::now())
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        store::ledger::walk(pool, &user, &filter, &ctx, |_, l| {
+            out.push(l.clone());
+            Ok::<(), store::StoreError>(())
+        })
+        .await
+        .unwrap();
+        out
+    }
+
+    fn serde_urlencoded_query(q: &str) -> domain::ledger::RawFilter {
+        let pairs: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect();
+        serde_json::from_value(serde_json::to_value(pairs).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_responsibility_list_downloads_as_xlsx_and_csv_with_every_line() {
+        use calamine::{Reader, Xlsx};
+        let (app, pool) = app().await;
+        assert_eq!(
+            get(&app, "/ledger.xlsx", None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let (status, body) = get(&app, "/ledger.csv?list=all&from=yesterday", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(String::from_utf8_lossy(&body).contains("list, from"));
+
+        let query = "list=responsibility&state=open";
+        let expected = lines(&pool, "leader", query).await;
+        assert!(expected.len() > 10, "the demo has open cases");
+
+        let (status, bytes) = get(&app, &format!("/ledger.xlsx?{query}"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), ["责任清单"]);
+        let range = book.worksheet_range("责任清单").unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert!(rows[0][0].starts_with("责任清单"), "{:?}", rows[0]);
+        assert_eq!(
+            rows[1],
+            [
+                "序号",
+                "查询码",
+                "标题",
+                "层级",
+                "责任单位",
+                "责任人",
+                "签收时限",
+                "办结时限",
+                "状态"
+            ]
+        );
+        assert_eq!(rows.len() - 2, expected.len());
+        for (i, (row, line)) in rows[2..].iter().zip(&expected).enumerate() {
+            assert_eq!(row[0], (i + 1).to_string());
+            assert_eq!(row[1], line.code);
+            assert_eq!(row[4], line.unit.clone().unwrap_or_default());
+        }
+
+        let (status, bytes) = get(&app, &format!("/ledger.csv?{query}"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(bytes.starts_with(super::BOM));
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        assert_eq!(reader.headers().unwrap().get(5), Some("责任人"));
+        let codes: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[1].to_string())
+            .collect();
+        let want: Vec<String> = expected.iter().map(|l| l.code.clone()).collect();
+        assert_eq!(codes, want);
+
+        // A unit's filter narrows the file to that unit.
+        let unit = sqlx::query_scalar::<_, i64>("SELECT MIN(unit_id) FROM cases")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let narrowed = format!("list=ledger&unit={unit}");
+        let (_, bytes) = get(&app, &format!("/ledger.csv?{narrowed}"), Some(&cookie)).await;
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        let n = reader.records().count();
+        assert_eq!(n, lines(&pool, "leader", &narrowed).await.len());
+        assert!(n > 0 && n < lines(&pool, "leader", "list=ledger").await.len());
+    }
+
+    #[tokio::test]
+    async fn figures_download_as_csv_with_the_total_last() {
+        let (app, pool) = app().await;
+        let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let (status, _) = get(&app, "/figures.csv?by=planet", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = get(&app, "/figures.csv?from=2026-05&to=2026-01", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, bytes) = get(&app, "/figures.csv?by=community", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        assert_eq!(reader.headers().unwrap().get(8), Some("满意率"));
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let leader = store::users::find_by_username(&pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let now = chrono::Utc::now();
+        let today = now.with_timezone(&domain::deadline::china()).date_naive();
+        let (first, end) = domain::figures::period(None, None, today).unwrap();
+        let report = store::stats::report(
+            &pool,
+            &leader,
+            domain::figures::Dimension::Community,
+            first,
+            end,
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), report.groups.len() + 1);
+        let last = rows.last().unwrap();
+        assert_eq!(&last[0], "合计");
+        assert_eq!(last[1].parse::<i64>().unwrap(), report.total.collected);
+        let sum: i64 = rows[..rows.len() - 1]
+            .iter()
+            .map(|r| r[1].parse::<i64>().unwrap())
+            .sum();
+        assert_eq!(
+            sum, report.total.collected,
+            "every case is in one community"
+        );
     }
 }

@@ -76,6 +76,32 @@ async fn pending_extension(pool: &Pool) -> String {
     }
 }
 
+/// Two open cases `u` may see that follow no escalated item yet.
+async fn two_to_link(pool: &Pool, u: &UserRow) -> String {
+    let now = chrono::Utc::now();
+    let mut codes = Vec::new();
+    for c in store::cases::list(pool, u, &Default::default(), now)
+        .await
+        .unwrap()
+    {
+        if matches!(c.status, domain::Status::Closed | domain::Status::Merged) {
+            continue;
+        }
+        let item: Option<i64> = sqlx::query_scalar("SELECT item_id FROM cases WHERE code = $1")
+            .bind(c.code.replace('-', ""))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if item.is_none() {
+            codes.push(c.code);
+        }
+        if codes.len() == 2 {
+            break;
+        }
+    }
+    codes.join("+")
+}
+
 struct Fixture {
     category: i64,
     compound: i64,
@@ -148,6 +174,14 @@ async fn probe(
             format!(
                 "code={}&decision=approve&note=ok",
                 pending_extension(pool).await
+            ),
+        ),
+        Permission::Coordinate => (
+            "/api/create_item",
+            format!(
+                "title=%E7%BB%9F%E7%AD%B9&measure=%E6%9C%BA%E5%88%B6&unit_id={}&codes={}",
+                id(pool, "SELECT MIN(id) FROM units").await,
+                two_to_link(pool, who).await
             ),
         ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),

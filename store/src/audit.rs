@@ -247,8 +247,15 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        // Every timeline event (registrations, actions, reminders, letters) plus the demo's key.
-        assert_eq!(entries, events + 1);
+        // Every timeline event (registrations, actions, reminders, letters,
+        // escalated items' notes) plus the demo's key and the escalated
+        // item's own entries.
+        let items: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'coordination'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(entries, events + 1 + items);
         let code: String =
             sqlx::query_scalar("SELECT code FROM cases WHERE status = 'closed' LIMIT 1")
                 .fetch_one(&pool)

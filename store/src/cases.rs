@@ -58,6 +58,8 @@ pub struct CaseRow {
     pub recurs: Option<String>,
     /// Days of approved extensions of the current clock.
     pub extension_days: i64,
+    /// The escalated item (市级统筹) the case follows.
+    pub item_id: Option<i64>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -70,7 +72,8 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
              AND m.level = 'overdue') AS escalated, \
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT COALESCE(SUM(x.days), 0) FROM extensions x WHERE x.case_id = c.id \
-             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
+             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
+     c.item_id \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -318,7 +321,7 @@ pub(crate) async fn create_with_code(
 }
 
 /// A stored code as people read it (`K7QM-3XPA`).
-fn display_code(raw: &str) -> String {
+pub(crate) fn display_code(raw: &str) -> String {
     TrackingCode::parse(raw)
         .map(|c| c.to_string())
         .unwrap_or_else(|_| raw.to_string())
@@ -607,8 +610,7 @@ async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
 
 fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
     let Ok(action) = serde_json::from_str::<Action>(payload) else {
-        // Not an action: a supervision letter names its number, a
-        // recurrence the earlier case.
+        // Not an action.
         let value: serde_json::Value = serde_json::from_str(payload).ok()?;
         // An extension says how many days and why.
         if let Some(days) = value.get("days").and_then(|d| d.as_i64()) {
@@ -623,10 +625,11 @@ fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
                     .to_string(),
             );
         }
-        return value
-            .get("number")
-            .or_else(|| value.get("recurs"))?
-            .as_str()
+        // A letter names its number, a recurrence the earlier case, a link
+        // the escalated item, an item's update its note.
+        return ["number", "recurs", "note", "title"]
+            .into_iter()
+            .find_map(|k| value.get(k).and_then(|v| v.as_str()))
             .map(String::from);
     };
     match action {
@@ -703,6 +706,13 @@ pub async fn detail(
         capacities.contains(&Actor::Unit) && crate::extensions::may_request(&row, pending);
     let can_decide_extension = pending
         && access::scope_for(user, domain::Permission::DecideExtension).covers(&row.facts());
+    let coordination = match row.item_id {
+        Some(id) => Some(crate::coordination::brief(pool, id).await?),
+        None => None,
+    };
+    let can_coordinate = row.item_id.is_none()
+        && crate::coordination::may_link(&row)
+        && access::scope_for(user, domain::Permission::Coordinate).covers(&row.facts());
     Ok(CaseDetail {
         code: display_code(&row.code),
         pin: row.pin.clone(),
@@ -733,10 +743,12 @@ pub async fn detail(
         extensions,
         can_request_extension,
         can_decide_extension,
+        coordination,
+        can_coordinate,
     })
 }
 
-fn summarize(
+pub(crate) fn summarize(
     row: &CaseRow,
     policy: &DeadlinePolicy,
     tree: &RegionTree,
@@ -812,6 +824,28 @@ pub async fn events_since(pool: &Pool, after: i64, limit: i64) -> Result<Vec<(i6
     .await?)
 }
 
+/// Narrows a query over `SELECT_CASE` to `scope`; false when the scope holds
+/// nothing (the query need not run).
+pub(crate) fn push_scope(
+    qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    scope: &access::Scope,
+) -> bool {
+    match scope {
+        access::Scope::All => {}
+        access::Scope::Region(p) => {
+            qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
+        }
+        access::Scope::Unit(u) => {
+            qb.push(" AND c.unit_id = ").push_bind(*u);
+        }
+        access::Scope::Station(s) => {
+            qb.push(" AND c.station_id = ").push_bind(*s);
+        }
+        access::Scope::Nothing => return false,
+    }
+    true
+}
+
 /// The cases a user may see, filtered, newest first; overdue ones first.
 pub async fn list(
     pool: &Pool,
@@ -821,18 +855,8 @@ pub async fn list(
 ) -> Result<Vec<CaseSummary>> {
     let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
     qb.push(" WHERE 1 = 1");
-    match access::scope(user) {
-        access::Scope::All => {}
-        access::Scope::Region(p) => {
-            qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
-        }
-        access::Scope::Unit(u) => {
-            qb.push(" AND c.unit_id = ").push_bind(u);
-        }
-        access::Scope::Station(s) => {
-            qb.push(" AND c.station_id = ").push_bind(s);
-        }
-        access::Scope::Nothing => return Ok(vec![]),
+    if !push_scope(&mut qb, &access::scope(user)) {
+        return Ok(vec![]);
     }
     if let Some(step) = filter.step {
         let statuses = Status::ALL.into_iter().filter(move |s| s.step() == step);
@@ -1015,6 +1039,10 @@ pub async fn public_view(
         rating: state.rating,
         rework_count: state.rework_count,
         can_rate: state.status == Status::AwaitingRating,
+        coordination: match row.item_id {
+            Some(id) => Some(crate::coordination::brief(pool, id).await?),
+            None => None,
+        },
     })
 }
 

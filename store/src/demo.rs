@@ -168,12 +168,15 @@ async fn wipe(pool: &Pool) -> Result<()> {
     for table in [
         "reminders",
         "supervision_letters",
+        "extensions",
+        "coordination_updates",
         "open311_requests",
         "api_keys",
         "audit_log",
         "login_failures",
         "case_events",
         "cases",
+        "coordination_items",
         "users",
         "category_attributes",
         "categories",
@@ -662,6 +665,48 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
             open_codes.push((place, code));
         }
     }
+    escalate(pool, now).await?;
+    Ok(())
+}
+
+/// One escalated item (市级统筹) over two open cases of the demo
+/// community, with a first progress update, so the list is not empty.
+async fn escalate(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
+    let Some(leader) = crate::users::find_by_username(pool, "leader").await? else {
+        return Ok(());
+    };
+    let Some(director) = crate::users::find_by_username(pool, "director").await? else {
+        return Ok(());
+    };
+    let open: Vec<String> = cases::list(pool, &director, &Default::default(), now)
+        .await?
+        .into_iter()
+        .filter(|c| c.status.clock_runs())
+        .map(|c| c.code)
+        .take(2)
+        .collect();
+    let Some(unit) = reference::units(pool).await?.first().map(|u| u.id) else {
+        return Ok(());
+    };
+    if open.len() < 2 {
+        return Ok(());
+    }
+    let form = domain::coordination::ItemForm {
+        title: "老旧小区公共设施统筹整治".into(),
+        measure: "纳入年度老旧小区改造计划，建立季度联合排查、问题清单销号制度".into(),
+        unit_id: Some(unit),
+        codes: open,
+    };
+    let id = crate::coordination::create(pool, &leader, &form, now - Duration::days(2)).await?;
+    crate::coordination::update(
+        pool,
+        &leader,
+        id,
+        domain::coordination::ItemStatus::InProgress,
+        "已召开联席会议，明确牵头单位和完成时限",
+        now - Duration::days(1),
+    )
+    .await?;
     Ok(())
 }
 

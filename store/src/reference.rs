@@ -109,6 +109,14 @@ impl RegionTree {
             .copied()
     }
 
+    /// The node at `level` on the way from the root to `id`, if any (a case
+    /// hung on a compound outside any grid has no grid).
+    pub fn ancestor_at(&self, id: i64, level: RegionLevel) -> Option<&RegionRow> {
+        self.ancestors(id)
+            .into_iter()
+            .find(|n| n.level() == Some(level))
+    }
+
     /// Nodes at `path` or below, in insertion order.
     pub fn within<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a RegionRow> + 'a {
         self.order

@@ -2,10 +2,11 @@
 //! and exactly the actions the state machine allows the signed-in user.
 
 use crate::api::{
-    DecideExtension, IssueLetter, Perform, RequestExtension, get_case, intake_options,
+    CreateItem, DecideExtension, IssueLetter, Perform, RequestExtension, get_case, intake_options,
 };
 use crate::i18n::*;
 use crate::labels;
+use crate::pages::items::CaseItem;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
 use domain::view::{CaseDetail, Named};
 use domain::{ActionKind as K, DeadlineClass, Tier};
@@ -27,6 +28,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
     let perform = ServerAction::<Perform>::new();
     let extend = ServerAction::<RequestExtension>::new();
     let decide = ServerAction::<DecideExtension>::new();
+    let link = ServerAction::<CreateItem>::new();
     let detail = Resource::new(
         move || {
             (
@@ -34,6 +36,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 perform.version().get(),
                 extend.version().get(),
                 decide.version().get(),
+                link.version().get(),
             )
         },
         |(c, ..)| get_case(c),
@@ -45,7 +48,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 let units = options.await.map(|o| o.units).unwrap_or_default();
                 match detail.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <CaseView d units perform extend decide /> }.into_any(),
+                    Ok(d) => view! { <CaseView d units perform extend decide link /> }.into_any(),
                 }
             })}
         </Transition>
@@ -59,6 +62,7 @@ fn CaseView(
     perform: ServerAction<Perform>,
     extend: ServerAction<RequestExtension>,
     decide: ServerAction<DecideExtension>,
+    link: ServerAction<CreateItem>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let status = d.status;
@@ -163,6 +167,14 @@ fn CaseView(
                     }}
                 </section>
             </div>
+            <CaseItem
+                code=d.code.clone()
+                title=d.title.clone()
+                coordination=d.coordination.clone()
+                can_coordinate=d.can_coordinate
+                units=units.clone()
+                create=link
+            />
             {extensions}
             {(!letters.is_empty() || can_issue).then(move || view! {
                 <section class="card letters">

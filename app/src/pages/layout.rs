@@ -56,6 +56,9 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || handler>
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
+                                        <A href="/ledger">{t!(i18n, nav.ledger)}</A>
+                                        <A href="/items">{t!(i18n, nav.items)}</A>
+                                        <A href="/figures">{t!(i18n, nav.figures)}</A>
                                         <A href="/ranking">{t!(i18n, nav.ranking)}</A>
                                         <Show when=move || may(P::ViewAudit)>
                                             <A href="/audit">{t!(i18n, nav.audit)}</A>

@@ -137,6 +137,16 @@ fn PublicView(c: PublicCase, rate: ServerAction<RateCase>) -> impl IntoView {
                 <dd data-testid="public-result">{c.result.clone().unwrap_or_default()}</dd>
                 <dt>{t!(i18n, track.your_rating)}</dt>
                 <dd>{move || rating.map(|r| labels::rating(i18n.get_locale(), r)).unwrap_or_default()}</dd>
+                {c.coordination.clone().map(|b| {
+                    let s = b.status;
+                    view! {
+                        <dt>{t!(i18n, item.follows)}</dt>
+                        <dd data-testid="public-item">
+                            {b.title.clone()} " · " {move || labels::item_status(i18n.get_locale(), s)}
+                            {b.latest.clone().map(|l| format!(" · {l}"))}
+                        </dd>
+                    }
+                })}
             </dl>
             <ol class="steps public-steps">
                 {c.steps.iter().map(|s| {

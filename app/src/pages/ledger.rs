@@ -1,0 +1,341 @@
+//! The supervision ledger (台账) and the three lists (三清单): filters,
+//! one page of lines, and the XLSX/CSV exports with a progress bar. The
+//! headings and cells here are also what the exports print.
+
+use crate::api::{get_ledger, intake_options};
+use crate::i18n::*;
+use crate::labels;
+use crate::pages::layout::{ErrorNote, fmt_time};
+use domain::ledger::{Column, Line, List, RawFilter, StateFilter};
+use domain::{Route, Source};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// A page of the ledger as the server hands it over.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LedgerPage {
+    pub list: List,
+    pub lines: Vec<Line>,
+    /// Lines the filter selects in all.
+    pub total: i64,
+    /// Number of the first line of this page.
+    pub first: usize,
+    /// Where the next page starts, if there is one.
+    pub next: Option<i64>,
+}
+
+pub fn list_title(l: Locale, list: List) -> String {
+    match list {
+        List::Ledger => td_string!(l, ledger.ledger),
+        List::Problems => td_string!(l, ledger.problems),
+        List::Responsibility => td_string!(l, ledger.responsibility),
+        List::Rectification => td_string!(l, ledger.rectification),
+    }
+    .to_string()
+}
+
+pub fn heading(l: Locale, c: Column) -> String {
+    use Column::*;
+    match c {
+        No => td_string!(l, ledger.col_no),
+        Code => td_string!(l, field.code),
+        Registered => td_string!(l, ledger.col_registered),
+        Title => td_string!(l, field.title),
+        Description => td_string!(l, field.description),
+        Category => td_string!(l, field.category),
+        Place => td_string!(l, cases.place),
+        Source => td_string!(l, field.source),
+        Route => td_string!(l, field.route),
+        Tier => td_string!(l, field.tier),
+        Unit => td_string!(l, field.unit),
+        Person => td_string!(l, ledger.col_person),
+        Status => td_string!(l, field.status),
+        AckDue => td_string!(l, ledger.col_ack_due),
+        CompletionDue => td_string!(l, ledger.col_completion_due),
+        CompletionState => td_string!(l, ledger.col_completion_state),
+        Letters => td_string!(l, ledger.col_letters),
+        Extension => td_string!(l, ledger.col_extension),
+        Returns => td_string!(l, ledger.col_returns),
+        Rework => td_string!(l, case.rework_count),
+        Rating => td_string!(l, ledger.col_rating),
+        Closed => td_string!(l, ledger.col_closed),
+        Measure => td_string!(l, ledger.col_measure),
+    }
+    .to_string()
+}
+
+/// A cell as printed; `n` is the line's number in the list.
+pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> String {
+    use Column::*;
+    let count = |v: i64| if v == 0 { String::new() } else { v.to_string() };
+    match c {
+        No => n.to_string(),
+        Code => line.code.clone(),
+        Registered => fmt_time(line.registered),
+        Title => line.title.clone(),
+        Description => line.description.clone(),
+        Category => line.category.clone(),
+        Place => line.place.clone(),
+        Source => labels::source(l, line.source),
+        Route => line.route.map(|r| labels::route(l, r)).unwrap_or_default(),
+        Tier => line
+            .tier
+            .as_deref()
+            .and_then(domain::Tier::parse)
+            .map(|t| labels::tier(l, t))
+            .unwrap_or_default(),
+        Unit => line.unit.clone().unwrap_or_default(),
+        Person => line.person.clone().unwrap_or_default(),
+        Status => labels::status(l, line.status),
+        AckDue => line
+            .ack
+            .as_ref()
+            .map(|d| fmt_time(d.due))
+            .unwrap_or_default(),
+        CompletionDue => line
+            .completion
+            .as_ref()
+            .map(|d| fmt_time(d.due))
+            .unwrap_or_default(),
+        CompletionState => line
+            .completion
+            .as_ref()
+            .map(|d| labels::deadline(l, d.status))
+            .unwrap_or_default(),
+        Letters => count(line.letters),
+        Extension => count(line.extension_days),
+        Returns => count(line.returns),
+        Rework => count(i64::from(line.rework)),
+        Rating => line
+            .rating
+            .map(|r| labels::rating(l, r))
+            .unwrap_or_default(),
+        Closed => line.closed.map(fmt_time).unwrap_or_default(),
+        Measure => line.measure.clone().unwrap_or_default(),
+    }
+}
+
+fn raw_filter(q: &leptos_router::params::ParamsMap) -> RawFilter {
+    RawFilter {
+        list: q.get("list"),
+        region: q.get("region"),
+        unit: q.get("unit"),
+        category: q.get("category"),
+        source: q.get("source"),
+        route: q.get("route"),
+        from: q.get("from"),
+        to: q.get("to"),
+        state: q.get("state"),
+    }
+}
+
+#[component]
+pub fn Ledger() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| raw_filter(&query.read()));
+    let page = Resource::new(
+        move || {
+            (
+                filter.get(),
+                query.read().get("before"),
+                query.read().get("first"),
+            )
+        },
+        |(f, before, first)| get_ledger(f, before, first),
+    );
+    let options = Resource::new(|| (), |_| intake_options());
+    view! {
+        <section class="ledger">
+            <nav class="tabs">
+                {List::ALL.into_iter().map(|list| {
+                    let href = move || {
+                        let mut f = filter.get();
+                        f.list = Some(list.as_str().into());
+                        format!("/ledger?{}", f.query())
+                    };
+                    view! { <A href=href attr:data-list=list.as_str()>{move || list_title(i18n.get_locale(), list)}</A> }
+                }).collect_view()}
+            </nav>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let o = options.await.ok();
+                    view! { <Filters f=filter.get_untracked() options=o /> }
+                })}
+            </Transition>
+            <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(p) => view! { <LedgerTable p f=filter.get_untracked() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Filters(f: RawFilter, options: Option<domain::view::Options>) -> impl IntoView {
+    let i18n = use_i18n();
+    let o = options.unwrap_or(domain::view::Options {
+        categories: vec![],
+        regions: vec![],
+        areas: vec![],
+        stations: vec![],
+        units: vec![],
+    });
+    let chosen = |v: &Option<String>, x: String| v.as_deref() == Some(x.as_str());
+    view! {
+        <form method="get" action="/ledger" class="filters" data-testid="ledger-filters">
+            <input type="hidden" name="list" value=f.list.clone().unwrap_or_default() />
+            <label>
+                {t!(i18n, field.region)}
+                <select name="region">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {o.areas.into_iter().map(|a| view! { <option value=a.id selected=chosen(&f.region, a.id.to_string())>{a.label}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.unit)}
+                <select name="unit">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {o.units.into_iter().map(|u| view! { <option value=u.id selected=chosen(&f.unit, u.id.to_string())>{u.name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.category)}
+                <select name="category">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {o.categories.into_iter().map(|c| view! { <option value=c.id selected=chosen(&f.category, c.id.to_string())>{c.name_zh}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.source)}
+                <select name="source">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {Source::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=chosen(&f.source, s.as_str().into())>{move || labels::source(i18n.get_locale(), s)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.route)}
+                <select name="route">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {Route::ALL.into_iter().map(|r| view! {
+                        <option value=r.as_str() selected=chosen(&f.route, r.as_str().into())>{move || labels::route(i18n.get_locale(), r)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {t!(i18n, field.status)}
+                <select name="state">
+                    <option value="">{t!(i18n, field.any)}</option>
+                    {StateFilter::ALL.into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=chosen(&f.state, s.as_str().into())>{move || match s {
+                            StateFilter::Open => t_string!(i18n, ledger.state_open),
+                            StateFilter::Overdue => t_string!(i18n, ledger.state_overdue),
+                            StateFilter::Closed => t_string!(i18n, ledger.state_closed),
+                        }}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>{t!(i18n, ledger.from)} <input type="date" name="from" value=f.from.clone().unwrap_or_default() /></label>
+            <label>{t!(i18n, ledger.to)} <input type="date" name="to" value=f.to.clone().unwrap_or_default() /></label>
+            <button type="submit">{t!(i18n, audit.show)}</button>
+        </form>
+    }
+}
+
+#[component]
+fn LedgerTable(p: LedgerPage, f: RawFilter) -> impl IntoView {
+    let i18n = use_i18n();
+    let list = p.list;
+    let cols = list.columns();
+    let query = f.query();
+    let next = p.next.map(|id| {
+        let sep = if query.is_empty() { "" } else { "&" };
+        format!(
+            "/ledger?{query}{sep}before={id}&first={}",
+            p.first + p.lines.len()
+        )
+    });
+    let first = p.first;
+    view! {
+        <h1>{move || list_title(i18n.get_locale(), list)}</h1>
+        <p class="headline" data-testid="ledger-total" data-total=p.total>
+            {move || t_string!(i18n, ledger.total, n = p.total).to_string()}
+        </p>
+        <Export query=query.clone() total=p.total />
+        <div class="scroll">
+            <table class="figures ledger-table" data-testid="ledger-table" data-list=list.as_str()>
+                <thead>
+                    <tr>{cols.iter().map(|c| {
+                        let c = *c;
+                        view! { <th scope="col">{move || heading(i18n.get_locale(), c)}</th> }
+                    }).collect_view()}</tr>
+                </thead>
+                <tbody>
+                    {p.lines.into_iter().enumerate().map(|(i, line)| {
+                        let code = line.code.clone();
+                        view! {
+                            <tr data-code=code.clone()>
+                                {cols.iter().map(|c| {
+                                    let c = *c;
+                                    let l = line.clone();
+                                    if c == Column::Code {
+                                        let href = format!("/cases/{}", l.code);
+                                        view! { <td><A href=href>{l.code.clone()}</A></td> }.into_any()
+                                    } else {
+                                        view! { <td>{move || cell(i18n.get_locale(), c, first + i, &l)}</td> }.into_any()
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {next.map(|href| view! { <p><a href=href data-testid="ledger-next">{t!(i18n, ledger.next)}</a></p> })}
+    }
+}
+
+/// The export links. With JavaScript the file is fetched here and a
+/// progress bar follows it; without it the links are plain downloads.
+#[component]
+fn Export(query: String, total: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let progress: crate::download::Progress = RwSignal::new(None);
+    let sep = if query.is_empty() { "" } else { "?" };
+    let xlsx = format!("/ledger.xlsx{sep}{query}");
+    let csv = format!("/ledger.csv{sep}{query}");
+    let start = move |href: String, ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        crate::download::with_progress(href, total, progress);
+    };
+    let (x2, c2) = (xlsx.clone(), csv.clone());
+    view! {
+        <p class="export">
+            <a href=xlsx download data-testid="ledger-xlsx" on:click=move |ev| start(x2.clone(), ev)>{t!(i18n, ledger.xlsx)}</a>
+            " "
+            <a href=csv download data-testid="ledger-csv" on:click=move |ev| start(c2.clone(), ev)>{t!(i18n, ranking.csv)}</a>
+            {move || progress.get().map(|(done, all, finished)| {
+                let pct = (done * 100).checked_div(all).unwrap_or(0);
+                view! {
+                    <span class="progress" data-testid="export-progress" data-finished=finished.to_string()>
+                        " "
+                        <progress max="100" value=pct></progress>
+                        " "
+                        {move || if finished {
+                            t_string!(i18n, ledger.exported).to_string()
+                        } else {
+                            t_string!(i18n, ledger.progress, pct = pct).to_string()
+                        }}
+                    </span>
+                }
+            })}
+        </p>
+    }
+}

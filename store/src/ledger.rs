@@ -1,0 +1,275 @@
+//! The supervision ledger (台账): every case the reader may see with its
+//! unit, checkpoints, letters, extensions and returns, filtered by region,
+//! unit, category, source, route, period and state. Read in keyset pages,
+//! newest first, so an export of the whole city never holds it all.
+
+use crate::access;
+use crate::cases::{CaseRow, SELECT_CASE, checkpoints, display_code, push_scope};
+use crate::reference::{self, RegionTree};
+use crate::users::UserRow;
+use crate::{Pool, Result, StoreError, push_in};
+use chrono::{DateTime, Utc};
+use domain::ledger::{Due, Filter, Line, StateFilter};
+use domain::{Checkpoint, CheckpointStatus, DeadlinePolicy, Route, Source, Status};
+use std::collections::HashMap;
+
+/// Rows read per query.
+pub const PAGE: i64 = 500;
+
+/// What turning rows into lines needs, read once per ledger walk.
+pub struct Context {
+    tree: RegionTree,
+    policy: DeadlinePolicy,
+    now: DateTime<Utc>,
+}
+
+impl Context {
+    pub async fn load(pool: &Pool, now: DateTime<Utc>) -> Result<Self> {
+        Ok(Self {
+            tree: reference::region_tree(pool).await?,
+            policy: reference::policy(pool).await?,
+            now,
+        })
+    }
+}
+
+/// The query of `filter` over the cases `user` may see, None when the user
+/// sees nothing; `before` continues after the last id of a page.
+fn query<'a>(
+    user: &UserRow,
+    filter: &'a Filter,
+    tree: &RegionTree,
+    before: Option<i64>,
+    select: &str,
+) -> Option<sqlx::QueryBuilder<'a, sqlx::Sqlite>> {
+    let mut qb = sqlx::QueryBuilder::new(select);
+    qb.push(" WHERE c.status <> ")
+        .push_bind(Status::Merged.as_str());
+    if !push_scope(&mut qb, &access::scope(user)) {
+        return None;
+    }
+    if let Some(id) = filter.region_id {
+        // An unknown node matches nothing rather than everything.
+        let path = tree
+            .get(id)
+            .map(|n| n.path.clone())
+            .unwrap_or_else(|| "-".into());
+        qb.push(" AND r.path LIKE ").push_bind(format!("{path}%"));
+    }
+    if let Some(u) = filter.unit_id {
+        qb.push(" AND c.unit_id = ").push_bind(u);
+    }
+    if let Some(c) = filter.category_id {
+        qb.push(" AND c.category_id = ").push_bind(c);
+    }
+    if let Some(s) = filter.source {
+        qb.push(" AND c.source = ").push_bind(s.as_str());
+    }
+    if let Some(r) = filter.route {
+        qb.push(" AND c.route = ").push_bind(r.as_str());
+    }
+    let day = |d: chrono::NaiveDate| crate::stats::day_start(d);
+    if let Some(from) = filter.from {
+        qb.push(" AND c.created_at >= ").push_bind(day(from));
+    }
+    if let Some(to) = filter.to.and_then(|t| t.succ_opt()) {
+        qb.push(" AND c.created_at < ").push_bind(day(to));
+    }
+    match filter.state {
+        Some(StateFilter::Closed) => {
+            qb.push(" AND c.status = ")
+                .push_bind(Status::Closed.as_str());
+        }
+        Some(StateFilter::Open | StateFilter::Overdue) => {
+            qb.push(" AND c.status <> ")
+                .push_bind(Status::Closed.as_str());
+        }
+        None => {}
+    }
+    if let Some(b) = before {
+        qb.push(" AND c.id < ").push_bind(b);
+    }
+    Some(qb)
+}
+
+/// One page of the ledger: at most `PAGE` rows read, newest first, from
+/// before `before`; the lines that pass the filter, and the id to continue
+/// from (None at the end).
+pub async fn page(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &Filter,
+    ctx: &Context,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<Line>, Option<i64>)> {
+    access::permit(user, domain::Permission::ViewCases)?;
+    let Some(mut qb) = query(user, filter, &ctx.tree, before, SELECT_CASE) else {
+        return Ok((vec![], None));
+    };
+    let limit = limit.clamp(1, PAGE);
+    qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
+    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let returns = counts(pool, "return", &ids).await?;
+    let persons = acknowledgers(pool, &ids).await?;
+    let measures = measures(pool, &rows).await?;
+    let lines = rows
+        .iter()
+        .map(|row| line(row, ctx, &returns, &persons, &measures))
+        .filter(|l| filter.state != Some(StateFilter::Overdue) || is_overdue(l))
+        .collect();
+    Ok((lines, next))
+}
+
+/// How many lines the filter selects.
+pub async fn count(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) -> Result<i64> {
+    access::permit(user, domain::Permission::ViewCases)?;
+    if filter.state != Some(StateFilter::Overdue) {
+        let Some(mut qb) = query(
+            user,
+            filter,
+            &ctx.tree,
+            None,
+            "SELECT COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id",
+        ) else {
+            return Ok(0);
+        };
+        return Ok(qb.build_query_scalar().fetch_one(pool).await?);
+    }
+    // Overdue is a matter of the 13710 calendar, not of a column: walk.
+    let mut n = 0;
+    let mut before = None;
+    loop {
+        let (lines, next) = page(pool, user, filter, ctx, before, PAGE).await?;
+        n += lines.len() as i64;
+        match next {
+            Some(id) => before = Some(id),
+            None => return Ok(n),
+        }
+    }
+}
+
+fn is_overdue(l: &Line) -> bool {
+    [&l.ack, &l.completion]
+        .into_iter()
+        .flatten()
+        .any(|d| d.status == CheckpointStatus::Overdue)
+}
+
+/// Events of `kind` per case among `ids`.
+async fn counts(pool: &Pool, kind: &str, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let mut qb = sqlx::QueryBuilder::new("SELECT case_id, COUNT(*) FROM case_events WHERE kind = ");
+    qb.push_bind(kind.to_string());
+    push_in(&mut qb, "case_id", ids.iter().copied());
+    qb.push(" GROUP BY case_id");
+    let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The handler who last acknowledged each case among `ids`.
+async fn acknowledgers(pool: &Pool, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut qb = sqlx::QueryBuilder::new(
+        "SELECT case_id, actor_label FROM case_events WHERE kind = 'acknowledge'",
+    );
+    push_in(&mut qb, "case_id", ids.iter().copied());
+    qb.push(" ORDER BY id");
+    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(pool).await?;
+    // Later rows overwrite earlier ones: the latest acknowledgement wins.
+    Ok(rows.into_iter().collect())
+}
+
+/// The escalated items' titles and long-term measures, by item id.
+async fn measures(pool: &Pool, rows: &[CaseRow]) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.item_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut qb =
+        sqlx::QueryBuilder::new("SELECT id, title, measure FROM coordination_items WHERE 1 = 1");
+    push_in(&mut qb, "id", ids);
+    let items: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(items
+        .into_iter()
+        .map(|(id, title, measure)| (id, format!("【市级统筹：{title}】{measure}")))
+        .collect())
+}
+
+fn line(
+    row: &CaseRow,
+    ctx: &Context,
+    returns: &HashMap<i64, i64>,
+    persons: &HashMap<i64, String>,
+    measures: &HashMap<i64, String>,
+) -> Line {
+    let state = row.state();
+    let cps = checkpoints(&ctx.policy, &state, ctx.now);
+    let due = |cp: Checkpoint| {
+        cps.iter().find(|c| c.checkpoint == cp).map(|c| Due {
+            due: c.due,
+            status: c.status,
+        })
+    };
+    let measure = match (
+        state.result.clone(),
+        row.item_id.and_then(|i| measures.get(&i)),
+    ) {
+        (Some(r), Some(m)) => Some(format!("{r}\n{m}")),
+        (r, m) => r.or_else(|| m.cloned()),
+    };
+    Line {
+        code: display_code(&row.code),
+        registered: row.created_at,
+        title: row.title.clone(),
+        description: row.description.clone(),
+        category: row.category.clone(),
+        place: ctx.tree.label(row.region_id),
+        source: Source::parse(&row.source).unwrap_or(Source::WalkIn),
+        route: state
+            .route
+            .or_else(|| row.route.as_deref().and_then(Route::parse)),
+        tier: row.tier.clone(),
+        unit: row.unit.clone(),
+        person: persons
+            .get(&row.id)
+            .cloned()
+            .filter(|_| row.unit_id.is_some()),
+        status: state.status,
+        ack: due(Checkpoint::Acknowledge),
+        completion: due(Checkpoint::Completion),
+        letters: row.letters,
+        extension_days: row.extension_days,
+        returns: returns.get(&row.id).copied().unwrap_or(0),
+        rework: state.rework_count,
+        rating: state.rating,
+        closed: state.closed_at.filter(|_| state.status == Status::Closed),
+        measure,
+    }
+}
+
+/// Every line of the filter, page by page, handed to `each` with its
+/// number (from 1); stops at the first error `each` returns.
+pub async fn walk<E: From<StoreError>>(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &Filter,
+    ctx: &Context,
+    mut each: impl FnMut(usize, &Line) -> Result<(), E>,
+) -> Result<usize, E> {
+    let mut before = None;
+    let mut n = 0;
+    loop {
+        let (lines, next) = page(pool, user, filter, ctx, before, PAGE).await?;
+        for l in &lines {
+            n += 1;
+            each(n, l)?;
+        }
+        match next {
+            Some(id) => before = Some(id),
+            None => return Ok(n),
+        }
+    }
+}
