@@ -151,6 +151,9 @@ pub fn message(l: Locale, key: &str) -> String {
         "already_linked" => td_string!(l, error.already_linked).to_string(),
         "not_allowed" => td_string!(l, error.not_allowed).to_string(),
         "before_start" => td_string!(l, error.before_start).to_string(),
+        "in_the_past" => td_string!(l, error.in_the_past).to_string(),
+        "session_closed" => td_string!(l, error.session_closed).to_string(),
+        "follows_case" => td_string!(l, error.follows_case).to_string(),
         other => other.to_string(),
     }
 }

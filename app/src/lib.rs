@@ -84,6 +84,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                         <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
+                        <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
+                        <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />
+                        <Route path=path!("/stations/:id/brief") view=pages::sessions::BriefPage ssr=SsrMode::Async />
+                        <Route path=path!("/sessions/:id") view=pages::sessions::SessionPage ssr=SsrMode::Async />
+                        <Route path=path!("/visits") view=pages::sessions::MyVisitsPage ssr=SsrMode::Async />
                         <Route path=path!("/ledger") view=pages::ledger::Ledger ssr=SsrMode::Async />
                         <Route path=path!("/figures") view=pages::figures::Figures ssr=SsrMode::Async />
                         <Route path=path!("/items") view=pages::items::Items ssr=SsrMode::Async />

@@ -20,18 +20,21 @@ pub enum Dimension {
     Category,
     /// The leaders whose area holds the case (a city leader counts every case).
     Leader,
+    /// The leader or deputy who heard the request at a station session.
+    HeardBy,
     /// The month the case was registered.
     Month,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 7] = [
+    pub const ALL: [Dimension; 8] = [
         Self::Unit,
         Self::Station,
         Self::Community,
         Self::Grid,
         Self::Category,
         Self::Leader,
+        Self::HeardBy,
         Self::Month,
     ];
 
@@ -43,6 +46,7 @@ impl Dimension {
             Self::Grid => "grid",
             Self::Category => "category",
             Self::Leader => "leader",
+            Self::HeardBy => "heard_by",
             Self::Month => "month",
         }
     }

@@ -17,6 +17,7 @@ pub mod permission;
 pub mod ranking;
 pub mod region;
 pub mod role;
+pub mod session;
 pub mod similarity;
 pub mod view;
 

@@ -23,6 +23,8 @@ pub enum Permission {
     /// Linking several cases into one escalated item (市级统筹) and
     /// reporting its progress.
     Coordinate,
+    /// Scheduling station sessions, recording commitments, closing sessions.
+    ManageSessions,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -52,7 +54,7 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 10] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 11] = [
     (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
     (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
@@ -60,6 +62,7 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 10] = [
     (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO]),
     // The station links its cases; the lead unit's handler reports progress.
     (Permission::Coordinate, [ALL, AREA, AREA, AREA, AREA, NO]),
+    (Permission::ManageSessions, [ALL, AREA, AREA, NO, AREA, NO]),
     (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
     (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
@@ -67,13 +70,14 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 10] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
         Self::IssueLetter,
         Self::DecideExtension,
         Self::Coordinate,
+        Self::ManageSessions,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

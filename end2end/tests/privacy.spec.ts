@@ -24,7 +24,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
   // Public pages, following every link that stays on the public side.
   const page = await browser.newPage();
   const seen = new Set<string>();
-  const queue = ['/', '/track', '/report', '/stats', '/login'];
+  const queue = ['/', '/track', '/report', '/stats', '/login', '/stations/1', '/stations/2'];
   const found: string[] = [];
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -33,7 +33,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
     await page.goto(path);
     found.push(...leaks(path, await page.content()));
     for (const href of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
-      if (/^\/(track|report|stats|login)?(\?|$)/.test(href) && !seen.has(href)) queue.push(href);
+      if (/^\/(track|report|stats|login|stations\/\d+)?(\?|$)/.test(href) && !seen.has(href)) queue.push(href);
     }
   }
   expect(seen.size).toBeGreaterThan(8);
@@ -53,6 +53,14 @@ test('no resident name or phone appears on any public page or endpoint', async (
     const res = await anon.post(endpoint, { form: {}, headers: json });
     expect(res.ok()).toBeTruthy();
     found.push(...leaks(endpoint, await res.text()));
+  }
+  for (const station of ['1', '2']) {
+    const res = await anon.post('/api/get_public_station', { form: { station }, headers: json });
+    expect(res.ok()).toBeTruthy();
+    found.push(...leaks(`get_public_station ${station}`, await res.text()));
+    const ics = await anon.get(`/calendar/stations/${station}.ics`);
+    expect(ics.ok()).toBeTruthy();
+    found.push(...leaks(`/calendar/stations/${station}.ics`, await ics.text()));
   }
   expect(found).toEqual([]);
 });

@@ -181,7 +181,7 @@ async fn figures(
     let Some(dimension) = domain::figures::Dimension::parse(by) else {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "by must be unit, station, community, grid, category, leader or month",
+            "by must be unit, station, community, grid, category, leader, heard_by or month",
         );
     };
     let (first, end) = match domain::figures::period(q.from.as_deref(), q.to.as_deref(), today) {

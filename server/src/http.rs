@@ -45,6 +45,7 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
         .merge(crate::open311::routes(crate::open311::Config::from_env()))
         .merge(crate::api_v1::routes())
         .merge(crate::exports::routes())
+        .merge(crate::calendar::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))

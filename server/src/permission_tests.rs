@@ -184,6 +184,17 @@ async fn probe(
                 two_to_link(pool, who).await
             ),
         ),
+        Permission::ManageSessions => (
+            "/api/schedule_session",
+            format!(
+                "station={}&starts_at={}&hours=2&topic=&attendees={}",
+                f.station,
+                (chrono::Utc::now() + chrono::Duration::days(10))
+                    .with_timezone(&domain::deadline::china())
+                    .format("%Y-%m-%dT%H:%M"),
+                user(pool, "leader").await.id
+            ),
+        ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),
         Permission::ManageApiKeys => ("/api/list_api_keys", String::new()),
         Permission::ManageUsers => ("/api/list_accounts", String::new()),

@@ -60,6 +60,8 @@ pub struct CaseRow {
     pub extension_days: i64,
     /// The escalated item (市级统筹) the case follows.
     pub item_id: Option<i64>,
+    /// The leader or deputy who heard it at a station session.
+    pub heard_by: Option<i64>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -73,7 +75,7 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT COALESCE(SUM(x.days), 0) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
-     c.item_id \
+     c.item_id, c.heard_by \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -217,13 +219,33 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Receipt> {
     let (code, pin) = new_code();
-    create_with_code(pool, new, creator, now, code, pin).await
+    create_with_code(pool, new, creator, None, now, code, pin).await
+}
+
+/// A request heard at a station session, and by whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Heard {
+    pub session_id: i64,
+    pub by_user_id: Option<i64>,
+}
+
+/// Registers a request heard at a session (see `sessions::register`).
+pub(crate) async fn create_heard(
+    pool: &Pool,
+    new: &NewCase,
+    creator: &UserRow,
+    heard: Heard,
+    now: DateTime<Utc>,
+) -> Result<Receipt> {
+    let (code, pin) = new_code();
+    create_with_code(pool, new, Some(creator), Some(heard), now, code, pin).await
 }
 
 pub(crate) async fn create_with_code(
     pool: &Pool,
     new: &NewCase,
     creator: Option<&UserRow>,
+    heard: Option<Heard>,
     now: DateTime<Utc>,
     code: TrackingCode,
     pin: String,
@@ -267,8 +289,9 @@ pub(crate) async fn create_with_code(
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, source, \
-         resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at, \
+         session_id, heard_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
     )
     .bind(code.as_str())
     .bind(&pin)
@@ -284,6 +307,8 @@ pub(crate) async fn create_with_code(
     .bind(&class)
     .bind(creator.map(|u| u.id))
     .bind(now)
+    .bind(heard.map(|h| h.session_id))
+    .bind(heard.and_then(|h| h.by_user_id))
     .fetch_one(&mut *tx)
     .await?;
     let payload = serde_json::json!({ "source": new.source.as_str() }).to_string();

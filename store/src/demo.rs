@@ -170,12 +170,16 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "supervision_letters",
         "extensions",
         "coordination_updates",
+        "commitments",
+        "session_attendees",
+        "station_members",
         "open311_requests",
         "api_keys",
         "audit_log",
         "login_failures",
         "case_events",
         "cases",
+        "sessions",
         "coordination_items",
         "users",
         "category_attributes",
@@ -628,7 +632,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
             resident_name: name,
             resident_phone: phone,
         };
-        cases::create_with_code(pool, &new, None, t, code.clone(), pin).await?;
+        cases::create_with_code(pool, &new, None, None, t, code.clone(), pin).await?;
         let station_by = if place == 0 {
             director
                 .as_ref()
@@ -666,6 +670,96 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
         }
     }
     escalate(pool, now).await?;
+    sessions(pool, now).await?;
+    Ok(())
+}
+
+/// The demo station's deputy and leader, a session held three weeks ago
+/// where three of its requests were heard and a promise was made, and the
+/// next session in five days.
+async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
+    let (Some(deputy), Some(leader), Some(director)) = (
+        crate::users::find_by_username(pool, "deputy").await?,
+        crate::users::find_by_username(pool, "leader").await?,
+        crate::users::find_by_username(pool, "director").await?,
+    ) else {
+        return Ok(());
+    };
+    let Some(station) = deputy.station_id else {
+        return Ok(());
+    };
+    crate::sessions::add_member(pool, station, deputy.id, "deputy").await?;
+    crate::sessions::add_member(pool, station, leader.id, "leader").await?;
+    sqlx::query(
+        "UPDATE stations SET opening_hours = '工作日 9:00–17:00；每月第二个周四晚 19:30 接待日'",
+    )
+    .execute(pool)
+    .await?;
+    let held = now - Duration::days(21);
+    let past: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (station_id, starts_at, ends_at, topic, status, residents_present, \
+         minutes, created_by, created_at, closed_at) VALUES ($1, $2, $3, '民生实事面对面', 'closed', 23, \
+         '听取居民意见建议，现场登记问题 3 件，领导当场作出承诺 1 项。', $4, $5, $3) RETURNING id",
+    )
+    .bind(station)
+    .bind(held)
+    .bind(held + Duration::hours(2))
+    .bind(director.id)
+    .bind(held - Duration::days(7))
+    .fetch_one(pool)
+    .await?;
+    for who in [leader.id, deputy.id] {
+        sqlx::query("INSERT INTO session_attendees (session_id, user_id) VALUES ($1, $2)")
+            .bind(past)
+            .bind(who)
+            .execute(pool)
+            .await?;
+    }
+    let heard: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM cases WHERE station_id = $1 AND status NOT IN ('merged') ORDER BY id LIMIT 3",
+    )
+    .bind(station)
+    .fetch_all(pool)
+    .await?;
+    for id in &heard {
+        sqlx::query(
+            "UPDATE cases SET session_id = $1, heard_by = $2, source = 'station_session' WHERE id = $3",
+        )
+        .bind(past)
+        .bind(leader.id)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO commitments (session_id, user_id, case_id, text, due_on, created_at) \
+         VALUES ($1, $2, $3, '两周内协调解决', $4, $5)",
+    )
+    .bind(past)
+    .bind(leader.id)
+    .bind(heard.first())
+    .bind(
+        (held + Duration::days(14))
+            .with_timezone(&domain::deadline::china())
+            .date_naive(),
+    )
+    .bind(held)
+    .execute(pool)
+    .await?;
+    let next = (now + Duration::days(5)).with_timezone(&domain::deadline::china());
+    let starts = next
+        .date_naive()
+        .and_hms_opt(19, 30, 0)
+        .and_then(|t| t.and_local_timezone(domain::deadline::china()).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now + Duration::days(5));
+    let form = domain::session::SessionForm {
+        starts_at: Some(starts),
+        hours: 2,
+        topic: "老旧小区改造听证".into(),
+        attendees: vec![leader.id, deputy.id],
+    };
+    crate::sessions::schedule(pool, &director, station, &form, now).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod open311;
 pub mod privacy;
 pub mod reference;
+pub mod sessions;
 pub mod stats;
 pub mod supervision;
 pub mod users;

@@ -294,7 +294,7 @@ pub async fn unit_figures(
 }
 
 /// What one case contributes to the figures, from its row.
-fn fact(
+pub(crate) fn fact(
     row: &CaseRow,
     policy: &domain::DeadlinePolicy,
     returned: bool,
@@ -326,6 +326,8 @@ struct Grouping {
     categories: HashMap<i64, String>,
     /// Leaders: id, name, region path.
     leaders: Vec<(i64, String, String)>,
+    /// Everyone's name by id, for who heard a request.
+    people: HashMap<i64, String>,
 }
 
 impl Grouping {
@@ -363,6 +365,11 @@ impl Grouping {
                 .iter()
                 .filter(|(.., path)| row.region_path.starts_with(path.as_str()))
                 .map(|(id, name, _)| (Some(*id), name.clone()))
+                .collect(),
+            D::HeardBy => row
+                .heard_by
+                .and_then(|id| self.people.get(&id).map(|n| (Some(id), n.clone())))
+                .into_iter()
                 .collect(),
             D::Month => vec![(None, month_key(row.created_at))],
         }
@@ -417,6 +424,11 @@ pub async fn report(
             .map(|c| (c.id, c.name_zh))
             .collect(),
         leaders,
+        people: sqlx::query_as::<_, (i64, String)>("SELECT id, display_name FROM users")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect(),
     };
     let policy = reference::policy(pool).await?;
     let mut total = Figures::default();

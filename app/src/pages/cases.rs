@@ -112,48 +112,58 @@ fn CaseTable(cases: Resource<Result<Vec<CaseSummary>, crate::error::AppError>>) 
                         let n = list.len();
                         view! {
                             <p class="count">{t!(i18n, cases.count, n = move || n)}</p>
-                            <table class="cases">
-                                <thead>
-                                    <tr>
-                                        <th>{t!(i18n, cases.code)}</th>
-                                        <th>{t!(i18n, field.title)}</th>
-                                        <th>{t!(i18n, field.step)}</th>
-                                        <th>{t!(i18n, cases.place)}</th>
-                                        <th>{t!(i18n, field.category)}</th>
-                                        <th>{t!(i18n, field.unit)}</th>
-                                        <th>{t!(i18n, cases.deadline)}</th>
-                                        <th>{t!(i18n, cases.created)}</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list.into_iter().map(|c| {
-                                        let href = format!("/cases/{}", c.code);
-                                        let status = c.status;
-                                        let rating = c.rating;
-                                        let code = c.code.clone();
-                                        view! {
-                                            <tr data-code=code>
-                                                <td><A href=href>{c.code.clone()}</A></td>
-                                                <td>{c.title.clone()}</td>
-                                                <td>
-                                                    {move || labels::status(i18n.get_locale(), status)}
-                                                    {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
-                                                </td>
-                                                <td>{c.place.clone()}</td>
-                                                <td>{c.category.clone()}</td>
-                                                <td>{c.unit.clone().unwrap_or_default()}</td>
-                                                <td><DeadlineBadge deadline=c.deadline.clone() /></td>
-                                                <td>{fmt_time(c.created_at)}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <SummaryTable list />
                         }
                             .into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+/// Cases as a table: code, title, state and rating, place, category, unit,
+/// deadline, registration time.
+#[component]
+pub fn SummaryTable(list: Vec<CaseSummary>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <table class="cases">
+            <thead>
+                <tr>
+                    <th>{t!(i18n, cases.code)}</th>
+                    <th>{t!(i18n, field.title)}</th>
+                    <th>{t!(i18n, field.step)}</th>
+                    <th>{t!(i18n, cases.place)}</th>
+                    <th>{t!(i18n, field.category)}</th>
+                    <th>{t!(i18n, field.unit)}</th>
+                    <th>{t!(i18n, cases.deadline)}</th>
+                    <th>{t!(i18n, cases.created)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|c| {
+                    let href = format!("/cases/{}", c.code);
+                    let status = c.status;
+                    let rating = c.rating;
+                    let code = c.code.clone();
+                    view! {
+                        <tr data-code=code>
+                            <td><A href=href>{c.code.clone()}</A></td>
+                            <td>{c.title.clone()}</td>
+                            <td>
+                                {move || labels::status(i18n.get_locale(), status)}
+                                {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                            </td>
+                            <td>{c.place.clone()}</td>
+                            <td>{c.category.clone()}</td>
+                            <td>{c.unit.clone().unwrap_or_default()}</td>
+                            <td><DeadlineBadge deadline=c.deadline.clone() /></td>
+                            <td>{fmt_time(c.created_at)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

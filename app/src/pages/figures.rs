@@ -17,6 +17,7 @@ pub fn dimension_label(l: Locale, d: Dimension) -> String {
         Dimension::Grid => td_string!(l, figures.by_grid),
         Dimension::Category => td_string!(l, figures.by_category),
         Dimension::Leader => td_string!(l, figures.by_leader),
+        Dimension::HeardBy => td_string!(l, figures.by_heard_by),
         Dimension::Month => td_string!(l, figures.by_month),
     }
     .to_string()
@@ -55,6 +56,7 @@ pub fn Figures() -> impl IntoView {
                     <li>{t!(i18n, figures.def_rework)}</li>
                     <li>{t!(i18n, figures.def_satisfaction)}</li>
                     <li>{t!(i18n, figures.def_leader)}</li>
+                    <li>{t!(i18n, figures.def_heard_by)}</li>
                 </ul>
             </section>
         </section>

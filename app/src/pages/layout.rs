@@ -56,6 +56,7 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || handler>
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
+                                        <A href="/stations">{t!(i18n, nav.stations)}</A>
                                         <A href="/ledger">{t!(i18n, nav.ledger)}</A>
                                         <A href="/items">{t!(i18n, nav.items)}</A>
                                         <A href="/figures">{t!(i18n, nav.figures)}</A>

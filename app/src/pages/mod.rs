@@ -14,6 +14,7 @@ pub mod letter;
 pub mod login;
 pub mod ranking;
 pub mod report;
+pub mod sessions;
 pub mod stats;
 pub mod track;
 pub mod users;

@@ -1,0 +1,187 @@
+//! iCalendar feeds of station sessions: one per station and one per leader
+//! or deputy, so the schedule lands in their phone's calendar. Sessions are
+//! published on the station's public page, so the feeds need no sign-in;
+//! they carry no resident's data.
+
+use app::state::AppState;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use domain::session::SessionBrief;
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/calendar/stations/{file}", get(station))
+        .route("/calendar/people/{file}", get(person))
+}
+
+/// `7.ics` → 7.
+fn id_of(file: &str) -> Option<i64> {
+    file.strip_suffix(".ics")?.parse().ok()
+}
+
+/// The sessions as an iCalendar document.
+pub fn ics(name: &str, sessions: &[SessionBrief], base: &str) -> String {
+    let mut cal = Calendar::new();
+    cal.name(name);
+    for s in sessions {
+        let people: Vec<&str> = s.attendees.iter().map(|a| a.name.as_str()).collect();
+        let mut event = Event::new();
+        event
+            .uid(&format!("session-{}@lianxin", s.id))
+            .summary(&format!("{} · {}", s.station, s.topic))
+            .description(&format!("接待日：{}", people.join("、")))
+            .location(&s.station)
+            .url(&format!("{base}/stations/{}", s.station_id))
+            .starts(s.starts_at)
+            .ends(s.ends_at)
+            .status(if s.status == "closed" {
+                EventStatus::Confirmed
+            } else {
+                EventStatus::Tentative
+            });
+        cal.push(event.done());
+    }
+    cal.done().to_string()
+}
+
+fn answer(name: &str, body: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Where the links in the feed point: `LIANXIN_PUBLIC_URL`, else the host asked.
+fn base(headers: &HeaderMap) -> String {
+    if let Ok(url) = std::env::var("LIANXIN_PUBLIC_URL") {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:3000");
+    format!("http://{host}")
+}
+
+async fn station(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(id) = id_of(&file) else {
+        return (StatusCode::BAD_REQUEST, "expected {station id}.ics").into_response();
+    };
+    let now = chrono::Utc::now();
+    match store::sessions::station_sessions(&state.pool, id, now).await {
+        Ok(list) => {
+            let name = list.first().map(|s| s.station.clone()).unwrap_or_default();
+            answer(&file, ics(&name, &list, &base(&headers)))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "station calendar");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn person(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(id) = id_of(&file) else {
+        return (StatusCode::BAD_REQUEST, "expected {person id}.ics").into_response();
+    };
+    let now = chrono::Utc::now();
+    match store::sessions::person_sessions(&state.pool, id, now).await {
+        Ok(list) => answer(&file, ics("接待日", &list, &base(&headers))),
+        Err(e) => {
+            tracing::error!(error = %e, "person calendar");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::http::tests::app;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use icalendar::{Calendar, Component};
+    use tower::ServiceExt;
+
+    async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+        let res = app
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_station_and_the_leader_feeds_parse_back_with_the_sessions() {
+        let (app, pool) = app().await;
+        let deputy = store::users::find_by_username(&pool, "deputy")
+            .await
+            .unwrap()
+            .unwrap();
+        let leader = store::users::find_by_username(&pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let station = deputy.station_id.unwrap();
+        let now = chrono::Utc::now();
+        let expected = store::sessions::station_sessions(&pool, station, now)
+            .await
+            .unwrap();
+        assert_eq!(expected.len(), 2, "the demo's last and next sessions");
+
+        let (status, text) = get(&app, &format!("/calendar/stations/{station}.ics")).await;
+        assert_eq!(status, StatusCode::OK);
+        let cal: Calendar = text.parse().unwrap();
+        let events: Vec<_> = cal.events().collect();
+        assert_eq!(events.len(), expected.len());
+        for (e, s) in events.iter().zip(&expected) {
+            assert_eq!(
+                e.get_uid(),
+                Some(format!("session-{}@lianxin", s.id).as_str())
+            );
+            assert!(e.get_summary().unwrap().contains(&s.topic));
+            let start = match e.get_start() {
+                Some(icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(t))) => {
+                    t
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(start.timestamp(), s.starts_at.timestamp());
+        }
+        assert!(!text.contains("1390000"), "no resident's phone");
+
+        let (status, text) = get(&app, &format!("/calendar/people/{}.ics", leader.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        let cal: Calendar = text.parse().unwrap();
+        assert_eq!(cal.events().count(), 2);
+        assert_eq!(
+            get(&app, "/calendar/people/me.ics").await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+}
