@@ -154,6 +154,8 @@ pub fn message(l: Locale, key: &str) -> String {
         "in_the_past" => td_string!(l, error.in_the_past).to_string(),
         "session_closed" => td_string!(l, error.session_closed).to_string(),
         "follows_case" => td_string!(l, error.follows_case).to_string(),
+        "already_claimed" => td_string!(l, error.already_claimed).to_string(),
+        "claimed_cannot_withdraw" => td_string!(l, error.claimed_cannot_withdraw).to_string(),
         other => other.to_string(),
     }
 }

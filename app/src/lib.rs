@@ -84,6 +84,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
                         <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
                         <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
+                        <Route path=path!("/wishes") view=pages::wishes::Wishes ssr=SsrMode::Async />
+                        <Route path=path!("/wall") view=pages::wishes::Wall ssr=SsrMode::Async />
+                        <Route path=path!("/grid") view=pages::grid::Grid ssr=SsrMode::Async />
                         <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
                         <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />
                         <Route path=path!("/stations/:id/brief") view=pages::sessions::BriefPage ssr=SsrMode::Async />

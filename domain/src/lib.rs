@@ -20,6 +20,7 @@ pub mod role;
 pub mod session;
 pub mod similarity;
 pub mod view;
+pub mod wish;
 
 pub use case::{
     Action, ActionKind, Actor, CaseState, Rating, Route, Status, Step, TransitionError,

@@ -25,6 +25,8 @@ pub enum Permission {
     Coordinate,
     /// Scheduling station sessions, recording commitments, closing sessions.
     ManageSessions,
+    /// Collecting micro-wishes (微心愿) and taking them through the wall.
+    ManageWishes,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -54,7 +56,7 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 11] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 12] = [
     (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
     (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
@@ -63,6 +65,7 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 11] = [
     // The station links its cases; the lead unit's handler reports progress.
     (Permission::Coordinate, [ALL, AREA, AREA, AREA, AREA, NO]),
     (Permission::ManageSessions, [ALL, AREA, AREA, NO, AREA, NO]),
+    (Permission::ManageWishes, [ALL, AREA, NO, NO, NO, AREA]),
     (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
     (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
@@ -70,7 +73,7 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 11] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
@@ -78,6 +81,7 @@ impl Permission {
         Self::DecideExtension,
         Self::Coordinate,
         Self::ManageSessions,
+        Self::ManageWishes,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

@@ -75,6 +75,58 @@ pub struct Item {
     pub can_update: bool,
 }
 
+/// One node of the grid view (网格视图) with the figures of its subtree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridRow {
+    pub id: i64,
+    pub name: String,
+    pub level: String,
+    /// Depth below the node the view is about (0 for that node).
+    pub depth: usize,
+    pub open: i64,
+    pub overdue: i64,
+    pub closed_this_month: i64,
+    /// Rated cases (all time) and the satisfied or fairly satisfied.
+    pub rated: i64,
+    pub satisfied: i64,
+    /// Closed cases with a tier, and those handled at compound or grid tier
+    /// ("小事不出小区，大事不出网格").
+    pub tiered: i64,
+    pub low_tier: i64,
+}
+
+impl GridRow {
+    pub fn satisfaction_rate(&self) -> Option<u32> {
+        percent(self.satisfied, self.rated)
+    }
+
+    /// Share of closed cases settled at compound or grid tier.
+    pub fn low_tier_share(&self) -> Option<u32> {
+        percent(self.low_tier, self.tiered)
+    }
+}
+
+/// A line of the heat table: a grid or compound and its open cases per category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatRow {
+    pub id: i64,
+    pub name: String,
+    /// In the order of `GridView::categories`.
+    pub cells: Vec<i64>,
+}
+
+/// The region tree without a map: every node with its figures, and where
+/// the open cases concentrate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GridView {
+    /// From the top of the reader's area down to the node shown.
+    pub trail: Vec<Named>,
+    /// The node itself first, then its subtree down to compounds, depth first.
+    pub rows: Vec<GridRow>,
+    pub categories: Vec<Named>,
+    pub heat: Vec<HeatRow>,
+}
+
 /// An open case that reads like a request being registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimilarCase {

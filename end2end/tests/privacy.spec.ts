@@ -24,7 +24,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
   // Public pages, following every link that stays on the public side.
   const page = await browser.newPage();
   const seen = new Set<string>();
-  const queue = ['/', '/track', '/report', '/stats', '/login', '/stations/1', '/stations/2'];
+  const queue = ['/', '/track', '/report', '/stats', '/login', '/wall', '/stations/1', '/stations/2'];
   const found: string[] = [];
   while (queue.length > 0) {
     const path = queue.shift()!;
@@ -33,7 +33,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
     await page.goto(path);
     found.push(...leaks(path, await page.content()));
     for (const href of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
-      if (/^\/(track|report|stats|login|stations\/\d+)?(\?|$)/.test(href) && !seen.has(href)) queue.push(href);
+      if (/^\/(track|report|stats|login|wall|stations\/\d+)?(\?|$)/.test(href) && !seen.has(href)) queue.push(href);
     }
   }
   expect(seen.size).toBeGreaterThan(8);
@@ -49,7 +49,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
     const html = await anon.get(`/track/${d.code}`);
     found.push(...leaks(`/track/${d.code}`, await html.text()));
   }
-  for (const endpoint of ['/api/get_public_stats', '/api/get_public_options']) {
+  for (const endpoint of ['/api/get_public_stats', '/api/get_public_options', '/api/get_wall']) {
     const res = await anon.post(endpoint, { form: {}, headers: json });
     expect(res.ok()).toBeTruthy();
     found.push(...leaks(endpoint, await res.text()));

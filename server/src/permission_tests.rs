@@ -195,6 +195,13 @@ async fn probe(
                 user(pool, "leader").await.id
             ),
         ),
+        Permission::ManageWishes => (
+            "/api/collect_wish",
+            format!(
+                "title=%E5%8A%A9%E5%90%AC%E5%99%A8&detail=&region_id={}&resident_name=%E5%88%98&resident_phone=13800007777",
+                f.compound
+            ),
+        ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),
         Permission::ManageApiKeys => ("/api/list_api_keys", String::new()),
         Permission::ManageUsers => ("/api/list_accounts", String::new()),

@@ -173,6 +173,8 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "commitments",
         "session_attendees",
         "station_members",
+        "wish_events",
+        "wishes",
         "open311_requests",
         "api_keys",
         "audit_log",
@@ -671,6 +673,63 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
     }
     escalate(pool, now).await?;
     sessions(pool, now).await?;
+    wishes(pool, now).await?;
+    Ok(())
+}
+
+/// Three micro-wishes of the demo grid: one waiting to be checked, one on
+/// the wall, one claimed.
+async fn wishes(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
+    use domain::wish::{NewWish, WishAction};
+    let Some(grid) = crate::users::find_by_username(pool, "grid").await? else {
+        return Ok(());
+    };
+    let Some(compound) = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
+    )
+    .bind(format!("{}%", grid.region_path.clone().unwrap_or_default()))
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(());
+    };
+    let wishes = [
+        (
+            "希望有人帮忙更换家里的旧灯泡",
+            "独居老人，行动不便",
+            "赵桂兰",
+            "13700001001",
+            vec![],
+        ),
+        (
+            "想要一套小学五年级课外读物",
+            "留守儿童，父母在外务工",
+            "孙明亮",
+            "13700001002",
+            vec![WishAction::Verify],
+        ),
+        (
+            "希望每周有人陪老人聊聊天",
+            "老人独居，子女在外地",
+            "周淑珍",
+            "13700001003",
+            vec![WishAction::Verify, WishAction::Claim],
+        ),
+    ];
+    for (i, (title, detail, name, phone, steps)) in wishes.into_iter().enumerate() {
+        let at = now - Duration::days(10 - i as i64 * 3);
+        let new = NewWish {
+            title: title.into(),
+            detail: detail.into(),
+            region_id: compound,
+            resident_name: name.into(),
+            resident_phone: phone.into(),
+        };
+        let id = crate::wishes::collect(pool, &grid, &new, at).await?;
+        for step in steps {
+            crate::wishes::act(pool, &grid, id, step, "袁家庄社区在职党员 李文斌", at).await?;
+        }
+    }
     Ok(())
 }
 

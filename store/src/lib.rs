@@ -11,6 +11,7 @@ pub mod cases;
 pub mod coordination;
 pub mod demo;
 pub mod extensions;
+pub mod grid;
 pub mod ledger;
 pub mod open311;
 pub mod privacy;
@@ -19,6 +20,7 @@ pub mod sessions;
 pub mod stats;
 pub mod supervision;
 pub mod users;
+pub mod wishes;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use std::str::FromStr;

@@ -56,6 +56,10 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || handler>
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
+                                        <A href="/grid">{t!(i18n, nav.grid)}</A>
+                                        <Show when=move || may(P::ManageWishes)>
+                                            <A href="/wishes">{t!(i18n, nav.wishes)}</A>
+                                        </Show>
                                         <A href="/stations">{t!(i18n, nav.stations)}</A>
                                         <A href="/ledger">{t!(i18n, nav.ledger)}</A>
                                         <A href="/items">{t!(i18n, nav.items)}</A>
@@ -86,6 +90,7 @@ pub fn Header() -> impl IntoView {
                                     <A href="/track">{t!(i18n, nav.track)}</A>
                                     <A href="/report">{t!(i18n, nav.report)}</A>
                                     <A href="/stats">{t!(i18n, nav.stats)}</A>
+                                    <A href="/wall">{t!(i18n, nav.wall)}</A>
                                     <A href="/login">{t!(i18n, nav.login)}</A>
                                 }
                                     .into_any()
