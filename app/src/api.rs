@@ -881,6 +881,48 @@ pub async fn get_grid(node: Option<String>) -> Result<domain::view::GridView, Ap
         .map_err(fail)
 }
 
+/// Imports a branch of the region tree from CSV (上级,层级,名称); a file
+/// with any bad line imports nothing and the report names every bad line.
+#[server(endpoint = "import_regions")]
+pub async fn import_regions(csv: String) -> Result<domain::view::ImportReport, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ManageRegions).await?;
+    store::regions::import(&state()?.pool, &user, &csv, chrono::Utc::now())
+        .await
+        .map_err(fail)
+}
+
+/// Adds a node below `parent` (one level deeper).
+#[server(endpoint = "add_region")]
+pub async fn add_region(parent: String, name: String) -> Result<i64, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ManageRegions).await?;
+    store::regions::add(
+        &state()?.pool,
+        &user,
+        id("parent", &parent)?,
+        &name,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
+#[server(endpoint = "rename_region")]
+pub async fn rename_region(region: String, name: String) -> Result<(), AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ManageRegions).await?;
+    store::regions::rename(
+        &state()?.pool,
+        &user,
+        id("region", &region)?,
+        &name,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
 /// Writes a micro-wish down (collected, not yet on the wall).
 #[server(endpoint = "collect_wish")]
 pub async fn collect_wish(

@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
                         <Route path=path!("/wishes") view=pages::wishes::Wishes ssr=SsrMode::Async />
                         <Route path=path!("/wall") view=pages::wishes::Wall ssr=SsrMode::Async />
+                        <Route path=path!("/admin/regions") view=pages::regions::Regions ssr=SsrMode::Async />
                         <Route path=path!("/grid") view=pages::grid::Grid ssr=SsrMode::Async />
                         <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
                         <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />

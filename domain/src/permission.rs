@@ -27,6 +27,8 @@ pub enum Permission {
     ManageSessions,
     /// Collecting micro-wishes (微心愿) and taking them through the wall.
     ManageWishes,
+    /// The region tree: adding, renaming, importing from CSV.
+    ManageRegions,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -56,7 +58,7 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 12] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 6]); 13] = [
     (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
     (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
@@ -66,6 +68,7 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 12] = [
     (Permission::Coordinate, [ALL, AREA, AREA, AREA, AREA, NO]),
     (Permission::ManageSessions, [ALL, AREA, AREA, NO, AREA, NO]),
     (Permission::ManageWishes, [ALL, AREA, NO, NO, NO, AREA]),
+    (Permission::ManageRegions, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
     (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
     (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
@@ -73,7 +76,7 @@ pub const MATRIX: [(Permission, [Option<Reach>; 6]); 12] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
@@ -82,6 +85,7 @@ impl Permission {
         Self::Coordinate,
         Self::ManageSessions,
         Self::ManageWishes,
+        Self::ManageRegions,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

@@ -127,6 +127,22 @@ pub struct GridView {
     pub heat: Vec<HeatRow>,
 }
 
+/// A line of an import that cannot be taken, and why (a message key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineError {
+    /// 1-based, the heading being line 1.
+    pub line: usize,
+    pub problem: String,
+}
+
+/// What an import did: the nodes added, or the lines that stopped it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub lines: usize,
+    pub imported: usize,
+    pub errors: Vec<LineError>,
+}
+
 /// An open case that reads like a request being registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimilarCase {

@@ -202,6 +202,10 @@ async fn probe(
                 f.compound
             ),
         ),
+        Permission::ManageRegions => (
+            "/api/import_regions",
+            "csv=%E4%B8%8A%E7%BA%A7%2C%E5%B1%82%E7%BA%A7%2C%E5%90%8D%E7%A7%B0%0A".to_string(),
+        ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),
         Permission::ManageApiKeys => ("/api/list_api_keys", String::new()),
         Permission::ManageUsers => ("/api/list_accounts", String::new()),

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod open311;
 pub mod privacy;
 pub mod reference;
+pub mod regions;
 pub mod sessions;
 pub mod stats;
 pub mod supervision;

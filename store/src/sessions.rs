@@ -613,10 +613,20 @@ pub async fn station_sessions(
     station_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<SessionBrief>> {
+    sessions_from_a_month_back(pool, "s.station_id = $1", station_id, now).await
+}
+
+/// The sessions matching `clause` (on `id`) that start at most a month before `now`.
+async fn sessions_from_a_month_back(
+    pool: &Pool,
+    clause: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionBrief>> {
     let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-        "{SELECT_SESSION} WHERE s.station_id = $1 AND s.starts_at >= $2 ORDER BY s.starts_at"
+        "{SELECT_SESSION} WHERE {clause} AND s.starts_at >= $2 ORDER BY s.starts_at"
     ))
-    .bind(station_id)
+    .bind(id)
     .bind(now - chrono::Duration::days(31))
     .fetch_all(pool)
     .await?;
@@ -629,15 +639,13 @@ pub async fn person_sessions(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<SessionBrief>> {
-    let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-        "{SELECT_SESSION} WHERE s.id IN (SELECT session_id FROM session_attendees WHERE user_id = $1) \
-         AND s.starts_at >= $2 ORDER BY s.starts_at"
-    ))
-    .bind(user_id)
-    .bind(now - chrono::Duration::days(31))
-    .fetch_all(pool)
-    .await?;
-    briefs(pool, &rows).await
+    sessions_from_a_month_back(
+        pool,
+        "s.id IN (SELECT session_id FROM session_attendees WHERE user_id = $1)",
+        user_id,
+        now,
+    )
+    .await
 }
 
 /// The station's public page: upcoming sessions, who is on duty, figures.

@@ -68,6 +68,9 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || may(P::ViewAudit)>
                                             <A href="/audit">{t!(i18n, nav.audit)}</A>
                                         </Show>
+                                        <Show when=move || may(P::ManageRegions)>
+                                            <A href="/admin/regions">{t!(i18n, nav.regions)}</A>
+                                        </Show>
                                         <Show when=move || may(P::ManageUsers)>
                                             <A href="/admin/users">{t!(i18n, nav.users)}</A>
                                         </Show>

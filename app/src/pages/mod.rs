@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod letter;
 pub mod login;
 pub mod ranking;
+pub mod regions;
 pub mod report;
 pub mod sessions;
 pub mod stats;
