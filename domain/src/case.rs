@@ -234,6 +234,16 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// What a case's rating adds to (rated, satisfied): "not rated" and no
+    /// rating count for neither; satisfaction = (satisfied + fairly satisfied) / rated.
+    pub fn tally(rating: Option<Rating>) -> (i64, i64) {
+        match rating {
+            Some(Self::Satisfied | Self::FairlySatisfied) => (1, 1),
+            Some(Self::Dissatisfied) => (1, 0),
+            Some(Self::NotRated) | None => (0, 0),
+        }
+    }
+
     pub const ALL: [Rating; 4] = [
         Self::Satisfied,
         Self::FairlySatisfied,

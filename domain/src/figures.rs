@@ -115,14 +115,9 @@ impl Figures {
             self.ack_due += 1;
             self.acknowledged += i64::from(met);
         }
-        match f.rating {
-            Some(Rating::Satisfied | Rating::FairlySatisfied) => {
-                self.rated += 1;
-                self.satisfied += 1;
-            }
-            Some(Rating::Dissatisfied) => self.rated += 1,
-            Some(Rating::NotRated) | None => {}
-        }
+        let (rated, satisfied) = Rating::tally(f.rating);
+        self.rated += rated;
+        self.satisfied += satisfied;
     }
 
     /// 办结率 = closed / collected.

@@ -66,6 +66,12 @@ fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
 }
 
+/// The CSV written, or None if any record failed.
+fn finish(out: csv::Writer<Vec<u8>>, rows: Vec<csv::Result<()>>) -> Option<Vec<u8>> {
+    rows.into_iter().collect::<csv::Result<()>>().ok()?;
+    out.into_inner().ok()
+}
+
 /// Excel reads a CSV as the local code page unless it starts with a BOM.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -140,11 +146,7 @@ async fn ranking(
             list.to_string(),
         ]));
     }
-    let body = match rows.into_iter().collect::<Result<(), _>>() {
-        Ok(()) => out.into_inner().map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    let Ok(body) = body else {
+    let Some(body) = finish(out, rows) else {
         return refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not write the file",
@@ -219,11 +221,7 @@ async fn figures(
         }));
         rows.push(out.write_record(&record));
     }
-    let body = match rows.into_iter().collect::<Result<(), _>>() {
-        Ok(()) => out.into_inner().map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    let Ok(body) = body else {
+    let Some(body) = finish(out, rows) else {
         return refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not write the file",

@@ -27,14 +27,9 @@ fn add(row: &mut GridRow, case: &CaseRow, overdue: bool, month_start: DateTime<U
         row.open += 1;
         row.overdue += i64::from(overdue);
     }
-    match state.rating {
-        Some(Rating::Satisfied | Rating::FairlySatisfied) => {
-            row.rated += 1;
-            row.satisfied += 1;
-        }
-        Some(Rating::Dissatisfied) => row.rated += 1,
-        Some(Rating::NotRated) | None => {}
-    }
+    let (rated, satisfied) = Rating::tally(state.rating);
+    row.rated += rated;
+    row.satisfied += satisfied;
 }
 
 /// The grid view of `node` (the top of the reader's area by default) over

@@ -705,12 +705,7 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyV
         .into_iter()
         .partition(|s| s.status == "scheduled" && s.ends_at >= now);
     let heard_rows = cases_where(pool, "c.heard_by = $1", user.id).await?;
-    let returned: std::collections::HashSet<i64> =
-        sqlx::query_scalar("SELECT DISTINCT case_id FROM case_events WHERE kind = 'return'")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
+    let returned = crate::stats::returned_cases(pool).await?;
     let policy = reference::policy(pool).await?;
     let mut figures = domain::figures::Figures::default();
     for r in &heard_rows {

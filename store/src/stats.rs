@@ -31,14 +31,9 @@ fn add(stats: &mut AreaStats, f: &Fact) {
             stats.on_time += i64::from(met);
         }
     }
-    match f.rating {
-        Some(Rating::Satisfied | Rating::FairlySatisfied) => {
-            stats.rated += 1;
-            stats.satisfied += 1;
-        }
-        Some(Rating::Dissatisfied) => stats.rated += 1,
-        Some(Rating::NotRated) | None => {}
-    }
+    let (rated, satisfied) = Rating::tally(f.rating);
+    stats.rated += rated;
+    stats.satisfied += satisfied;
 }
 
 fn month_key(t: DateTime<Utc>) -> String {
@@ -265,14 +260,9 @@ pub async fn unit_figures(
             u.on_time += i64::from(met(Checkpoint::Completion));
             u.reworked += i64::from(state.rework_count > 0);
         }
-        match state.rating {
-            Some(Rating::Satisfied | Rating::FairlySatisfied) => {
-                u.rated += 1;
-                u.satisfied += 1;
-            }
-            Some(Rating::Dissatisfied) => u.rated += 1,
-            Some(Rating::NotRated) | None => {}
-        }
+        let (rated, satisfied) = Rating::tally(state.rating);
+        u.rated += rated;
+        u.satisfied += satisfied;
     }
     // A return clears the case's unit, so the unit is the returning handler's.
     let returns: Vec<(i64, i64)> = sqlx::query_as(
@@ -291,6 +281,17 @@ pub async fn unit_figures(
         }
     }
     Ok(units)
+}
+
+/// The cases a unit has ever returned to the station.
+pub(crate) async fn returned_cases(pool: &Pool) -> Result<std::collections::HashSet<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT case_id FROM case_events WHERE kind = 'return'")
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// What one case contributes to the figures, from its row.
@@ -403,12 +404,7 @@ pub async fn report(
     } else {
         vec![]
     };
-    let returned: std::collections::HashSet<i64> =
-        sqlx::query_scalar("SELECT DISTINCT case_id FROM case_events WHERE kind = 'return'")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
+    let returned = returned_cases(pool).await?;
     let leaders: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT u.id, u.display_name, r.path FROM users u JOIN regions r ON r.id = u.region_id \
          WHERE u.role = 'leader' AND u.disabled_at IS NULL ORDER BY u.id",
