@@ -72,6 +72,18 @@ test('a station session: scheduled at short notice, three requests and a commitm
   }
   await expect(page.getByTestId('commitments')).toContainText('两周内完成楼道灯更换');
 
+  // The leader's own page lists what they heard and what they promised.
+  await signOut(page);
+  await signIn(page, 'leader');
+  await page.goto('/visits');
+  await hydrated(page);
+  const visits = page.getByTestId('visits');
+  for (const code of codes) {
+    await expect(visits.locator(`tr[data-code="${code}"]`)).toBeVisible();
+  }
+  await expect(visits.getByTestId('commitments')).toContainText('两周内完成楼道灯更换');
+  await expect(visits.getByTestId('my-calendar')).toHaveAttribute('href', /\/calendar\/people\/\d+\.ics$/);
+
   // The station's public page shows the upcoming session, and nobody's phone.
   await signOut(page);
   await page.goto(`/stations/${stationId}`);
