@@ -73,6 +73,7 @@ labels!(tier: Tier {
 labels!(role: Role {
     Admin => role.admin, Director => role.director, Deputy => role.deputy,
     Handler => role.handler, Leader => role.leader, GridWorker => role.grid_worker,
+    Member => role.member,
 });
 
 labels!(action: ActionKind {
@@ -156,6 +157,30 @@ pub fn message(l: Locale, key: &str) -> String {
         "follows_case" => td_string!(l, error.follows_case).to_string(),
         "already_claimed" => td_string!(l, error.already_claimed).to_string(),
         "claimed_cannot_withdraw" => td_string!(l, error.claimed_cannot_withdraw).to_string(),
+        "registration_pending" => td_string!(l, error.registration_pending).to_string(),
+        "no_parent_for_kind" => td_string!(l, error.no_parent_for_kind).to_string(),
+        "wrong_parent_kind" => td_string!(l, error.wrong_parent_kind).to_string(),
+        "outside_parent" => td_string!(l, error.outside_parent).to_string(),
+        "bad_date" => td_string!(l, error.bad_date).to_string(),
+        "in_future" => td_string!(l, error.in_future).to_string(),
+        "before_eighteen" => td_string!(l, error.before_eighteen).to_string(),
+        "already_registered" => td_string!(l, error.already_registered).to_string(),
+        "already_decided" => td_string!(l, error.already_decided).to_string(),
+        "already_closed" => td_string!(l, error.already_closed).to_string(),
+        "approved_cannot_withdraw" => td_string!(l, error.approved_cannot_withdraw).to_string(),
+        "nothing_served" => td_string!(l, error.nothing_served).to_string(),
+        "bad_hours" => td_string!(l, error.bad_hours).to_string(),
+        "before_claim" => td_string!(l, error.before_claim).to_string(),
+        "not_serving" => td_string!(l, error.not_serving).to_string(),
+        "bad_quarter" => td_string!(l, error.bad_quarter).to_string(),
+        "inside_itself" => td_string!(l, error.inside_itself).to_string(),
+        "same_parent" => td_string!(l, error.same_parent).to_string(),
+        "open_cases" => td_string!(l, error.open_cases).to_string(),
+        "has_accounts" => td_string!(l, error.has_accounts).to_string(),
+        "has_stations" => td_string!(l, error.has_stations).to_string(),
+        "root" => td_string!(l, error.root).to_string(),
+        "level_order" => td_string!(l, error.level_order).to_string(),
+        "duplicate" => td_string!(l, error.duplicate).to_string(),
         other => other.to_string(),
     }
 }

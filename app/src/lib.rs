@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/wall") view=pages::wishes::Wall ssr=SsrMode::Async />
                         <Route path=path!("/admin/regions") view=pages::regions::Regions ssr=SsrMode::Async />
                         <Route path=path!("/grid") view=pages::grid::Grid ssr=SsrMode::Async />
+                        <Route path=path!("/grid/mine") view=pages::grid::MyGridPage ssr=SsrMode::Async />
                         <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
                         <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />
                         <Route path=path!("/stations/:id/brief") view=pages::sessions::BriefPage ssr=SsrMode::Async />
@@ -97,6 +98,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/figures") view=pages::figures::Figures ssr=SsrMode::Async />
                         <Route path=path!("/items") view=pages::items::Items ssr=SsrMode::Async />
                         <Route path=path!("/items/:id") view=pages::items::ItemPage ssr=SsrMode::Async />
+                        <Route path=path!("/party") view=pages::party::Party ssr=SsrMode::Async />
+                        <Route path=path!("/party/registrations") view=pages::party::Registrations ssr=SsrMode::Async />
+                        <Route path=path!("/party/needs") view=pages::party::Needs ssr=SsrMode::Async />
+                        <Route path=path!("/party/report") view=pages::party::ReportPage ssr=SsrMode::Async />
+                        <Route path=path!("/party/register") view=pages::party::Register ssr=SsrMode::Async />
+                        <Route path=path!("/party/receipt/:kind/:id") view=pages::party::ReceiptPage ssr=SsrMode::Async />
+                        <Route path=path!("/service") view=pages::party::MyServicePage ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <pages::layout::Footer />

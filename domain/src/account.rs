@@ -22,7 +22,7 @@ impl Role {
     pub fn seat(self) -> SeatKind {
         match self {
             Role::Admin => SeatKind::None,
-            Role::Director | Role::Leader | Role::GridWorker => SeatKind::Region,
+            Role::Director | Role::Leader | Role::GridWorker | Role::Member => SeatKind::Region,
             Role::Handler => SeatKind::Unit,
             Role::Deputy => SeatKind::Station,
         }

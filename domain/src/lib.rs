@@ -13,6 +13,7 @@ pub mod intake;
 pub mod ledger;
 pub mod mask;
 pub mod open311;
+pub mod party;
 pub mod permission;
 pub mod ranking;
 pub mod region;

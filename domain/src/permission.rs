@@ -29,6 +29,11 @@ pub enum Permission {
     ManageWishes,
     /// The region tree: adding, renaming, importing from CSV.
     ManageRegions,
+    /// Party organisations, confirming dual registrations, the need list,
+    /// approving and evaluating members' claims, the quarterly service report.
+    ManageParty,
+    /// A registered party member claiming need items and logging service.
+    ServeCommunity,
     /// The tamper-evident audit trail.
     ViewAudit,
     /// Open311 clients' keys.
@@ -57,26 +62,41 @@ const AREA: Option<Reach> = Some(Reach::Area);
 const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
-/// admin, director, deputy, handler, leader, grid worker.
-pub const MATRIX: [(Permission, [Option<Reach>; 6]); 13] = [
-    (Permission::ViewCases, [ALL, AREA, AREA, AREA, AREA, AREA]),
-    (Permission::RegisterCase, [ALL, AREA, AREA, NO, NO, AREA]),
-    (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO]),
-    (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO]),
-    (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO]),
+/// admin, director, deputy, handler, leader, grid worker, party member.
+pub const MATRIX: [(Permission, [Option<Reach>; 7]); 15] = [
+    (
+        Permission::ViewCases,
+        [ALL, AREA, AREA, AREA, AREA, AREA, NO],
+    ),
+    (
+        Permission::RegisterCase,
+        [ALL, AREA, AREA, NO, NO, AREA, NO],
+    ),
+    (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO, NO]),
+    (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO, NO]),
+    (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO, NO]),
     // The station links its cases; the lead unit's handler reports progress.
-    (Permission::Coordinate, [ALL, AREA, AREA, AREA, AREA, NO]),
-    (Permission::ManageSessions, [ALL, AREA, AREA, NO, AREA, NO]),
-    (Permission::ManageWishes, [ALL, AREA, NO, NO, NO, AREA]),
-    (Permission::ManageRegions, [ALL, NO, NO, NO, NO, NO]),
-    (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO]),
-    (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO]),
-    (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO]),
-    (Permission::OwnAccount, [OWN, OWN, OWN, OWN, OWN, OWN]),
+    (
+        Permission::Coordinate,
+        [ALL, AREA, AREA, AREA, AREA, NO, NO],
+    ),
+    (
+        Permission::ManageSessions,
+        [ALL, AREA, AREA, NO, AREA, NO, NO],
+    ),
+    (Permission::ManageWishes, [ALL, AREA, NO, NO, NO, AREA, NO]),
+    (Permission::ManageRegions, [ALL, NO, NO, NO, NO, NO, NO]),
+    // The community confirms and approves; leaders read their area's reports.
+    (Permission::ManageParty, [ALL, AREA, NO, NO, AREA, NO, NO]),
+    (Permission::ServeCommunity, [NO, NO, NO, NO, NO, NO, OWN]),
+    (Permission::ViewAudit, [ALL, NO, NO, NO, ALL, NO, NO]),
+    (Permission::ManageApiKeys, [ALL, NO, NO, NO, NO, NO, NO]),
+    (Permission::ManageUsers, [ALL, NO, NO, NO, NO, NO, NO]),
+    (Permission::OwnAccount, [OWN, OWN, OWN, OWN, OWN, OWN, OWN]),
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
@@ -86,6 +106,8 @@ impl Permission {
         Self::ManageSessions,
         Self::ManageWishes,
         Self::ManageRegions,
+        Self::ManageParty,
+        Self::ServeCommunity,
         Self::ViewAudit,
         Self::ManageApiKeys,
         Self::ManageUsers,

@@ -16,16 +16,19 @@ pub enum Role {
     Leader,
     /// 网格员
     GridWorker,
+    /// 在职党员 registered with the community where they live (双报到).
+    Member,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Self::Admin,
         Self::Director,
         Self::Deputy,
         Self::Handler,
         Self::Leader,
         Self::GridWorker,
+        Self::Member,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Role {
             Self::Handler => "handler",
             Self::Leader => "leader",
             Self::GridWorker => "grid_worker",
+            Self::Member => "member",
         }
     }
 
@@ -52,7 +56,7 @@ impl Role {
             Self::Leader => &[Actor::Supervisor],
             Self::Handler => &[Actor::Unit],
             Self::Deputy => &[Actor::Deputy],
-            Self::GridWorker => &[],
+            Self::GridWorker | Self::Member => &[],
         }
     }
 }

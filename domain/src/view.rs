@@ -115,6 +115,15 @@ pub struct HeatRow {
     pub cells: Vec<i64>,
 }
 
+/// A grid worker's own page: what they registered on visits and what is
+/// still open in their grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyGrid {
+    pub grid: String,
+    pub registered: Vec<CaseSummary>,
+    pub pending: Vec<CaseSummary>,
+}
+
 /// The region tree without a map: every node with its figures, and where
 /// the open cases concentrate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

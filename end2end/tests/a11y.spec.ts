@@ -14,7 +14,7 @@ test('every public page passes axe without serious or critical violations', asyn
   const [rated] = await listCases(request, { step: 'rate' });
   const { code, pin } = await caseDetail(request, rated.code);
 
-  for (const path of ['/', '/track', '/report', '/stats', '/login', '/wall', '/stations/1', `/track/${code}`]) {
+  for (const path of ['/', '/track', '/report', '/stats', '/login', '/wall', '/stations/1', '/party/register', `/track/${code}`]) {
     await page.goto(path);
     await hydrated(page);
     await noSeriousViolations(page, path);

@@ -24,7 +24,7 @@ test('no resident name or phone appears on any public page or endpoint', async (
   // Public pages, following every link that stays on the public side.
   const page = await browser.newPage();
   const seen = new Set<string>();
-  const queue = ['/', '/track', '/report', '/stats', '/login', '/wall', '/stations/1', '/stations/2'];
+  const queue = ['/', '/track', '/report', '/stats', '/login', '/wall', '/stations/1', '/stations/2', '/party/register'];
   const found: string[] = [];
   while (queue.length > 0) {
     const path = queue.shift()!;

@@ -19,6 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/figures.csv", get(figures))
         .route("/ledger.csv", get(ledger_csv))
         .route("/ledger.xlsx", get(ledger_xlsx))
+        .route("/party/report.csv", get(service_csv))
+        .route("/party/report.xlsx", get(service_xlsx))
 }
 
 /// The signed-in staff member who may see cases, or the refusal.
@@ -492,6 +494,151 @@ async fn write_xlsx(
     Ok(file)
 }
 
+#[derive(Deserialize)]
+struct QuarterQuery {
+    quarter: Option<String>,
+    by: Option<String>,
+}
+
+/// The quarterly service report the reader may see, from `?quarter=2026-Q4`
+/// (default: this quarter).
+async fn service_report(
+    state: &AppState,
+    session: &Session,
+    q: &QuarterQuery,
+) -> Result<domain::party::ServiceReport, Response> {
+    let Ok(Some(user)) = app::api::ssr::session_user(session, &state.pool).await else {
+        return Err(refuse(StatusCode::UNAUTHORIZED, "sign in to download"));
+    };
+    if let Err(e) = app::api::ssr::check(&user, domain::Permission::ManageParty) {
+        return Err(refuse(e.status(), "not allowed"));
+    }
+    let today = chrono::Utc::now()
+        .with_timezone(&domain::deadline::china())
+        .date_naive();
+    let quarter = match q.quarter.as_deref().filter(|s| !s.is_empty()) {
+        None => domain::party::Quarter::of(today),
+        Some(s) => domain::party::Quarter::parse(s)
+            .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "quarter must look like 2026-Q4"))?,
+    };
+    store::party::report(&state.pool, &user, quarter)
+        .await
+        .map_err(unavailable)
+}
+
+/// `GET /party/report.csv?quarter=2026-Q4&by=member|unit`: the quarter's
+/// service per member (default) or per work unit, for the units.
+async fn service_csv(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<QuarterQuery>,
+) -> Response {
+    let by_unit = match q.by.as_deref().unwrap_or("member") {
+        "member" | "" => false,
+        "unit" => true,
+        _ => return refuse(StatusCode::BAD_REQUEST, "by must be member or unit"),
+    };
+    let report = match service_report(&state, &session, &q).await {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
+    let chinese = app::i18n::Locale::zh;
+    let mut out = csv::Writer::from_writer(BOM.to_vec());
+    let mut rows = vec![out.write_record(app::pages::party::report_headings(chinese, by_unit))];
+    for record in app::pages::party::report_rows(chinese, &report, by_unit) {
+        rows.push(out.write_record(&record));
+    }
+    let Some(body) = finish(out, rows) else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the file",
+        );
+    };
+    let name = format!(
+        "service-{}-{}.csv",
+        report.quarter,
+        if by_unit { "units" } else { "members" }
+    );
+    (attachment(CSV, &name), body).into_response()
+}
+
+/// `GET /party/report.xlsx?quarter=2026-Q4`: both tables, one sheet each,
+/// laid out to print. A community's report is small: written in memory.
+async fn service_xlsx(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<QuarterQuery>,
+) -> Response {
+    let report = match service_report(&state, &session, &q).await {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
+    match service_workbook(&report) {
+        Ok(bytes) => (
+            attachment(XLSX, &format!("service-{}.xlsx", report.quarter)),
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "service report");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not write the file",
+            )
+        }
+    }
+}
+
+fn service_workbook(
+    report: &domain::party::ServiceReport,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use app::pages::party::{report_headings, report_rows, report_title};
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let chinese = app::i18n::Locale::zh;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_background_color("#E7ECF3")
+        .set_align(FormatAlign::Center);
+    let body = Format::new().set_border(FormatBorder::Thin);
+    let mut book = Workbook::new();
+    for by_unit in [false, true] {
+        let heads = report_headings(chinese, by_unit);
+        let last = u16::try_from(heads.len().saturating_sub(1)).unwrap_or(0);
+        let sheet = book.add_worksheet();
+        sheet.set_name(report_title(chinese, by_unit))?;
+        sheet
+            .set_landscape()
+            .set_paper_size(9)
+            .set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(0, 1)?;
+        sheet.merge_range(
+            0,
+            0,
+            0,
+            last,
+            &format!("{}（{}）", report_title(chinese, by_unit), report.quarter),
+            &title,
+        )?;
+        for (i, h) in heads.iter().enumerate() {
+            let col = u16::try_from(i).unwrap_or(0);
+            sheet.set_column_width(col, if i == 0 { 24 } else { 14 })?;
+            sheet.write_string_with_format(1, col, h, &head)?;
+        }
+        for (r, record) in report_rows(chinese, report, by_unit).iter().enumerate() {
+            let row = u32::try_from(r + 2).unwrap_or(u32::MAX);
+            for (i, text) in record.iter().enumerate() {
+                sheet.write_string_with_format(row, u16::try_from(i).unwrap_or(0), text, &body)?;
+            }
+        }
+    }
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::http::tests::{app, sign_in};
@@ -695,5 +842,79 @@ mod tests {
             sum, report.total.collected,
             "every case is in one community"
         );
+    }
+
+    #[tokio::test]
+    async fn the_quarterly_service_report_downloads_for_the_work_units() {
+        use calamine::{Reader, Xlsx};
+        let (app, pool) = app().await;
+        let day = (chrono::Utc::now() - chrono::Duration::days(8))
+            .with_timezone(&domain::deadline::china())
+            .date_naive();
+        let quarter = domain::party::Quarter::of(day).to_string();
+        let uri = format!("/party/report.csv?quarter={quarter}");
+        assert_eq!(get(&app, &uri, None).await.0, StatusCode::UNAUTHORIZED);
+        let handler = sign_in(&app, "handler", store::demo::DEMO_PASSWORD).await;
+        assert_eq!(
+            get(&app, &uri, Some(&handler)).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let cookie = sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
+        let (status, _) = get(&app, "/party/report.csv?quarter=2026-Q9", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        let (status, bytes) = get(&app, &uri, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        let head: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(head[0], "党员");
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let director = store::users::find_by_username(&pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        let report = store::party::report(
+            &pool,
+            &director,
+            domain::party::Quarter::parse(&quarter).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), report.members.len());
+        let li = rows
+            .iter()
+            .find(|r| &r[0] == "在职党员 李文斌")
+            .expect("the serving member");
+        assert_eq!(&li[1], "离石区城市管理局");
+        let line = report
+            .members
+            .iter()
+            .find(|m| m.member == "在职党员 李文斌")
+            .unwrap();
+        assert_eq!(li[4].to_string(), domain::party::hours(line.minutes));
+
+        let (_, bytes) = get(&app, &format!("{uri}&by=unit"), Some(&cookie)).await;
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        assert_eq!(&reader.headers().unwrap()[0], "工作单位");
+        assert_eq!(reader.records().count(), report.units.len());
+
+        let (status, bytes) = get(
+            &app,
+            &format!("/party/report.xlsx?quarter={quarter}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names().len(), 2);
+        let first = book.sheet_names()[0].clone();
+        let range = book.worksheet_range(&first).unwrap();
+        let cells: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert!(cells[0][0].contains(&quarter));
+        assert_eq!(cells.len(), 2 + report.members.len());
+        assert!(cells.iter().any(|r| r[0] == "在职党员 李文斌"));
     }
 }

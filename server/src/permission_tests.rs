@@ -104,6 +104,8 @@ async fn two_to_link(pool: &Pool, u: &UserRow) -> String {
 
 struct Fixture {
     category: i64,
+    /// The demo director's community.
+    community: i64,
     compound: i64,
     station: i64,
     overdue_code: String,
@@ -125,6 +127,7 @@ async fn fixture(pool: &Pool) -> Fixture {
     let grid = user(pool, "grid").await;
     Fixture {
         category: id(pool, "SELECT id FROM categories ORDER BY id LIMIT 1").await,
+        community: user(pool, "director").await.region_id.unwrap(),
         // A compound in the grid worker's grid: inside every registering role's area.
         compound: id(
             pool,
@@ -154,6 +157,12 @@ async fn probe(
                 "title=%E8%B7%AF%E7%81%AF&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&category_id={}&region_id={}&station_id={}&source=walk_in&resident_name=%E9%99%88&resident_phone=13900001111",
                 f.category, f.compound, f.station
             ),
+        ),
+        // A role that may not act sees no case either (a party member): any
+        // case will do for the refusal.
+        Permission::ActOnCase if !domain::permission::allows(who.role(), permission) => (
+            "/api/perform",
+            format!("code={}&kind=report_progress&text=note", f.overdue_code),
         ),
         Permission::ActOnCase => {
             let (code, kind) = case_to_act_on(pool, who).await;
@@ -206,6 +215,20 @@ async fn probe(
             "/api/import_regions",
             "csv=%E4%B8%8A%E7%BA%A7%2C%E5%B1%82%E7%BA%A7%2C%E5%90%8D%E7%A7%B0%0A".to_string(),
         ),
+        Permission::ManageParty => (
+            "/api/add_need",
+            format!(
+                "community_id={}&title=%E5%BF%97%E6%84%BF%E8%80%85&detail=",
+                f.community
+            ),
+        ),
+        Permission::ServeCommunity => (
+            "/api/claim_need",
+            format!(
+                "need={}&pledge=%E5%8D%8F%E8%B0%83",
+                id(pool, "SELECT MIN(id) FROM needs").await
+            ),
+        ),
         Permission::ViewAudit => ("/api/get_audit", String::new()),
         Permission::ManageApiKeys => ("/api/list_api_keys", String::new()),
         Permission::ManageUsers => ("/api/list_accounts", String::new()),
@@ -246,6 +269,7 @@ fn username(role: Role) -> &'static str {
         Role::Handler => "handler",
         Role::Leader => "leader",
         Role::GridWorker => "grid",
+        Role::Member => "member",
     }
 }
 

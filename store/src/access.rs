@@ -35,7 +35,7 @@ fn region(user: &UserRow) -> Scope {
 fn area(user: &UserRow) -> Scope {
     match user.role() {
         Role::Admin => Scope::All,
-        Role::Leader | Role::Director | Role::GridWorker => region(user),
+        Role::Leader | Role::Director | Role::GridWorker | Role::Member => region(user),
         Role::Handler => user.unit_id.map(Scope::Unit).unwrap_or(Scope::Nothing),
         Role::Deputy => user
             .station_id

@@ -175,6 +175,13 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "station_members",
         "wish_events",
         "wishes",
+        "service_logs",
+        "need_claims",
+        "needs",
+        "party_members",
+        "unit_registrations",
+        "work_units",
+        "party_orgs",
         "open311_requests",
         "api_keys",
         "audit_log",
@@ -193,8 +200,8 @@ async fn wipe(pool: &Pool) -> Result<()> {
         "settings",
     ] {
         // Children before parents; regions reference themselves, so clear the links first.
-        if table == "regions" {
-            sqlx::query("UPDATE regions SET parent_id = NULL")
+        if table == "regions" || table == "party_orgs" {
+            sqlx::query(&format!("UPDATE {table} SET parent_id = NULL"))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -674,6 +681,251 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
     escalate(pool, now).await?;
     sessions(pool, now).await?;
     wishes(pool, now).await?;
+    party(pool, now).await?;
+    Ok(())
+}
+
+/// Party organisations following the tree (a committee per community, a
+/// branch per compound, a group per building), three work units registered
+/// with 袁家庄社区, its need list, and members: `member` confirmed with
+/// nothing claimed yet, 李文斌 serving with hours logged and evaluated, and
+/// one registration waiting for the director.
+async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
+    use crate::party;
+    use domain::party::{ClaimAction, MemberForm, NewNeed, NewOrg, OrgKind, UnitForm};
+    let (Some(admin), Some(director)) = (
+        users::find_by_username(pool, "admin").await?,
+        users::find_by_username(pool, "director").await?,
+    ) else {
+        return Ok(());
+    };
+    let nodes: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT id, parent_id, level, name FROM regions \
+         WHERE level IN ('community', 'compound', 'building') ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let secretaries = [
+        "高卫平",
+        "王梦霞",
+        "刘建华",
+        "张秀兰",
+        "赵国强",
+        "陈玉梅",
+        "杨志刚",
+        "吴桂英",
+    ];
+    let mut org_of_node = std::collections::HashMap::new();
+    let mut grid_of_compound = std::collections::HashMap::new();
+    for (i, (id, parent, level, name)) in nodes.iter().enumerate() {
+        let (kind, parent_org, org_name) = match level.as_str() {
+            "community" => (OrgKind::Committee, None, format!("{name}党委")),
+            "compound" => {
+                // A compound's branch hangs under its community's committee (via its grid).
+                let grid = parent.unwrap_or_default();
+                let community: i64 =
+                    sqlx::query_scalar("SELECT parent_id FROM regions WHERE id = $1")
+                        .bind(grid)
+                        .fetch_one(pool)
+                        .await?;
+                grid_of_compound.insert(*id, community);
+                (
+                    OrgKind::Branch,
+                    org_of_node.get(&community).copied(),
+                    format!("{name}党支部"),
+                )
+            }
+            _ => {
+                let compound = parent.unwrap_or_default();
+                let compound_name: String =
+                    sqlx::query_scalar("SELECT name FROM regions WHERE id = $1")
+                        .bind(compound)
+                        .fetch_one(pool)
+                        .await?;
+                (
+                    OrgKind::Group,
+                    org_of_node.get(&compound).copied(),
+                    format!("{compound_name}{name}党小组"),
+                )
+            }
+        };
+        let org = NewOrg {
+            kind,
+            name: org_name,
+            region_id: *id,
+            parent_id: parent_org,
+            secretary: secretaries[i % secretaries.len()].into(),
+            // Retired cadres lead most compound branches, as in the seed.
+            secretary_retired: kind == OrgKind::Branch && i % 3 != 0,
+            members: match kind {
+                OrgKind::Committee => 120,
+                OrgKind::Branch => 18,
+                OrgKind::Group => 6,
+            },
+        };
+        let org_id = party::add_org(pool, &admin, &org, now - Duration::days(60)).await?;
+        org_of_node.insert(*id, org_id);
+    }
+
+    let yjz = director.region_id.unwrap_or_default();
+    let units = [
+        (
+            "吕梁市委办公室",
+            "中共吕梁市委办公室机关党支部",
+            "刘晓东",
+            "13500001001",
+            "42",
+        ),
+        (
+            "离石区城市管理局",
+            "离石区城市管理局机关党总支",
+            "马俊",
+            "13500001002",
+            "65",
+        ),
+        (
+            "吕梁市人民医院",
+            "吕梁市人民医院党委",
+            "白雪",
+            "13500001003",
+            "310",
+        ),
+    ];
+    for (i, (name, org, contact, phone, members)) in units.into_iter().enumerate() {
+        let at = now - Duration::days(40 - i as i64);
+        let form = UnitForm {
+            name: name.into(),
+            party_org: org.into(),
+            contact_name: contact.into(),
+            contact_phone: phone.into(),
+            community_id: yjz.to_string(),
+            members: members.into(),
+        };
+        let reg = party::register_unit(pool, &form, at).await?;
+        if i < 2 {
+            party::decide_registration(pool, &director, false, reg, true, at).await?;
+        }
+    }
+    let unit_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_units ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let home: i64 = sqlx::query_scalar(
+        "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
+    )
+    .bind(format!(
+        "{}%",
+        director.region_path.clone().unwrap_or_default()
+    ))
+    .fetch_one(pool)
+    .await?;
+    let member = |username: &str, name: &str, unit: i64, phone: &str| MemberForm {
+        username: username.into(),
+        password: DEMO_PASSWORD.into(),
+        display_name: name.into(),
+        gender: "male".into(),
+        birth_year: "1978".into(),
+        phone: phone.into(),
+        home_id: home.to_string(),
+        address: "1号楼 2单元 301".into(),
+        work_unit_id: unit.to_string(),
+        position: "科员".into(),
+        joined_party: "2001-07-01".into(),
+        skills: "政策宣讲、矛盾调解".into(),
+    };
+    let registered = now - Duration::days(30);
+    let demo_member = party::register_member(
+        pool,
+        &member("member", "在职党员 王建国", unit_ids[0], "13600001001"),
+        registered,
+    )
+    .await?;
+    party::decide_registration(pool, &director, true, demo_member, true, registered).await?;
+    let serving = party::register_member(
+        pool,
+        &member("liwenbin", "在职党员 李文斌", unit_ids[1], "13600001002"),
+        registered,
+    )
+    .await?;
+    party::decide_registration(pool, &director, true, serving, true, registered).await?;
+    party::register_member(
+        pool,
+        &MemberForm {
+            gender: "female".into(),
+            ..member("zhangxy", "张晓燕", unit_ids[2], "13600001003")
+        },
+        now - Duration::days(2),
+    )
+    .await?;
+
+    let needs = [
+        (
+            "急需增设办公和活动场所",
+            "社区办公用房不足 200 平方米，居民活动无固定场所",
+        ),
+        ("规范小区车辆停放", "袁家庄小区车辆乱停，消防通道常被占用"),
+        ("加强物业管理", "弃管楼院多，需要协调物业服务"),
+        ("楼道小广告集中清理", "组团式攻坚：铲除楼道、墙面乱张贴"),
+    ];
+    let mut need_ids = Vec::new();
+    for (title, detail) in needs {
+        let new = NewNeed {
+            community_id: yjz,
+            title: title.into(),
+            detail: detail.into(),
+        };
+        need_ids.push(party::add_need(pool, &director, &new, now - Duration::days(35)).await?);
+    }
+    let Some(liwenbin) = users::find_by_username(pool, "liwenbin").await? else {
+        return Ok(());
+    };
+    let claimed = now - Duration::days(20);
+    let claim = party::claim(
+        pool,
+        &liwenbin,
+        need_ids[3],
+        "每月组织单位党员清理一次",
+        claimed,
+    )
+    .await?;
+    party::act_on_claim(
+        pool,
+        &director,
+        claim,
+        ClaimAction::Approve,
+        None,
+        "",
+        claimed,
+    )
+    .await?;
+    let china = domain::deadline::china();
+    for (days_ago, hours, note) in [
+        (15, "3", "清理 1—4 号楼楼道小广告"),
+        (8, "2.5", "铲除墙面涂写"),
+    ] {
+        let day = (now - Duration::days(days_ago))
+            .with_timezone(&china)
+            .date_naive();
+        party::log_service(
+            pool,
+            &liwenbin,
+            claim,
+            &day.to_string(),
+            hours,
+            note,
+            now - Duration::days(days_ago),
+        )
+        .await?;
+    }
+    party::act_on_claim(
+        pool,
+        &director,
+        claim,
+        ClaimAction::Evaluate,
+        Some(domain::Rating::Satisfied),
+        "楼道明显干净了，居民满意",
+        now - Duration::days(5),
+    )
+    .await?;
     Ok(())
 }
 

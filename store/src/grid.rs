@@ -9,8 +9,8 @@ use crate::reference::{self, RegionRow};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
-use domain::view::{GridRow, GridView, HeatRow, Named};
-use domain::{CheckpointStatus, Permission, Rating, RegionLevel, Status, Tier};
+use domain::view::{CaseFilter, GridRow, GridView, HeatRow, MyGrid, Named};
+use domain::{CheckpointStatus, Permission, Rating, RegionLevel, Role, Source, Status, Tier};
 
 /// What one case adds to every node above it.
 fn add(row: &mut GridRow, case: &CaseRow, overdue: bool, month_start: DateTime<Utc>) {
@@ -168,6 +168,44 @@ pub async fn view(
     })
 }
 
+/// A grid worker's page: the cases they registered on visits (newest first,
+/// the last 100) and every open case of their grid, most urgent first.
+pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyGrid> {
+    access::permit(user, Permission::ViewCases)?;
+    if user.role() != Role::GridWorker {
+        return Err(StoreError::Forbidden);
+    }
+    let path = user.region_path.clone().ok_or(StoreError::Forbidden)?;
+    let tree = reference::region_tree(pool).await?;
+    let mine: Vec<String> = sqlx::query_scalar(
+        "SELECT code FROM cases WHERE created_by = $1 AND source = $2 ORDER BY id DESC LIMIT 100",
+    )
+    .bind(user.id)
+    .bind(Source::GridVisit.as_str())
+    .fetch_all(pool)
+    .await?;
+    let mine: Vec<String> = mine.iter().map(|c| crate::cases::display_code(c)).collect();
+    let all = crate::cases::list(pool, user, &CaseFilter::default(), now).await?;
+    let mut registered: Vec<_> = all
+        .iter()
+        .filter(|c| mine.contains(&c.code))
+        .cloned()
+        .collect();
+    registered.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+    let mut pending: Vec<_> = all
+        .into_iter()
+        .filter(|c| {
+            c.closed_at.is_none() && c.status != Status::Merged && c.region_path.starts_with(&path)
+        })
+        .collect();
+    pending.sort_by_key(|c| c.due_in_hours.unwrap_or(i64::MAX));
+    Ok(MyGrid {
+        grid: user.region_id.map(|id| tree.label(id)).unwrap_or_default(),
+        registered,
+        pending,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +279,62 @@ mod tests {
         assert_eq!(grid.trail.len(), 2);
         assert_eq!(grid.rows[0].open, grids[0].open);
         assert!(grid.heat.iter().all(|h| h.name.contains(" / ")));
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_grid_worker_sees_what_they_registered_and_what_is_open_in_their_grid(pool: Pool) {
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        let grid = user(&pool, "grid").await;
+        let compound: i64 = sqlx::query_scalar(
+            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
+        )
+        .bind(format!("{}%", grid.region_path.clone().unwrap()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let case = |source| domain::NewCase {
+            title: "楼道堆放杂物".into(),
+            description: "走访发现 2 号楼楼道堆放杂物，存在消防隐患".into(),
+            category_id: category,
+            region_id: compound,
+            station_id: None,
+            source,
+            resident_name: "陈秀兰".into(),
+            resident_phone: "13900002222".into(),
+        };
+        let visit = crate::cases::create(&pool, &case(Source::GridVisit), Some(&grid), now)
+            .await
+            .unwrap();
+        let phoned = crate::cases::create(&pool, &case(Source::Phone), Some(&grid), now)
+            .await
+            .unwrap();
+        let page = mine(&pool, &grid, now).await.unwrap();
+        assert!(page.grid.contains("第一网格"), "{}", page.grid);
+        let codes: Vec<&str> = page.registered.iter().map(|c| c.code.as_str()).collect();
+        assert!(codes.contains(&visit.code.as_str()));
+        // Only what came from a visit.
+        assert!(!codes.contains(&phoned.code.as_str()));
+        assert!(
+            page.registered
+                .iter()
+                .all(|c| c.source == Source::GridVisit)
+        );
+        // Pending: every open case of the grid, both new ones among them.
+        assert!(page.pending.iter().any(|c| c.code == phoned.code));
+        assert!(page.pending.iter().all(|c| {
+            c.closed_at.is_none()
+                && c.region_path
+                    .starts_with(grid.region_path.as_deref().unwrap())
+        }));
+        let director = user(&pool, "director").await;
+        assert!(matches!(
+            mine(&pool, &director, now).await,
+            Err(StoreError::Forbidden)
+        ));
     }
 }

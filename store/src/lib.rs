@@ -14,6 +14,7 @@ pub mod extensions;
 pub mod grid;
 pub mod ledger;
 pub mod open311;
+pub mod party;
 pub mod privacy;
 pub mod reference;
 pub mod regions;

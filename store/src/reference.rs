@@ -17,6 +17,9 @@ pub struct RegionRow {
     pub level: String,
     pub name: String,
     pub path: String,
+    /// Retired nodes keep naming the places of their old cases but are no
+    /// longer offered or accepted anywhere.
+    pub retired: bool,
 }
 
 impl RegionRow {
@@ -33,8 +36,9 @@ pub struct RegionTree {
 }
 
 impl RegionTree {
+    /// A node in use (retired nodes are history only).
     pub fn get(&self, id: i64) -> Option<&RegionRow> {
-        self.nodes.get(&id)
+        self.nodes.get(&id).filter(|n| !n.retired)
     }
 
     fn ancestors(&self, id: i64) -> Vec<&RegionRow> {
@@ -117,21 +121,20 @@ impl RegionTree {
             .find(|n| n.level() == Some(level))
     }
 
-    /// Nodes at `path` or below, in insertion order.
+    /// Nodes in use at `path` or below, in insertion order.
     pub fn within<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a RegionRow> + 'a {
         self.order
             .iter()
             .filter_map(|id| self.nodes.get(id))
-            .filter(move |n| n.path.starts_with(path))
+            .filter(move |n| !n.retired && n.path.starts_with(path))
     }
 }
 
 pub async fn region_tree(pool: &Pool) -> Result<RegionTree> {
-    let rows: Vec<RegionRow> = sqlx::query_as(
-        "SELECT id, parent_id, level, name, path FROM regions WHERE retired = FALSE ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<RegionRow> =
+        sqlx::query_as("SELECT id, parent_id, level, name, path, retired FROM regions ORDER BY id")
+            .fetch_all(pool)
+            .await?;
     let order = rows.iter().map(|r| r.id).collect();
     let nodes = rows.into_iter().map(|r| (r.id, r)).collect();
     Ok(RegionTree { nodes, order })

@@ -274,6 +274,113 @@ pub async fn rename(
     Ok(())
 }
 
+/// Moves a node (and everything below it) under another node one level
+/// above it; its cases, accounts and stations move with it, since they hang
+/// on the node and every scope follows the paths.
+pub async fn move_node(
+    pool: &Pool,
+    user: &UserRow,
+    id: i64,
+    parent: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    access::permit(user, Permission::ManageRegions)?;
+    let tree = reference::region_tree(pool).await?;
+    let node = tree.get(id).ok_or(StoreError::NotFound)?;
+    let target = tree
+        .get(parent)
+        .ok_or_else(|| StoreError::invalid("parent", "unknown"))?;
+    if target.path.starts_with(&node.path) {
+        return Err(StoreError::invalid("parent", "inside_itself"));
+    }
+    if target.level().and_then(|l| l.child()) != node.level() {
+        return Err(StoreError::invalid("parent", "level_order"));
+    }
+    if node.parent_id == Some(parent) {
+        return Err(StoreError::invalid("parent", "same_parent"));
+    }
+    if tree
+        .within(&target.path)
+        .any(|n| n.parent_id == Some(parent) && n.name == node.name)
+    {
+        return Err(StoreError::invalid("name", "duplicate"));
+    }
+    let new_path = format!("{}{}/", target.path, node.id);
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE regions SET parent_id = $1 WHERE id = $2")
+        .bind(parent)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // One statement rewrites the whole subtree's paths (portable SQL).
+    sqlx::query("UPDATE regions SET path = $1 || substr(path, $2) WHERE path LIKE $3")
+        .bind(&new_path)
+        .bind(i64::try_from(node.path.len()).unwrap_or(0) + 1)
+        .bind(format!("{}%", node.path))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Change::by(&By::user(user), "region.moved", "region", id.to_string()).states(
+            Some(serde_json::json!({ "parent": node.parent_id, "path": node.path })),
+            Some(serde_json::json!({ "parent": parent, "path": new_path })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Retires a node and everything below it. Closed cases keep naming it;
+/// a node with open cases, active accounts or stations is refused until
+/// they are moved.
+pub async fn retire(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Result<i64> {
+    access::permit(user, Permission::ManageRegions)?;
+    let tree = reference::region_tree(pool).await?;
+    let node = tree.get(id).ok_or(StoreError::NotFound)?;
+    if node.parent_id.is_none() {
+        return Err(StoreError::invalid("region", "root"));
+    }
+    let like = format!("{}%", node.path);
+    let (open, accounts, stations): (i64, i64, i64) = sqlx::query_as(
+        "SELECT          (SELECT COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id           WHERE r.path LIKE $1 AND c.status NOT IN ('closed', 'merged')),          (SELECT COUNT(*) FROM users u JOIN regions r ON r.id = u.region_id           WHERE r.path LIKE $1 AND u.disabled_at IS NULL),          (SELECT COUNT(*) FROM stations s JOIN regions r ON r.id = s.region_id WHERE r.path LIKE $1)",
+    )
+    .bind(&like)
+    .fetch_one(pool)
+    .await?;
+    let mut errors = Vec::new();
+    for (n, problem) in [
+        (open, "open_cases"),
+        (accounts, "has_accounts"),
+        (stations, "has_stations"),
+    ] {
+        if n > 0 {
+            errors.push(domain::FieldError::new("region", problem));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let mut tx = pool.begin().await?;
+    let done =
+        sqlx::query("UPDATE regions SET retired = TRUE WHERE path LIKE $1 AND retired = FALSE")
+            .bind(&like)
+            .execute(&mut *tx)
+            .await?;
+    audit::record(
+        &mut tx,
+        Change::by(&By::user(user), "region.retired", "region", id.to_string()).states(
+            None,
+            Some(serde_json::json!({ "name": node.name, "nodes": done.rows_affected() })),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(i64::try_from(done.rows_affected()).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +494,128 @@ mod tests {
         let tree = reference::region_tree(&pool).await.unwrap();
         assert_eq!(tree.get(id).unwrap().name, "新建家园");
         assert!(crate::audit::verify(&pool).await.unwrap().is_ok());
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_moved_node_takes_its_cases_along_and_a_retired_one_keeps_their_history(pool: Pool) {
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        let admin = admin(&pool).await;
+        let id_of = |sql: &'static str| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        // A compound of 袁家庄社区's first grid moves to its second grid.
+        let compound = id_of(
+            "SELECT c.id FROM regions c JOIN regions g ON g.id = c.parent_id \
+             JOIN regions m ON m.id = g.parent_id WHERE m.name = '袁家庄社区' \
+             AND g.name = '第一网格' AND c.level = 'compound' ORDER BY c.id LIMIT 1",
+        )
+        .await;
+        let second_grid = id_of(
+            "SELECT g.id FROM regions g JOIN regions m ON m.id = g.parent_id \
+             WHERE m.name = '袁家庄社区' AND g.name = '第二网格'",
+        )
+        .await;
+        let community = id_of("SELECT id FROM regions WHERE name = '袁家庄社区'").await;
+        let cases_of = |path: String| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id WHERE r.path LIKE $1",
+                )
+                .bind(format!("{path}%"))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        let tree = reference::region_tree(&pool).await.unwrap();
+        let before_path = tree.get(compound).unwrap().path.clone();
+        let moving = cases_of(before_path.clone()).await;
+        assert!(moving > 0, "the demo compound has cases");
+        let second_path = tree.get(second_grid).unwrap().path.clone();
+        let second_before = cases_of(second_path.clone()).await;
+        // Wrong targets: a level that does not fit, itself, a building below it.
+        for (parent, problem) in [(community, "level_order"), (compound, "inside_itself")] {
+            assert!(matches!(
+                move_node(&pool, &admin, compound, parent, now).await,
+                Err(StoreError::Invalid(e)) if e[0].message == problem
+            ));
+        }
+        move_node(&pool, &admin, compound, second_grid, now)
+            .await
+            .unwrap();
+        let tree = reference::region_tree(&pool).await.unwrap();
+        let moved = tree.get(compound).unwrap();
+        assert_eq!(moved.path, format!("{second_path}{compound}/"));
+        assert_eq!(moved.parent_id, Some(second_grid));
+        // Its buildings followed, and so did its cases.
+        assert!(
+            tree.within(&moved.path)
+                .filter(|n| n.level == "building")
+                .count()
+                >= 2
+        );
+        assert_eq!(cases_of(second_path.clone()).await, second_before + moving);
+        assert!(tree.label(compound).contains("第二网格"));
+
+        // A compound with open cases cannot be retired; one without can.
+        assert!(matches!(
+            retire(&pool, &admin, compound, now).await,
+            Err(StoreError::Invalid(e)) if e.iter().any(|e| e.message == "open_cases")
+        ));
+        let building = tree
+            .within(&moved.path)
+            .find(|n| n.level == "building")
+            .unwrap()
+            .id;
+        sqlx::query("UPDATE cases SET status = 'closed' WHERE region_id = $1")
+            .bind(building)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let closed_here: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE region_id = $1")
+                .bind(building)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let label = tree.label(building);
+        assert_eq!(retire(&pool, &admin, building, now).await.unwrap(), 1);
+        let tree = reference::region_tree(&pool).await.unwrap();
+        // Not offered or accepted any more, but its old cases keep their place.
+        assert!(tree.get(building).is_none());
+        assert!(tree.within("/").all(|n| n.id != building));
+        assert_eq!(tree.label(building), label);
+        let options = reference::options(&pool, None).await.unwrap();
+        assert!(options.regions.iter().all(|r| r.id != building));
+        if closed_here > 0 {
+            let code: String =
+                sqlx::query_scalar("SELECT code FROM cases WHERE region_id = $1 LIMIT 1")
+                    .bind(building)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let code = domain::TrackingCode::parse(&code).unwrap();
+            let detail = crate::cases::detail(&pool, &admin, &code, now)
+                .await
+                .unwrap();
+            assert!(!detail.place.is_empty());
+        }
+        // Nothing new hangs on a retired node.
+        assert!(matches!(
+            add(&pool, &admin, building, "1单元", now).await,
+            Err(StoreError::Invalid(_))
+        ));
+        let entries = crate::audit::for_entity(&pool, "region", &compound.to_string())
+            .await
+            .unwrap();
+        assert!(entries.iter().any(|e| e.action == "region.moved"));
     }
 }

@@ -121,3 +121,29 @@ fn GridTables(v: GridView) -> impl IntoView {
         </section>
     }
 }
+
+/// `/grid/mine`: a grid worker's visits and the open cases of their grid.
+#[component]
+pub fn MyGridPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let page = Resource::new(|| (), |_| crate::api::my_grid());
+    view! {
+        <section class="my-grid">
+            <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(g) => view! {
+                            <h1>{t!(i18n, grid.mine_title)} " · " {g.grid.clone()}</h1>
+                            <p><a href="/intake">{t!(i18n, nav.intake)}</a></p>
+                            <h2>{t!(i18n, grid.pending)} " (" {g.pending.len()} ")"</h2>
+                            <div data-testid="grid-pending"><crate::pages::cases::SummaryTable list=g.pending /></div>
+                            <h2>{t!(i18n, grid.registered)} " (" {g.registered.len()} ")"</h2>
+                            <div data-testid="grid-registered"><crate::pages::cases::SummaryTable list=g.registered /></div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

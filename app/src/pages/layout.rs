@@ -45,9 +45,14 @@ pub fn Header() -> impl IntoView {
                                 let role = u.role;
                                 let may = move |p| domain::permission::allows(role, p);
                                 let handler = role == domain::Role::Handler;
+                                let member = role == domain::Role::Member;
                                 let must_change = u.must_change_password;
                                 view! {
-                                    <Show when=move || !must_change>
+                                    <Show when=move || !must_change && member>
+                                        <A href="/service">{t!(i18n, nav.service)}</A>
+                                        <A href="/wall">{t!(i18n, nav.wall)}</A>
+                                    </Show>
+                                    <Show when=move || !must_change && !member>
                                         <A href="/board">{t!(i18n, nav.board)}</A>
                                         <A href="/cases">{t!(i18n, nav.cases)}</A>
                                         <Show when=move || may(P::RegisterCase)>
@@ -57,8 +62,14 @@ pub fn Header() -> impl IntoView {
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
                                         <A href="/grid">{t!(i18n, nav.grid)}</A>
+                                        <Show when=move || role == domain::Role::GridWorker>
+                                            <A href="/grid/mine">{t!(i18n, nav.my_grid)}</A>
+                                        </Show>
                                         <Show when=move || may(P::ManageWishes)>
                                             <A href="/wishes">{t!(i18n, nav.wishes)}</A>
+                                        </Show>
+                                        <Show when=move || may(P::ManageParty)>
+                                            <A href="/party">{t!(i18n, nav.party)}</A>
                                         </Show>
                                         <A href="/stations">{t!(i18n, nav.stations)}</A>
                                         <A href="/ledger">{t!(i18n, nav.ledger)}</A>
@@ -94,6 +105,7 @@ pub fn Header() -> impl IntoView {
                                     <A href="/report">{t!(i18n, nav.report)}</A>
                                     <A href="/stats">{t!(i18n, nav.stats)}</A>
                                     <A href="/wall">{t!(i18n, nav.wall)}</A>
+                                    <A href="/party/register">{t!(i18n, nav.party_register)}</A>
                                     <A href="/login">{t!(i18n, nav.login)}</A>
                                 }
                                     .into_any()

@@ -13,6 +13,7 @@ pub mod layout;
 pub mod ledger;
 pub mod letter;
 pub mod login;
+pub mod party;
 pub mod ranking;
 pub mod regions;
 pub mod report;
