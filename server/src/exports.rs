@@ -68,10 +68,17 @@ fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
 }
 
-/// The CSV written, or None if any record failed.
-fn finish(out: csv::Writer<Vec<u8>>, rows: Vec<csv::Result<()>>) -> Option<Vec<u8>> {
-    rows.into_iter().collect::<csv::Result<()>>().ok()?;
-    out.into_inner().ok()
+/// A small table's CSV as a download named `name`, or a 500 if any record
+/// could not be written.
+fn csv_file(out: csv::Writer<Vec<u8>>, rows: Vec<csv::Result<()>>, name: &str) -> Response {
+    let written = rows.into_iter().collect::<csv::Result<()>>().ok();
+    match written.and_then(|()| out.into_inner().ok()) {
+        Some(body) => (attachment(CSV, name), body).into_response(),
+        None => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the file",
+        ),
+    }
 }
 
 /// Excel reads a CSV as the local code page unless it starts with a BOM.
@@ -148,14 +155,7 @@ async fn ranking(
             list.to_string(),
         ]));
     }
-    let Some(body) = finish(out, rows) else {
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not write the file",
-        );
-    };
-    let name = format!("ranking-{}.csv", ranking.month);
-    (attachment(CSV, &name), body).into_response()
+    csv_file(out, rows, &format!("ranking-{}.csv", ranking.month))
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
@@ -223,19 +223,16 @@ async fn figures(
         }));
         rows.push(out.write_record(&record));
     }
-    let Some(body) = finish(out, rows) else {
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not write the file",
-        );
-    };
-    let name = format!(
-        "figures-{}-{}-{}.csv",
-        dimension.as_str(),
-        report.from,
-        report.to
-    );
-    (attachment(CSV, &name), body).into_response()
+    csv_file(
+        out,
+        rows,
+        &format!(
+            "figures-{}-{}-{}.csv",
+            dimension.as_str(),
+            report.from,
+            report.to
+        ),
+    )
 }
 
 /// The list, its filter and everything needed to read it, for one export.
@@ -548,18 +545,15 @@ async fn service_csv(
     for record in app::pages::party::report_rows(chinese, &report, by_unit) {
         rows.push(out.write_record(&record));
     }
-    let Some(body) = finish(out, rows) else {
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "could not write the file",
-        );
-    };
-    let name = format!(
-        "service-{}-{}.csv",
-        report.quarter,
-        if by_unit { "units" } else { "members" }
-    );
-    (attachment(CSV, &name), body).into_response()
+    csv_file(
+        out,
+        rows,
+        &format!(
+            "service-{}-{}.csv",
+            report.quarter,
+            if by_unit { "units" } else { "members" }
+        ),
+    )
 }
 
 /// `GET /party/report.xlsx?quarter=2026-Q4`: both tables, one sheet each,
