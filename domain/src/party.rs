@@ -631,6 +631,8 @@ pub struct Need {
 /// community and their own claim cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyService {
+    /// The member's account, which numbers their receipt's page.
+    pub member_id: i64,
     pub status: RegStatus,
     pub receipt_no: Option<String>,
     pub community: String,

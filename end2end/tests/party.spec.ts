@@ -61,6 +61,13 @@ test('a member registers, the director confirms, the member claims a need and lo
   await hydrated(page);
   await expect(page.getByTestId('my-registration')).toHaveAttribute('data-status', 'confirmed');
   await expect(page.getByTestId('receipt-no')).toHaveText(/^HZ/);
+  const receiptNo = await page.getByTestId('receipt-no').textContent();
+  // The receipt (回执) to print.
+  await page.getByTestId('receipt-link').click();
+  await expect(page.getByTestId('party-receipt')).toContainText(name);
+  await expect(page.getByTestId('party-receipt').getByTestId('receipt-no')).toHaveText(receiptNo!);
+  await page.goBack();
+  await hydrated(page);
   const need = page.locator(`[data-testid="need-list"] li[data-title="${NEED}"]`);
   await need.locator('input[name="pledge"]').fill('协调单位闲置会议室供社区使用');
   await need.locator('button[type="submit"]').click();

@@ -820,6 +820,7 @@ pub async fn my_service(pool: &Pool, user: &UserRow) -> Result<MyService> {
         })
         .collect();
     Ok(MyService {
+        member_id: user.id,
         status: RegStatus::parse(&m.status).unwrap_or(RegStatus::Pending),
         receipt_no: m.receipt_no,
         community: tree.full_label(m.community_id),

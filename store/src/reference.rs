@@ -148,11 +148,23 @@ pub async fn insert_region(
     name: &str,
 ) -> Result<i64> {
     let mut tx = pool.begin().await?;
+    let id = insert_region_in(&mut tx, parent, level, name).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a node inside the caller's transaction (so its audit entry commits with it).
+pub(crate) async fn insert_region_in(
+    conn: &mut sqlx::SqliteConnection,
+    parent: Option<i64>,
+    level: RegionLevel,
+    name: &str,
+) -> Result<i64> {
     let parent_path: String = match parent {
         Some(p) => {
             sqlx::query_scalar("SELECT path FROM regions WHERE id = $1")
                 .bind(p)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await?
         }
         None => "/".into(),
@@ -163,14 +175,13 @@ pub async fn insert_region(
     .bind(parent)
     .bind(level.as_str())
     .bind(name)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query("UPDATE regions SET path = $1 WHERE id = $2")
         .bind(format!("{parent_path}{id}/"))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

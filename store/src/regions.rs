@@ -226,8 +226,8 @@ pub async fn add(
     {
         return Err(StoreError::invalid("name", "duplicate"));
     }
-    let id = reference::insert_region(pool, Some(parent), level, name.trim()).await?;
     let mut tx = pool.begin().await?;
+    let id = reference::insert_region_in(&mut tx, Some(parent), level, name.trim()).await?;
     audit::record(
         &mut tx,
         Change::by(&By::user(user), "region.added", "region", id.to_string()).states(

@@ -511,7 +511,10 @@ pub fn MyServicePage() -> impl IntoView {
                                 <p data-testid="my-registration" data-status=status.as_str()>
                                     {t!(i18n, party.my_community)} ": " {m.community.clone()} " · "
                                     {move || reg_label(i18n.get_locale(), status)}
-                                    {m.receipt_no.clone().map(|no| view! { " · " {t!(i18n, party.receipt_no)} " " <span data-testid="receipt-no">{no}</span> })}
+                                    {m.receipt_no.clone().map(|no| view! {
+                                        " · " {t!(i18n, party.receipt_no)} " " <span data-testid="receipt-no">{no}</span> " · "
+                                        <a href=format!("/party/receipt/member/{}", m.member_id) data-testid="receipt-link">{t!(i18n, party.receipt)}</a>
+                                    })}
                                 </p>
                                 <h2>{t!(i18n, party.need_list)}</h2>
                                 <ul class="needs" data-testid="need-list">

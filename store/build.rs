@@ -1,0 +1,5 @@
+//! `sqlx::migrate!` embeds the migration files at compile time; without this
+//! a new or removed file would not rebuild the crate.
+fn main() {
+    println!("cargo:rerun-if-changed=../migrations");
+}
