@@ -136,7 +136,6 @@ impl Headline {
 pub struct PartyOverview {
     pub headline: Headline,
     pub orgs: Vec<Org>,
-    pub may_manage: bool,
 }
 
 /// Where a registration stands.

@@ -97,13 +97,21 @@ pub async fn overview(pool: &Pool, user: &UserRow) -> Result<PartyOverview> {
     .fetch_all(pool)
     .await?;
     let mut orgs = Vec::with_capacity(rows.len());
-    // Roots are those whose parent lies outside the reader's area too.
+    // Children by parent, in id order; roots are those whose parent lies
+    // outside the reader's area too.
     let ids: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
-    let mut stack: Vec<(usize, &OrgRow)> = rows
-        .iter()
-        .filter(|r| r.parent_id.is_none_or(|p| !ids.contains(&p)))
+    let mut children: std::collections::HashMap<Option<i64>, Vec<&OrgRow>> =
+        std::collections::HashMap::new();
+    for r in &rows {
+        let parent = r.parent_id.filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(r);
+    }
+    let mut stack: Vec<(usize, &OrgRow)> = children
+        .get(&None)
+        .into_iter()
+        .flatten()
         .rev()
-        .map(|r| (0, r))
+        .map(|r| (0, *r))
         .collect();
     while let Some((depth, r)) = stack.pop() {
         orgs.push(Org {
@@ -119,16 +127,17 @@ pub async fn overview(pool: &Pool, user: &UserRow) -> Result<PartyOverview> {
             depth,
         });
         stack.extend(
-            rows.iter()
-                .filter(|c| c.parent_id == Some(r.id))
+            children
+                .get(&Some(r.id))
+                .into_iter()
+                .flatten()
                 .rev()
-                .map(|c| (depth + 1, c)),
+                .map(|c| (depth + 1, *c)),
         );
     }
     Ok(PartyOverview {
         headline: headline(pool, &path).await?,
         orgs,
-        may_manage: true,
     })
 }
 
