@@ -50,6 +50,31 @@ ensure_browser() {
   fi
 }
 
+# The PostgreSQL server the tests use: the machine's own cluster on
+# 127.0.0.1:5432 (trust authentication), started when it is not running.
+# Tests create and drop their own databases on it.
+export LIANXIN_TEST_PG="${LIANXIN_TEST_PG:-postgres://127.0.0.1:5432/test}"
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    return
+  fi
+  if ! command -v pg_ctlcluster >/dev/null; then
+    log "installing PostgreSQL"
+    apt-get update -qq && apt-get install -y -qq postgresql
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return
+    sleep 1
+  done
+  echo "PostgreSQL did not start on 127.0.0.1:5432" >&2
+  return 1
+}
+
 # Plain cargo and cargo-leptos must build with the same flags, or each
 # rebuilds everything the other built (cargo-leptos erases component types
 # in debug builds and bakes the output name in).

@@ -210,14 +210,58 @@ pub mod ssr {
         })
     }
 
-    /// The client address for rate limiting; behind no proxy, the peer.
+    /// The client address for rate limiting: the peer, or — when the peer
+    /// is one of the load balancers named in `LIANXIN_TRUSTED_PROXIES` —
+    /// the address that balancer saw (`X-Forwarded-For`).
     pub async fn client_ip() -> std::net::IpAddr {
         use axum::extract::ConnectInfo;
         use std::net::SocketAddr;
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
             .map(|ConnectInfo(a)| a.ip())
-            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        let forwarded = leptos_axum::extract::<axum::http::HeaderMap>()
+            .await
+            .ok()
+            .and_then(|h| {
+                h.get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            });
+        forwarded_client(peer, forwarded.as_deref(), trusted_proxies())
+    }
+
+    fn trusted_proxies() -> &'static [std::net::IpAddr] {
+        static TRUSTED: std::sync::OnceLock<Vec<std::net::IpAddr>> = std::sync::OnceLock::new();
+        TRUSTED.get_or_init(|| {
+            std::env::var("LIANXIN_TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|a| a.trim().parse().ok())
+                .collect()
+        })
+    }
+
+    /// Walks `X-Forwarded-For` from the right (the entries our own proxies
+    /// added) to the first address that is not a trusted proxy; anything a
+    /// client wrote further left is ignored, so it cannot pick its bucket.
+    pub fn forwarded_client(
+        peer: std::net::IpAddr,
+        forwarded: Option<&str>,
+        trusted: &[std::net::IpAddr],
+    ) -> std::net::IpAddr {
+        if !trusted.contains(&peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for hop in forwarded.unwrap_or_default().rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => client = ip,
+                Ok(ip) => return ip,
+                Err(_) => break,
+            }
+        }
+        client
     }
 }
 
@@ -1913,4 +1957,45 @@ pub async fn my_grid() -> Result<domain::view::MyGrid, AppError> {
     store::grid::mine(&state()?.pool, &user, chrono::Utc::now())
         .await
         .map_err(fail)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::ssr::forwarded_client;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_balancer_is_its_own_bucket() {
+        let lb = [ip("10.0.0.2")];
+        // No proxy configured: the peer, whatever the header says.
+        assert_eq!(
+            forwarded_client(ip("1.2.3.4"), Some("9.9.9.9"), &[]),
+            ip("1.2.3.4")
+        );
+        // From the balancer: the address it saw.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), Some("1.2.3.4"), &lb),
+            ip("1.2.3.4")
+        );
+        // A client cannot choose its bucket by writing the header itself.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), Some("6.6.6.6, 1.2.3.4"), &lb),
+            ip("1.2.3.4")
+        );
+        // Straight to an instance, bypassing the balancer: the peer.
+        assert_eq!(
+            forwarded_client(ip("1.2.3.4"), Some("6.6.6.6"), &lb),
+            ip("1.2.3.4")
+        );
+        // The balancer without a header, or with garbage: the balancer.
+        assert_eq!(forwarded_client(ip("10.0.0.2"), None, &lb), ip("10.0.0.2"));
+        assert_eq!(
+            forwarded_client(ip("10.0.0.2"), Some("junk"), &lb),
+            ip("10.0.0.2")
+        );
+    }
 }

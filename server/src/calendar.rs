@@ -138,7 +138,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_station_and_the_leader_feeds_parse_back_with_the_sessions() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let deputy = store::users::find_by_username(&pool, "deputy")
             .await
             .unwrap()

@@ -660,7 +660,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_ranking_downloads_as_csv_with_the_pages_figures() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         assert_eq!(
             get(&app, "/ranking.csv", None).await.0,
             StatusCode::UNAUTHORIZED
@@ -724,7 +724,7 @@ mod tests {
     #[tokio::test]
     async fn the_responsibility_list_downloads_as_xlsx_and_csv_with_every_line() {
         use calamine::{Reader, Xlsx};
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         assert_eq!(
             get(&app, "/ledger.xlsx", None).await.0,
             StatusCode::UNAUTHORIZED
@@ -796,7 +796,7 @@ mod tests {
 
     #[tokio::test]
     async fn figures_download_as_csv_with_the_total_last() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
         let (status, _) = get(&app, "/figures.csv?by=planet", Some(&cookie)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -841,7 +841,7 @@ mod tests {
     #[tokio::test]
     async fn the_quarterly_service_report_downloads_for_the_work_units() {
         use calamine::{Reader, Xlsx};
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let day = (chrono::Utc::now() - chrono::Duration::days(8))
             .with_timezone(&domain::deadline::china())
             .date_naive();

@@ -8,8 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     if store::ping(&state.pool).await {
@@ -21,13 +20,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 
 /// The whole app as a router, so tests can drive it without a socket.
 pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
-    let sessions = SqliteStore::new(state.pool.clone());
-    sessions.migrate().await?;
-    tokio::spawn(
-        sessions
-            .clone()
-            .continuously_delete_expired(tokio::time::Duration::from_secs(600)),
-    );
+    let sessions = crate::sessions::Sessions::open(&state.pool).await?;
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("lianxin")
         .with_secure(crate::security::secure_cookies())
@@ -64,9 +57,12 @@ pub(crate) mod tests {
     use leptos::prelude::LeptosOptions;
     use tower::ServiceExt;
 
-    pub(crate) async fn app() -> (Router, store::Pool) {
-        let pool = store::connect("sqlite::memory:").await.unwrap();
-        store::migrate(&pool).await.unwrap();
+    /// The app on a fresh demo database (SQLite, or PostgreSQL when
+    /// `LIANXIN_TEST_DATABASE` names one); the database lives as long as
+    /// the returned guard.
+    pub(crate) async fn app() -> (Router, store::Pool, store::testing::TestDb) {
+        let db = store::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         store::demo::load(&pool, false, chrono::Utc::now())
             .await
             .unwrap();
@@ -83,6 +79,7 @@ pub(crate) mod tests {
             .await
             .unwrap(),
             pool,
+            db,
         )
     }
 
@@ -121,7 +118,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn healthz_answers_when_the_database_does() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let res = app
             .clone()
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
@@ -138,7 +135,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn pages_render_on_the_server_in_chinese() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         let res = app
             .clone()
             .oneshot(Request::get("/track").body(Body::empty()).unwrap())
@@ -156,7 +153,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn server_functions_check_the_caller() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         let res = app
             .clone()
             .oneshot(form("/api/list_cases", "overdue=false", None))
@@ -214,7 +211,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn public_lookups_are_rate_limited_and_never_say_which_part_was_wrong() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let code: String = sqlx::query_scalar("SELECT code FROM cases ORDER BY id LIMIT 1")
             .fetch_one(&pool)
             .await
@@ -261,7 +258,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn online_requests_refuse_machines_and_accept_people() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let category: i64 = sqlx::query_scalar("SELECT id FROM categories ORDER BY id LIMIT 1")
             .fetch_one(&pool)
             .await
@@ -397,7 +394,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn unreadable_requests_are_the_callers_fault() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         let res = app
             .oneshot(form("/api/track_lookup", "code=A&code=B&factor=1", None))
             .await
@@ -407,7 +404,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn public_figures_carry_no_personal_data() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let res = app
             .clone()
             .oneshot(form("/api/get_public_stats", "", None))
@@ -436,7 +433,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn every_answer_carries_the_security_headers_and_pages_their_nonce() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         for uri in [
             "/track",
             "/stats",
@@ -487,7 +484,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn state_changing_requests_from_other_sites_are_refused() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         let login = |origin: Option<&str>, fetch_site: Option<&str>| {
             let mut req = Request::post("/api/login")
                 .header(header::HOST, "127.0.0.1:3000")
@@ -522,7 +519,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn sign_in_is_throttled_after_repeated_failures() {
-        let (app, _) = app().await;
+        let (app, _, _db) = app().await;
         let attempt = |password: &str| {
             form(
                 "/api/login",

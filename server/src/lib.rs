@@ -11,6 +11,7 @@ pub mod http;
 pub mod live;
 pub mod open311;
 pub mod security;
+pub mod sessions;
 
 #[cfg(test)]
 mod permission_tests;

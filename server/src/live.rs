@@ -6,6 +6,11 @@
 //! process on the database — another instance, the CLI, a job — reach the
 //! boards, and a board that reconnects with `Last-Event-ID` replays what it
 //! missed from the same table.
+//!
+//! On SQLite the follower looks every 150 ms. On PostgreSQL, where several
+//! instances share the database, it LISTENs: every event written through any
+//! instance NOTIFYs on commit and wakes the followers at once, so the
+//! database is not polled by every instance all the time.
 
 use app::state::AppState;
 use axum::extract::{Query, State};
@@ -24,8 +29,47 @@ use store::users::UserRow;
 use tokio::sync::broadcast;
 use tower_sessions::Session;
 
-/// How often the follower looks for new events.
+/// How often the follower looks for new events on SQLite.
 const POLL: Duration = Duration::from_millis(150);
+/// On PostgreSQL, how often it looks anyway, in case a notification was
+/// lost with a dropped connection.
+const SAFETY: Duration = Duration::from_secs(5);
+
+/// What wakes the follower.
+enum Wake {
+    Poll,
+    Notify(sqlx::postgres::PgListener),
+}
+
+impl Wake {
+    async fn start(pool: &store::Pool) -> Result<Self, store::StoreError> {
+        if store::Backend::of(pool) == store::Backend::Sqlite {
+            return Ok(Self::Poll);
+        }
+        let url = pool.connect_options().database_url.to_string();
+        let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+        listener.listen(store::cases::EVENTS_CHANNEL).await?;
+        Ok(Self::Notify(listener))
+    }
+
+    async fn wait(&mut self) {
+        match self {
+            Self::Poll => tokio::time::sleep(POLL).await,
+            Self::Notify(listener) => {
+                tokio::select! {
+                    got = listener.recv() => {
+                        if let Err(e) = got {
+                            // The listener reconnects on its next call.
+                            tracing::warn!(error = %e, "live updates: notification channel lost");
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
+                    _ = tokio::time::sleep(SAFETY) => {}
+                }
+            }
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Change {
@@ -44,11 +88,13 @@ impl Hub {
     /// Starts following the event table from its current end.
     pub async fn start(pool: store::Pool) -> Result<Self, store::StoreError> {
         let (tx, _) = broadcast::channel(1024);
+        // Listen before reading where the table ends, so no event falls between.
+        let mut wake = Wake::start(&pool).await?;
         let mut last = store::cases::last_event_id(&pool).await?;
         let hub = Self { tx: tx.clone() };
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(POLL).await;
+                wake.wait().await;
                 match changes_since(&pool, last).await {
                     Ok(changes) => {
                         for change in changes {

@@ -88,6 +88,17 @@ enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Copy a whole database into an empty one, between SQLite and
+    /// PostgreSQL either way (migrating the target first), then compare
+    /// every table's rows and checksum.
+    Copy {
+        /// The database to read, e.g. sqlite://data/lianxin.db.
+        #[arg(long)]
+        from: String,
+        /// The empty database to fill, e.g. postgres://lianxin@db/lianxin.
+        #[arg(long)]
+        to: String,
+    },
     /// Load the demo city, accounts and cases.
     Demo {
         /// Replace whatever the database holds.
@@ -203,6 +214,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(Command::Copy { from, to }) = &cli.command {
+        return copy(from, to).await;
+    }
     let pool = store::connect(&cli.database).await?;
     store::migrate(&pool).await?;
     match cli.command {
@@ -301,11 +315,48 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             serve(pool, addr, limits, anonymise_after_days, jobs_every_secs).await
         }
-        None => Err("no command".into()),
+        Some(Command::Copy { .. }) | None => Err("no command".into()),
     }
 }
 
 /// Rows and checksums per table: equal lines mean equal data.
+async fn copy(from: &str, to: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let source = store::connect(from).await?;
+    store::migrate(&source).await?;
+    let target = store::connect(to).await?;
+    store::migrate(&target).await?;
+    if !store::copy::is_empty(&target).await? {
+        return Err(format!("{to} already holds data; copy only into an empty database").into());
+    }
+    let started = std::time::Instant::now();
+    let mut shown = (String::new(), 0_u64);
+    let copied = store::copy::copy(&source, &target, |table, done, total| {
+        // A line per table, and one per tenth of a big table.
+        let tenth = (total / 10).max(1);
+        if table != shown.0 || done == total || done / tenth != shown.1 / tenth {
+            eprintln!("{table}: {done}/{total}");
+            shown = (table.to_string(), done);
+        }
+    })
+    .await?;
+    let source_summary = store::backup::summary(&source).await?;
+    if copied != source_summary {
+        return Err("the copy differs from the source (see `lianxin backup`'s summary)".into());
+    }
+    for t in &copied {
+        println!(
+            "{:<24} {:>9} rows  sha256 {}  same",
+            t.name, t.rows, t.sha256
+        );
+    }
+    println!(
+        "copied {} tables in {:.1} s; every row count and checksum matches",
+        copied.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn print_summary(pool: &store::Pool) -> Result<(), Box<dyn std::error::Error>> {
     for t in store::backup::summary(pool).await? {
         println!(
@@ -457,26 +508,24 @@ async fn calendar(
     Ok(())
 }
 
-/// Evaluates the 13710 checkpoints every minute. Each reminder is recorded
-/// once (see `store::supervision::remind`), so restarts and several
-/// instances neither lose nor repeat any.
-/// The background jobs, at start and then every minute (by default): 13710 reminders, and anonymising
-/// closed cases past the retention period. Both record each change once
-/// (see `store::supervision::remind`, `store::privacy::anonymise`), so
-/// restarts and several instances repeat nothing.
+/// The background jobs, at start and then every minute (by default): 13710
+/// reminders, and anonymising closed cases past the retention period. Both
+/// record each change once, and on PostgreSQL one instance at a time runs
+/// each (see `store::jobs`), so restarts and several instances repeat
+/// nothing.
 fn spawn_jobs(pool: store::Pool, anonymise_after_days: i64, every_secs: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
         loop {
             tick.tick().await;
-            match store::supervision::remind(&pool, chrono::Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminders = n, "13710 reminders recorded"),
+            match store::jobs::reminders(&pool, chrono::Utc::now()).await {
+                Ok(None | Some(0)) => {}
+                Ok(Some(n)) => tracing::info!(reminders = n, "13710 reminders recorded"),
                 Err(e) => tracing::warn!(error = %e, "13710 reminder job failed"),
             }
-            match store::privacy::anonymise(&pool, anonymise_after_days, chrono::Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(cases = n, "closed cases anonymised"),
+            match store::jobs::anonymise(&pool, anonymise_after_days, chrono::Utc::now()).await {
+                Ok(None | Some(0)) => {}
+                Ok(Some(n)) => tracing::info!(cases = n, "closed cases anonymised"),
                 Err(e) => tracing::warn!(error = %e, "anonymisation job failed"),
             }
         }

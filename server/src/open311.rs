@@ -810,7 +810,7 @@ mod tests {
 
     #[tokio::test]
     async fn discovery_and_services_follow_the_spec_in_both_formats() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let (status, text) = get(&app, "/open311/v2/discovery.json").await;
         assert_eq!(status, StatusCode::OK);
         let d = json(&text);
@@ -958,7 +958,7 @@ mod tests {
 
     #[tokio::test]
     async fn posting_takes_a_live_key_and_good_input() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let tree = store::reference::region_tree(&pool).await.unwrap();
         let compound = tree
             .within("")
@@ -1152,9 +1152,11 @@ mod tests {
 
     #[tokio::test]
     async fn requests_are_searched_with_the_specs_defaults_and_filters() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE created_at >= $1")
-            .bind(chrono::Utc::now() - chrono::Duration::days(90))
+            .bind(store::db::Stamp(
+                chrono::Utc::now() - chrono::Duration::days(90),
+            ))
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -1294,7 +1296,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_response_carries_personal_data() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         // One request through the API with a name, phone and e-mail in it.
         let tree = store::reference::region_tree(&pool).await.unwrap();
         let compound = tree
@@ -1355,7 +1357,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_json_api_is_described_by_a_generated_openapi_document() {
-        let (app, pool) = app().await;
+        let (app, pool, _db) = app().await;
         let (status, text) = get(&app, "/api/openapi.json").await;
         assert_eq!(status, StatusCode::OK);
         let doc = json(&text);

@@ -275,7 +275,7 @@ fn username(role: Role) -> &'static str {
 
 #[tokio::test]
 async fn every_role_gets_exactly_what_the_matrix_grants() {
-    let (app, pool) = app().await;
+    let (app, pool, _db) = app().await;
     let f = fixture(&pool).await;
     for role in Role::ALL {
         let who = user(&pool, username(role)).await;
@@ -300,7 +300,7 @@ async fn every_role_gets_exactly_what_the_matrix_grants() {
 
 #[tokio::test]
 async fn scope_keeps_each_seat_to_its_own_cases() {
-    let (app, pool) = app().await;
+    let (app, pool, _db) = app().await;
     let now = chrono::Utc::now();
     let admin = user(&pool, "admin").await;
     let handler = user(&pool, "handler").await;
@@ -389,7 +389,7 @@ async fn scope_keeps_each_seat_to_its_own_cases() {
 
 #[tokio::test]
 async fn a_new_account_must_change_its_password_and_sessions_end_when_told() {
-    let (app, pool) = app().await;
+    let (app, pool, _db) = app().await;
     let admin = sign_in(&app, "admin", PASSWORD).await;
     let community = id(&pool, "SELECT id FROM regions WHERE name = '袁家庄社区'").await;
     let (status, text) = call(

@@ -101,11 +101,7 @@ impl Entry {
 }
 
 /// Appends `change` inside the caller's transaction, after its own writes.
-pub async fn record(
-    tx: &mut sqlx::SqliteConnection,
-    change: Change<'_>,
-    at: DateTime<Utc>,
-) -> Result<()> {
+pub async fn record(tx: &mut crate::db::Conn, change: Change<'_>, at: DateTime<Utc>) -> Result<()> {
     // Taking the head first serialises writers: the next id and the previous
     // hash come from the same locked row.
     let (id, prev_hash): (i64, String) = sqlx::query_as(
@@ -239,8 +235,10 @@ mod tests {
         crate::supervision::remind(pool, Utc::now()).await.unwrap();
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn every_case_change_is_in_an_intact_chain(pool: Pool) {
+    #[tokio::test]
+    async fn every_case_change_is_in_an_intact_chain() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         demo(&pool).await;
         let entries = verify(&pool).await.unwrap().unwrap();
         let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
@@ -276,8 +274,10 @@ mod tests {
         assert!(!theirs.is_empty() && theirs.iter().all(|e| e.actor_user_id == Some(director)));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn editing_or_deleting_a_row_is_found_and_named(pool: Pool) {
+    #[tokio::test]
+    async fn editing_or_deleting_a_row_is_found_and_named() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         demo(&pool).await;
         let total = verify(&pool).await.unwrap().unwrap();
         assert!(total > 20);
@@ -324,8 +324,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_deleted_row_in_the_middle_is_found(pool: Pool) {
+    #[tokio::test]
+    async fn a_deleted_row_in_the_middle_is_found() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         demo(&pool).await;
         sqlx::query("DELETE FROM audit_log WHERE id = 5")
             .execute(&pool)

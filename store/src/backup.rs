@@ -1,10 +1,12 @@
-//! Online backup and restore of the SQLite database, and per-table checksums
-//! that show two databases hold the same data.
+//! Online backup and restore of the SQLite database (PostgreSQL has
+//! `pg_dump`), and per-table checksums that show two databases — of either
+//! kind — hold the same data.
 
+use crate::db::Backend;
 use crate::{Pool, Result, StoreError};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+use sqlx::any::{AnyRow, AnyTypeInfoKind};
 use std::path::Path;
 
 /// Rows and a content checksum of one table.
@@ -12,68 +14,120 @@ use std::path::Path;
 pub struct TableSummary {
     pub name: String,
     pub rows: i64,
-    /// SHA-256 over every row, in rowid order, each value quoted as SQL.
+    /// SHA-256 over the table's rows, each written as [`row_text`], sorted.
     pub sha256: String,
 }
 
-/// Sessions are not data: a restore signs everyone out instead.
+/// Sessions are not data: a restore or a copy signs everyone out instead.
 const SKIPPED: [&str; 2] = ["_sqlx_migrations", "tower_sessions"];
 
-async fn tables(pool: &Pool) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .filter(|t: &String| !SKIPPED.contains(&t.as_str()))
-    .collect())
+/// The application's tables, by name.
+pub async fn tables(pool: &Pool) -> Result<Vec<String>> {
+    let sql = match Backend::of(pool) {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        }
+    };
+    Ok(sqlx::query_scalar(sql)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .filter(|t: &String| !SKIPPED.contains(&t.as_str()))
+        .collect())
 }
 
-/// Names come from `sqlite_master`, never from input; quoting keeps odd ones whole.
-fn ident(name: &str) -> String {
+/// Names come from the catalogue, never from input; quoting keeps odd ones whole.
+pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// One row as text that reads the same from either database: columns in
+/// name order (the two schemas may order them differently), booleans as
+/// the 0/1 SQLite keeps, every value tagged with its kind.
+pub(crate) fn row_text(row: &AnyRow) -> Result<String> {
+    use sqlx::Column;
+    let mut columns: Vec<(&str, usize)> = row
+        .columns()
+        .iter()
+        .map(|c| (c.name(), c.ordinal()))
+        .collect();
+    columns.sort();
+    let mut out = String::new();
+    for (name, i) in columns {
+        let raw = row.try_get_raw(i)?;
+        let kind = sqlx::ValueRef::type_info(&raw).kind();
+        let value = if sqlx::ValueRef::is_null(&raw) {
+            "N".to_string()
+        } else {
+            match kind {
+                AnyTypeInfoKind::Bool => format!("I{}", i64::from(row.try_get::<bool, _>(i)?)),
+                AnyTypeInfoKind::SmallInt | AnyTypeInfoKind::Integer | AnyTypeInfoKind::BigInt => {
+                    format!("I{}", row.try_get::<i64, _>(i)?)
+                }
+                AnyTypeInfoKind::Real | AnyTypeInfoKind::Double => {
+                    format!("F{:?}", row.try_get::<f64, _>(i)?)
+                }
+                AnyTypeInfoKind::Blob => {
+                    let b: Vec<u8> = row.try_get(i)?;
+                    format!(
+                        "B{}",
+                        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+                    )
+                }
+                _ => {
+                    let t: String = row.try_get(i)?;
+                    format!("T{}:{t}", t.len())
+                }
+            }
+        };
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&value);
+        out.push('|');
+    }
+    Ok(out)
 }
 
 /// Every table's row count and checksum, by name.
 pub async fn summary(pool: &Pool) -> Result<Vec<TableSummary>> {
     let mut out = Vec::new();
     for table in tables(pool).await? {
-        let columns: Vec<String> = sqlx::query(&format!("PRAGMA table_info({})", ident(&table)))
+        let rows = sqlx::query(&format!("SELECT * FROM {}", ident(&table)))
             .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| r.get::<String, _>("name"))
-            .collect();
-        let row_text = columns
-            .iter()
-            .map(|c| format!("quote({})", ident(c)))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT {row_text} FROM {} ORDER BY rowid",
-            ident(&table)
-        ))
-        .fetch_all(pool)
-        .await?;
+            .await?;
+        // Sorted in Rust: the two databases collate text differently.
+        let mut lines = rows.iter().map(row_text).collect::<Result<Vec<_>>>()?;
+        lines.sort();
         let mut hash = Sha256::new();
-        for r in &rows {
-            hash.update(r.as_bytes());
+        for line in &lines {
+            hash.update(line.as_bytes());
             hash.update(b"\n");
         }
         out.push(TableSummary {
             name: table,
-            rows: rows.len() as i64,
+            rows: lines.len() as i64,
             sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
         });
     }
     Ok(out)
 }
 
+fn sqlite_only(pool: &Pool) -> Result<()> {
+    match Backend::of(pool) {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => Err(StoreError::invalid("database", "use_pg_dump")),
+    }
+}
+
 /// Writes a consistent copy of the live database to `path` (SQLite's
 /// `VACUUM INTO`: readers and writers carry on meanwhile). Refuses to
 /// overwrite a file.
 pub async fn backup(pool: &Pool, path: &Path) -> Result<()> {
+    sqlite_only(pool)?;
     if path.exists() {
         return Err(StoreError::invalid("file", "exists"));
     }
@@ -84,7 +138,7 @@ pub async fn backup(pool: &Pool, path: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn migrations(pool: &SqlitePool) -> Result<Vec<i64>> {
+async fn migrations(pool: &Pool) -> Result<Vec<i64>> {
     Ok(
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
             .fetch_all(pool)
@@ -96,14 +150,17 @@ async fn migrations(pool: &SqlitePool) -> Result<Vec<i64>> {
 /// signs everyone out. The backup must be intact and from the same schema
 /// version as the database.
 pub async fn restore(pool: &Pool, path: &Path) -> Result<()> {
+    sqlite_only(pool)?;
     if !path.is_file() {
         return Err(StoreError::invalid("file", "unknown"));
     }
     let damaged = |_| StoreError::invalid("file", "damaged");
-    let source =
-        SqlitePool::connect_with(SqliteConnectOptions::new().filename(path).read_only(true))
-            .await
-            .map_err(damaged)?;
+    sqlx::any::install_default_drivers();
+    let source = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .map_err(damaged)?;
     let intact: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&source)
         .await
@@ -136,7 +193,7 @@ pub async fn restore(pool: &Pool, path: &Path) -> Result<()> {
     copied
 }
 
-async fn copy_all(conn: &mut sqlx::SqliteConnection, tables: &[String]) -> Result<()> {
+async fn copy_all(conn: &mut crate::db::Conn, tables: &[String]) -> Result<()> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     match copy_tables(conn, tables).await {
         Ok(()) => {
@@ -150,7 +207,7 @@ async fn copy_all(conn: &mut sqlx::SqliteConnection, tables: &[String]) -> Resul
     }
 }
 
-async fn copy_tables(conn: &mut sqlx::SqliteConnection, tables: &[String]) -> Result<()> {
+async fn copy_tables(conn: &mut crate::db::Conn, tables: &[String]) -> Result<()> {
     // The session table exists once the server has run; without it there is no one to sign out.
     sqlx::query("DELETE FROM main.tower_sessions")
         .execute(&mut *conn)

@@ -2,6 +2,7 @@
 
 use crate::access::{self, CaseFacts};
 use crate::audit;
+use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -40,19 +41,27 @@ pub struct CaseRow {
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
     pub deadline_class: String,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub clock_start: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub acknowledged_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub progress_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub completed_at: Option<DateTime<Utc>>,
     pub result: Option<String>,
     pub rating: Option<String>,
     pub rework_count: i32,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub closed_at: Option<DateTime<Utc>>,
     pub merged_into: Option<String>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub letters: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub escalated: bool,
     /// The closed case of the same kind in the same place this one repeats.
     pub recurs: Option<String>,
@@ -73,7 +82,7 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id AND m.clock_start = c.clock_start \
              AND m.level = 'overdue') AS escalated, \
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
-     (SELECT COALESCE(SUM(x.days), 0) FROM extensions x WHERE x.case_id = c.id \
+     (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
      c.item_id, c.heard_by \
      FROM cases c \
@@ -306,7 +315,7 @@ pub(crate) async fn create_with_code(
     .bind(Status::Registered.as_str())
     .bind(&class)
     .bind(creator.map(|u| u.id))
-    .bind(now)
+    .bind(now.stored())
     .bind(heard.map(|h| h.session_id))
     .bind(heard.and_then(|h| h.by_user_id))
     .fetch_one(&mut *tx)
@@ -359,7 +368,7 @@ const RECURRENCE_CHECK: &str = "同类问题核查";
 /// place (its compound, or the node it hangs on above that) within the
 /// recurrence window, and notes it in the timeline.
 async fn flag_recurrence(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx<'_>,
     (id, case_code): (i64, &str),
     new: &NewCase,
     tree: &RegionTree,
@@ -375,7 +384,7 @@ async fn flag_recurrence(
          AND r.path LIKE $3 AND c.id <> $4 ORDER BY c.closed_at DESC LIMIT 1",
     )
     .bind(new.category_id)
-    .bind(now - chrono::Duration::days(days))
+    .bind((now - chrono::Duration::days(days)).stored())
     .bind(format!("{}%", place.path))
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -469,9 +478,13 @@ impl By {
     }
 }
 
+/// The PostgreSQL channel told of every new case event, so boards on every
+/// instance refresh at once instead of waiting for their next look.
+pub const EVENTS_CHANNEL: &str = "lianxin_case_events";
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx<'_>,
     case_id: i64,
     kind: &str,
     from: Option<Status>,
@@ -491,9 +504,16 @@ pub(crate) async fn insert_event(
     .bind(by.user_id)
     .bind(&by.label)
     .bind(payload)
-    .bind(at)
+    .bind(at.stored())
     .execute(&mut **tx)
     .await?;
+    if tx.backend_name() == "PostgreSQL" {
+        // Delivered when (and only if) the transaction commits; several in
+        // one transaction arrive as one.
+        sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}"))
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -538,16 +558,16 @@ pub async fn apply(
     .bind(after.tier.map(|t| t.as_str()))
     .bind(after.unit_id)
     .bind(after.deadline_class.as_str())
-    .bind(after.clock_start)
-    .bind(after.acknowledged_at)
-    .bind(after.progress_at)
-    .bind(after.completed_at)
+    .bind(after.clock_start.stored())
+    .bind(after.acknowledged_at.stored())
+    .bind(after.progress_at.stored())
+    .bind(after.completed_at.stored())
     .bind(&after.result)
     .bind(after.rating.map(|r| r.as_str()))
     .bind(after.rework_count)
-    .bind(after.closed_at)
+    .bind(after.closed_at.stored())
     .bind(&after.merged_into)
-    .bind(now)
+    .bind(now.stored())
     .bind(row.id)
     .bind(row.version)
     .execute(&mut *tx)
@@ -620,6 +640,7 @@ struct EventRow {
     to_status: String,
     actor_label: String,
     payload: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     at: DateTime<Utc>,
 }
 
@@ -851,10 +872,7 @@ pub async fn events_since(pool: &Pool, after: i64, limit: i64) -> Result<Vec<(i6
 
 /// Narrows a query over `SELECT_CASE` to `scope`; false when the scope holds
 /// nothing (the query need not run).
-pub(crate) fn push_scope(
-    qb: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
-    scope: &access::Scope,
-) -> bool {
+pub(crate) fn push_scope(qb: &mut crate::db::Builder, scope: &access::Scope) -> bool {
     match scope {
         access::Scope::All => {}
         access::Scope::Region(p) => {
@@ -878,7 +896,7 @@ pub async fn list(
     filter: &CaseFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<CaseSummary>> {
-    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
     qb.push(" WHERE 1 = 1");
     if !push_scope(&mut qb, &access::scope(user)) {
         return Ok(vec![]);
@@ -911,11 +929,11 @@ pub async fn list(
     }
     if let Some(t) = filter.closed_since {
         qb.push(" AND (c.closed_at IS NULL OR c.closed_at >= ")
-            .push_bind(t)
+            .push_bind(t.stored())
             .push(")");
     }
     qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT 2000");
-    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     let mut out: Vec<CaseSummary> = rows
@@ -1164,8 +1182,10 @@ mod tests {
             .unwrap()
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn intake_writes_the_case_and_its_first_event(pool: Pool) {
+    #[tokio::test]
+    async fn intake_writes_the_case_and_its_first_event() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
         let receipt = create(
@@ -1197,8 +1217,10 @@ mod tests {
         ));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn similar_open_cases_are_offered_within_the_community_and_the_scope(pool: Pool) {
+    #[tokio::test]
+    async fn similar_open_cases_are_offered_within_the_community_and_the_scope() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let director = crate::users::find_by_username(&pool, "director")
@@ -1281,8 +1303,10 @@ mod tests {
         (other, 0, compound, category)
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_problem_closed_in_the_same_place_and_registered_again_is_flagged(pool: Pool) {
+    #[tokio::test]
+    async fn a_problem_closed_in_the_same_place_and_registered_again_is_flagged() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, _) = fixture_ids(&pool, &director).await;
         // Categories of their own, so no demo case interferes.
@@ -1327,7 +1351,7 @@ mod tests {
             let pool = pool.clone();
             async move {
                 sqlx::query("UPDATE cases SET status = 'closed', closed_at = $1 WHERE code = $2")
-                    .bind(now - chrono::Duration::days(days_ago))
+                    .bind((now - chrono::Duration::days(days_ago)).stored())
                     .bind(code.as_str())
                     .execute(&pool)
                     .await
@@ -1377,8 +1401,10 @@ mod tests {
         ));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn bad_intake_saves_nothing_and_names_the_fields(pool: Pool) {
+    #[tokio::test]
+    async fn bad_intake_saves_nothing_and_names_the_fields() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (other, _, compound, category) = fixture_ids(&pool, &director).await;
         let before = (
@@ -1417,8 +1443,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn the_loop_runs_through_the_store_with_scope_checks(pool: Pool) {
+    #[tokio::test]
+    async fn the_loop_runs_through_the_store_with_scope_checks() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, handler, handler2, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
         let receipt = create(
@@ -1514,8 +1542,10 @@ mod tests {
         assert_eq!(listed[0].rating, Some(Rating::Satisfied));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_refused_transition_writes_nothing(pool: Pool) {
+    #[tokio::test]
+    async fn a_refused_transition_writes_nothing() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
         let receipt = create(
@@ -1575,8 +1605,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_stale_write_is_a_conflict(pool: Pool) {
+    #[tokio::test]
+    async fn a_stale_write_is_a_conflict() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
         let receipt = create(
@@ -1610,8 +1642,10 @@ mod tests {
         assert!(matches!(err, Err(StoreError::Conflict)));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn lists_respect_scope_and_filters(pool: Pool) {
+    #[tokio::test]
+    async fn lists_respect_scope_and_filters() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let (director, handler, ..) = fixture(&pool).await;
         let now = Utc::now();
         let mine = list(&pool, &director, &CaseFilter::default(), now)

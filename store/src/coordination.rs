@@ -7,6 +7,7 @@
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
 use crate::cases::{By, CaseRow, SELECT_CASE, insert_event, load};
+use crate::db::Stored;
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -27,7 +28,9 @@ struct ItemRow {
     station_id: Option<i64>,
     status: String,
     created_by: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     created_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     updated_at: DateTime<Utc>,
     cases: i64,
     latest: Option<String>,
@@ -125,7 +128,7 @@ fn common_node(paths: &[&str]) -> Option<i64> {
 /// Notes what happened to the item on one linked case: its timeline and,
 /// like every case change, the audit trail.
 async fn note_on_case(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx<'_>,
     case: &CaseRow,
     by: &By,
     kind: &str,
@@ -225,7 +228,7 @@ pub async fn create(
     .bind(station_id)
     .bind(ItemStatus::Open.as_str())
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     let payload = serde_json::json!({ "item": id, "title": title });
@@ -236,7 +239,7 @@ pub async fn create(
              WHERE id = $3 AND item_id IS NULL",
         )
         .bind(id)
-        .bind(now)
+        .bind(now.stored())
         .bind(case.id)
         .execute(&mut *tx)
         .await?;
@@ -322,7 +325,7 @@ pub async fn update(
         "UPDATE coordination_items SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
     )
     .bind(status.as_str())
-    .bind(now)
+    .bind(now.stored())
     .bind(id)
     .bind(&item.status)
     .execute(&mut *tx)
@@ -339,7 +342,7 @@ pub async fn update(
     .bind(note)
     .bind(user.id)
     .bind(&by.label)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut *tx)
     .await?;
     let payload = serde_json::json!({ "item": id, "status": status.as_str(), "note": note });
@@ -370,7 +373,7 @@ pub async fn get(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Re
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     let scope = access::scope(user);
-    let updates: Vec<(DateTime<Utc>, String, String, String)> = sqlx::query_as(
+    let updates: Vec<(crate::db::Stamp, String, String, String)> = sqlx::query_as(
         "SELECT at, by_label, status, note FROM coordination_updates WHERE item_id = $1 ORDER BY id",
     )
     .bind(id)
@@ -390,7 +393,7 @@ pub async fn get(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Re
         updates: updates
             .into_iter()
             .map(|(at, by, status, note)| ItemUpdate {
-                at,
+                at: at.0,
                 by,
                 status: ItemStatus::parse(&status).unwrap_or(ItemStatus::Open),
                 note,
@@ -486,8 +489,10 @@ mod tests {
         sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn linked_cases_follow_the_item(pool: Pool) {
+    #[tokio::test]
+    async fn linked_cases_follow_the_item() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
@@ -566,8 +571,10 @@ mod tests {
         assert!(crate::audit::verify(&pool).await.unwrap().is_ok());
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn bad_links_write_nothing(pool: Pool) {
+    #[tokio::test]
+    async fn bad_links_write_nothing() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let items = count(&pool, "SELECT COUNT(*) FROM coordination_items").await;

@@ -7,6 +7,7 @@
 //! realistic (some on track, some due soon, some overdue) whenever it is run.
 
 use crate::cases::{self, By};
+use crate::db::Stored;
 use crate::open311;
 use crate::reference::{self, NewCategory};
 use crate::users::{self, NewUser};
@@ -1013,10 +1014,10 @@ async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
          '听取居民意见建议，现场登记问题 3 件，领导当场作出承诺 1 项。', $4, $5, $3) RETURNING id",
     )
     .bind(station)
-    .bind(held)
-    .bind(held + Duration::hours(2))
+    .bind(held.stored())
+    .bind((held + Duration::hours(2)).stored())
     .bind(director.id)
-    .bind(held - Duration::days(7))
+    .bind((held - Duration::days(7)).stored())
     .fetch_one(pool)
     .await?;
     for who in [leader.id, deputy.id] {
@@ -1052,9 +1053,10 @@ async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
     .bind(
         (held + Duration::days(14))
             .with_timezone(&domain::deadline::china())
-            .date_naive(),
+            .date_naive()
+            .stored(),
     )
-    .bind(held)
+    .bind(held.stored())
     .execute(pool)
     .await?;
     let next = (now + Duration::days(5)).with_timezone(&domain::deadline::china());
@@ -1258,8 +1260,10 @@ mod tests {
     use super::*;
     use domain::Status;
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn the_demo_loads_every_step_once_and_refuses_a_second_time(pool: Pool) {
+    #[tokio::test]
+    async fn the_demo_loads_every_step_once_and_refuses_a_second_time() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         load(&pool, false, now).await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")

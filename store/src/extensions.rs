@@ -6,6 +6,7 @@
 use crate::access;
 use crate::audit::{self, Change};
 use crate::cases::{By, CaseRow, insert_event, load_for};
+use crate::db::Stored;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
@@ -23,6 +24,7 @@ struct Row {
     days: i64,
     reason: String,
     status: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     requested_at: DateTime<Utc>,
     note: String,
 }
@@ -50,7 +52,7 @@ pub async fn for_case(pool: &Pool, case: &CaseRow) -> Result<Vec<Extension>> {
          WHERE case_id = $1 AND clock_start = $2 ORDER BY id",
     )
     .bind(case.id)
-    .bind(start)
+    .bind(start.stored())
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Row::view).collect())
@@ -65,7 +67,7 @@ pub fn may_request(case: &CaseRow, pending: bool) -> bool {
 
 /// Notes a request or decision in the case's timeline and the audit trail.
 async fn note(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx<'_>,
     case: &CaseRow,
     by: &By,
     kind: &str,
@@ -124,11 +126,11 @@ pub async fn request(
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(case.id)
-    .bind(start)
+    .bind(start.stored())
     .bind(days)
     .bind(reason)
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     let payload = serde_json::json!({ "days": days, "reason": reason });
@@ -177,7 +179,7 @@ pub async fn decide(
     )
     .bind(decision)
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .bind(note)
     .bind(pending.id)
     .execute(&mut *tx)
@@ -213,8 +215,10 @@ mod tests {
             .due
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn the_deadline_moves_only_when_the_supervisor_approves(pool: Pool) {
+    #[tokio::test]
+    async fn the_deadline_moves_only_when_the_supervisor_approves() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let (handler, director, leader) = (

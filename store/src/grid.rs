@@ -55,11 +55,11 @@ pub async fn view(
     if !root.path.starts_with(&top.path) {
         return Err(StoreError::Forbidden);
     }
-    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
     qb.push(" WHERE c.status <> 'merged' AND r.path LIKE ")
         .push_bind(format!("{}%", root.path));
     let cases: Vec<CaseRow> = if push_scope(&mut qb, &scope) {
-        qb.build_query_as().fetch_all(pool).await?
+        qb.build_query_as()?.fetch_all(pool).await?
     } else {
         vec![]
     };
@@ -217,8 +217,10 @@ mod tests {
             .unwrap()
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn every_node_adds_up_and_the_heat_table_matches_the_board(pool: Pool) {
+    #[tokio::test]
+    async fn every_node_adds_up_and_the_heat_table_matches_the_board() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
@@ -281,8 +283,10 @@ mod tests {
         assert!(grid.heat.iter().all(|h| h.name.contains(" / ")));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_grid_worker_sees_what_they_registered_and_what_is_open_in_their_grid(pool: Pool) {
+    #[tokio::test]
+    async fn a_grid_worker_sees_what_they_registered_and_what_is_open_in_their_grid() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let grid = user(&pool, "grid").await;

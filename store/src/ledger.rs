@@ -5,6 +5,7 @@
 
 use crate::access;
 use crate::cases::{CaseRow, SELECT_CASE, checkpoints, display_code, push_scope};
+use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
@@ -35,14 +36,14 @@ impl Context {
 
 /// The query of `filter` over the cases `user` may see, None when the user
 /// sees nothing; `before` continues after the last id of a page.
-fn query<'a>(
+fn query(
     user: &UserRow,
-    filter: &'a Filter,
+    filter: &Filter,
     tree: &RegionTree,
     before: Option<i64>,
     select: &str,
-) -> Option<sqlx::QueryBuilder<'a, sqlx::Sqlite>> {
-    let mut qb = sqlx::QueryBuilder::new(select);
+) -> Option<crate::db::Builder> {
+    let mut qb = crate::db::Builder::new(select);
     qb.push(" WHERE c.status <> ")
         .push_bind(Status::Merged.as_str());
     if !push_scope(&mut qb, &access::scope(user)) {
@@ -70,10 +71,11 @@ fn query<'a>(
     }
     let day = |d: chrono::NaiveDate| crate::stats::day_start(d);
     if let Some(from) = filter.from {
-        qb.push(" AND c.created_at >= ").push_bind(day(from));
+        qb.push(" AND c.created_at >= ")
+            .push_bind(day(from).stored());
     }
     if let Some(to) = filter.to.and_then(|t| t.succ_opt()) {
-        qb.push(" AND c.created_at < ").push_bind(day(to));
+        qb.push(" AND c.created_at < ").push_bind(day(to).stored());
     }
     match filter.state {
         Some(StateFilter::Closed) => {
@@ -109,7 +111,7 @@ pub async fn page(
     };
     let limit = limit.clamp(1, PAGE);
     qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
-    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
@@ -138,7 +140,7 @@ pub async fn count(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) 
         ) else {
             return Ok(0);
         };
-        return Ok(qb.build_query_scalar().fetch_one(pool).await?);
+        return Ok(qb.build_query_scalar()?.fetch_one(pool).await?);
     }
     // Overdue is a matter of the 13710 calendar, not of a column: walk.
     let mut n = 0;
@@ -162,22 +164,22 @@ fn is_overdue(l: &Line) -> bool {
 
 /// Events of `kind` per case among `ids`.
 async fn counts(pool: &Pool, kind: &str, ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let mut qb = sqlx::QueryBuilder::new("SELECT case_id, COUNT(*) FROM case_events WHERE kind = ");
+    let mut qb = crate::db::Builder::new("SELECT case_id, COUNT(*) FROM case_events WHERE kind = ");
     qb.push_bind(kind.to_string());
     push_in(&mut qb, "case_id", ids.iter().copied());
     qb.push(" GROUP BY case_id");
-    let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
     Ok(rows.into_iter().collect())
 }
 
 /// The handler who last acknowledged each case among `ids`.
 async fn acknowledgers(pool: &Pool, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut qb = sqlx::QueryBuilder::new(
+    let mut qb = crate::db::Builder::new(
         "SELECT case_id, actor_label FROM case_events WHERE kind = 'acknowledge'",
     );
     push_in(&mut qb, "case_id", ids.iter().copied());
     qb.push(" ORDER BY id");
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(i64, String)> = qb.build_query_as()?.fetch_all(pool).await?;
     // Later rows overwrite earlier ones: the latest acknowledgement wins.
     Ok(rows.into_iter().collect())
 }
@@ -189,9 +191,9 @@ async fn measures(pool: &Pool, rows: &[CaseRow]) -> Result<HashMap<i64, String>>
         return Ok(HashMap::new());
     }
     let mut qb =
-        sqlx::QueryBuilder::new("SELECT id, title, measure FROM coordination_items WHERE 1 = 1");
+        crate::db::Builder::new("SELECT id, title, measure FROM coordination_items WHERE 1 = 1");
     push_in(&mut qb, "id", ids);
-    let items: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(pool).await?;
+    let items: Vec<(i64, String, String)> = qb.build_query_as()?.fetch_all(pool).await?;
     Ok(items
         .into_iter()
         .map(|(id, title, measure)| (id, format!("【市级统筹：{title}】{measure}")))

@@ -2,16 +2,19 @@
 //! change and its event are written in one transaction.
 //!
 //! SQL here is kept portable (`$n` placeholders, `RETURNING`, no SQLite-only
-//! functions) so that PostgreSQL can serve the same queries.
+//! functions): the same queries run on SQLite and PostgreSQL (see [`db`]).
 
 pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod cases;
 pub mod coordination;
+pub mod copy;
+pub mod db;
 pub mod demo;
 pub mod extensions;
 pub mod grid;
+pub mod jobs;
 pub mod ledger;
 pub mod open311;
 pub mod party;
@@ -21,14 +24,11 @@ pub mod regions;
 pub mod sessions;
 pub mod stats;
 pub mod supervision;
+pub mod testing;
 pub mod users;
 pub mod wishes;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use std::str::FromStr;
-use std::time::Duration;
-
-pub type Pool = sqlx::SqlitePool;
+pub use db::{Backend, Pool, connect, migrate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -58,12 +58,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Appends `" AND {column} IN (…)"` with one bound parameter per value.
 /// An empty list matches nothing.
-pub(crate) fn push_in<'a, T>(
-    qb: &mut sqlx::QueryBuilder<'a, sqlx::Sqlite>,
-    column: &str,
-    values: impl IntoIterator<Item = T>,
-) where
-    T: 'a + sqlx::Encode<'a, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+pub(crate) fn push_in<T>(qb: &mut db::Builder, column: &str, values: impl IntoIterator<Item = T>)
+where
+    T: 'static + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     let mut values = values.into_iter().peekable();
     if values.peek().is_none() {
@@ -71,38 +68,15 @@ pub(crate) fn push_in<'a, T>(
         return;
     }
     qb.push(format!(" AND {column} IN ("));
-    let mut sep = qb.separated(", ");
+    let mut first = true;
     for v in values {
-        sep.push_bind(v);
+        if !first {
+            qb.push(", ");
+        }
+        first = false;
+        qb.push_bind(v);
     }
     qb.push(")");
-}
-
-/// Opens (and creates, for SQLite) the database at `url`.
-pub async fn connect(url: &str) -> Result<Pool> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    if let Some(parent) = options.get_filename().parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
-    }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
-    Ok(pool)
-}
-
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-
-/// Runs pending migrations.
-pub async fn migrate(pool: &Pool) -> Result<()> {
-    MIGRATOR.run(pool).await?;
-    Ok(())
 }
 
 /// Whether the database is reachable (for `/healthz`).

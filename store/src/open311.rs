@@ -2,6 +2,7 @@
 //! arriving through the API, and requests as the API publishes them.
 
 use crate::cases::{self, By, CaseRow, SELECT_CASE, checkpoints, headline};
+use crate::db::{Stamp, Stored};
 use crate::{Pool, Result, StoreError, reference};
 use chrono::{DateTime, Utc};
 use domain::open311::{
@@ -75,7 +76,7 @@ pub async fn create_key_with(
     sqlx::query("INSERT INTO api_keys (name, key_hash, created_at) VALUES ($1, $2, $3)")
         .bind(name)
         .bind(hash(key))
-        .bind(now)
+        .bind(now.stored())
         .execute(&mut *tx)
         .await?;
     crate::audit::record(&mut tx, key_change(by, "api_key.created", name), now).await?;
@@ -88,7 +89,7 @@ pub async fn revoke_key(pool: &Pool, by: &By, name: &str, now: DateTime<Utc>) ->
     let mut tx = pool.begin().await?;
     let done =
         sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-            .bind(now)
+            .bind(now.stored())
             .bind(name.trim())
             .execute(&mut *tx)
             .await?;
@@ -109,12 +110,7 @@ pub async fn revoke_key(pool: &Pool, by: &By, name: &str, now: DateTime<Utc>) ->
 }
 
 /// name, created, revoked, last used.
-type KeyRow = (
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
+type KeyRow = (String, Stamp, Option<Stamp>, Option<Stamp>);
 
 pub async fn keys(pool: &Pool) -> Result<Vec<ApiKey>> {
     let rows: Vec<KeyRow> = sqlx::query_as(
@@ -126,9 +122,9 @@ pub async fn keys(pool: &Pool) -> Result<Vec<ApiKey>> {
         .into_iter()
         .map(|(name, created_at, revoked_at, last_used_at)| ApiKey {
             name,
-            created_at,
-            revoked_at,
-            last_used_at,
+            created_at: created_at.0,
+            revoked_at: revoked_at.map(|s| s.0),
+            last_used_at: last_used_at.map(|s| s.0),
         })
         .collect())
 }
@@ -142,7 +138,7 @@ pub async fn key_id(pool: &Pool, key: &str, now: DateTime<Utc>) -> Result<Option
             .await?;
     if let Some(id) = id {
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
+            .bind(now.stored())
             .bind(id)
             .execute(pool)
             .await?;
@@ -383,7 +379,7 @@ pub async fn submit(
     .bind(s.lat)
     .bind(s.long)
     .bind(serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into()))
-    .bind(now)
+    .bind(now.stored())
     .execute(pool)
     .await?;
     Ok(Submitted {
@@ -424,7 +420,7 @@ pub async fn search(
     search: &Search,
     now: DateTime<Utc>,
 ) -> Result<Vec<PublishedRequest>> {
-    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
     qb.push(" WHERE 1 = 1");
     match search {
         Search::Ids(ids) => {
@@ -441,9 +437,9 @@ pub async fn search(
             closed,
         } => {
             qb.push(" AND c.created_at >= ")
-                .push_bind(*from)
+                .push_bind((*from).stored())
                 .push(" AND c.created_at <= ")
-                .push_bind(*to);
+                .push_bind((*to).stored());
             if !service_codes.is_empty() {
                 crate::push_in(&mut qb, "cat.code", service_codes.iter().cloned());
             }
@@ -458,7 +454,7 @@ pub async fn search(
     }
     qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
         .push_bind(MAX_RECORDS as i64);
-    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     // Six decimals (about 10 cm) are all a compound's position means.
@@ -524,7 +520,7 @@ pub async fn timeline(
     if known == 0 {
         return Ok(None);
     }
-    let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<(String, String, Stamp)> = sqlx::query_as(
         "SELECT kind, to_status, at FROM case_events WHERE case_id = $1 ORDER BY at, id",
     )
     .bind(id)
@@ -532,7 +528,7 @@ pub async fn timeline(
     .await?;
     Ok(Some(
         rows.into_iter()
-            .filter_map(|(kind, status, at)| Some((kind, Status::parse(&status)?, at)))
+            .filter_map(|(kind, status, at)| Some((kind, Status::parse(&status)?, at.0)))
             .collect(),
     ))
 }
@@ -571,8 +567,10 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn keys_are_shown_once_kept_hashed_and_revocable(pool: Pool) {
+    #[tokio::test]
+    async fn keys_are_shown_once_kept_hashed_and_revocable() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         let key = create_key(&pool, &By::named("test"), "市12345热线", now)
             .await
@@ -617,8 +615,10 @@ mod tests {
         assert!(listed[0].revoked_at.is_some() && listed[0].last_used_at.is_some());
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn requests_find_their_place_by_id_name_or_coordinates(pool: Pool) {
+    #[tokio::test]
+    async fn requests_find_their_place_by_id_name_or_coordinates() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let key = demo(&pool).await;
         let now = Utc::now();
         let tree = reference::region_tree(&pool).await.unwrap();
@@ -747,8 +747,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn attributes_are_required_where_the_service_says(pool: Pool) {
+    #[tokio::test]
+    async fn attributes_are_required_where_the_service_says() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let key = demo(&pool).await;
         let now = Utc::now();
         let water = service(&pool, "water").await.unwrap().unwrap();
@@ -777,8 +779,10 @@ mod tests {
         assert_eq!(stored, r#"{"supply":["hot"]}"#);
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn searches_filter_by_service_window_and_status(pool: Pool) {
+    #[tokio::test]
+    async fn searches_filter_by_service_window_and_status() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         demo(&pool).await;
         let now = Utc::now();
         let all = search(
@@ -798,7 +802,7 @@ mod tests {
         assert!(all.windows(2).all(|w| w[0].requested >= w[1].requested));
         let (requested_in_window, _): (i64, i64) =
             sqlx::query_as("SELECT COUNT(*), 0 FROM cases WHERE created_at >= $1")
-                .bind(now - Duration::days(90))
+                .bind((now - Duration::days(90)).stored())
                 .fetch_one(&pool)
                 .await
                 .unwrap();

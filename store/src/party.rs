@@ -5,10 +5,11 @@
 use crate::access;
 use crate::audit::{self, Change};
 use crate::cases::By;
+use crate::db::{Flag, Stored};
 use crate::reference;
 use crate::users::{self, UserRow};
 use crate::{Pool, Result, StoreError};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use domain::party::{
     Claim, ClaimAction, ClaimStatus, Headline, MemberForm, MyService, Need, NewNeed, NewOrg, Org,
     OrgKind, PartyOverview, Quarter, Receipt, RegStatus, RegisterOptions, Registration,
@@ -31,7 +32,7 @@ fn managed_path(user: &UserRow) -> Result<String> {
 /// Counts organisations, confirmed members and units under `path`.
 pub async fn headline(pool: &Pool, path: &str) -> Result<Headline> {
     let like = format!("{path}%");
-    let orgs: Vec<(String, bool)> = sqlx::query_as(
+    let orgs: Vec<(String, Flag)> = sqlx::query_as(
         "SELECT o.kind, o.secretary_retired FROM party_orgs o JOIN regions r ON r.id = o.region_id \
          WHERE r.path LIKE $1",
     )
@@ -39,7 +40,7 @@ pub async fn headline(pool: &Pool, path: &str) -> Result<Headline> {
     .fetch_all(pool)
     .await?;
     let mut h = Headline::default();
-    for (kind, retired) in orgs {
+    for (kind, Flag(retired)) in orgs {
         if let Some(kind) = OrgKind::parse(&kind) {
             h.count(kind, retired);
         }
@@ -72,6 +73,7 @@ struct OrgRow {
     region_id: i64,
     path: String,
     secretary: String,
+    #[sqlx(try_from = "crate::db::Flag")]
     secretary_retired: bool,
     members: i64,
 }
@@ -188,7 +190,7 @@ pub async fn add_org(pool: &Pool, user: &UserRow, new: &NewOrg, now: DateTime<Ut
     .bind(new.secretary.trim())
     .bind(new.secretary_retired)
     .bind(new.members)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -278,7 +280,7 @@ pub async fn register_member(pool: &Pool, form: &MemberForm, now: DateTime<Utc>)
     .bind(&hash)
     .bind(Role::Member.as_str())
     .bind(r.home_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -294,9 +296,9 @@ pub async fn register_member(pool: &Pool, form: &MemberForm, now: DateTime<Utc>)
     .bind(&r.phone)
     .bind(&r.address)
     .bind(&r.position)
-    .bind(r.joined_party)
+    .bind(r.joined_party.stored())
     .bind(&r.skills)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -346,7 +348,7 @@ pub async fn register_unit(pool: &Pool, form: &UnitForm, now: DateTime<Utc>) -> 
             .bind(&reg.contact_name)
             .bind(&reg.contact_phone)
             .bind(reg.members)
-            .bind(now)
+            .bind(now.stored())
             .fetch_one(&mut *tx)
             .await?,
         };
@@ -366,7 +368,7 @@ pub async fn register_unit(pool: &Pool, form: &UnitForm, now: DateTime<Utc>) -> 
     )
     .bind(unit_id)
     .bind(reg.community_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -398,6 +400,7 @@ struct RegRow {
     phone: String,
     status: String,
     receipt_no: Option<String>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     registered_at: DateTime<Utc>,
 }
 
@@ -491,7 +494,7 @@ pub async fn decide_registration(
     ))
     .bind(to.as_str())
     .bind(&receipt)
-    .bind(now)
+    .bind(now.stored())
     .bind(user.id)
     .bind(id)
     .execute(&mut *tx)
@@ -545,7 +548,9 @@ struct ReceiptRow {
     community_id: i64,
     community_path: String,
     address: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     registered_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     decided_at: Option<DateTime<Utc>>,
 }
 
@@ -618,7 +623,7 @@ pub async fn add_need(
     .bind(new.title.trim())
     .bind(new.detail.trim())
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -635,7 +640,7 @@ pub async fn add_need(
 /// Takes a need off the list (its claims and logged service stay).
 pub async fn close_need(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Result<()> {
     let path = managed_path(user)?;
-    let (need_path, open): (String, bool) = sqlx::query_as(
+    let (need_path, Flag(open)): (String, Flag) = sqlx::query_as(
         "SELECT r.path, n.open FROM needs n JOIN regions r ON r.id = n.community_id WHERE n.id = $1",
     )
     .bind(id)
@@ -673,6 +678,7 @@ struct ClaimRow {
     unit: String,
     pledge: String,
     status: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     claimed_at: DateTime<Utc>,
     evaluation: Option<String>,
     evaluation_note: String,
@@ -693,7 +699,7 @@ async fn load_claims(pool: &Pool, condition: &str, bind: &str, member: bool) -> 
     .bind(bind)
     .fetch_all(pool)
     .await?;
-    let logs: Vec<(i64, NaiveDate, i64, String)> = sqlx::query_as(&format!(
+    let logs: Vec<(i64, crate::db::Day, i64, String)> = sqlx::query_as(&format!(
         "SELECT l.claim_id, l.served_on, l.minutes, l.note FROM service_logs l \
          WHERE l.claim_id IN (SELECT c.id {CLAIMS_FROM} WHERE {condition}) ORDER BY l.served_on, l.id"
     ))
@@ -707,7 +713,7 @@ async fn load_claims(pool: &Pool, condition: &str, bind: &str, member: bool) -> 
                 .iter()
                 .filter(|l| l.0 == r.id)
                 .map(|l| ServiceLog {
-                    served_on: l.1,
+                    served_on: l.1.0,
                     minutes: l.2,
                     note: l.3.clone(),
                 })
@@ -743,6 +749,7 @@ struct NeedRow {
     title: String,
     detail: String,
     community_id: i64,
+    #[sqlx(try_from = "crate::db::Flag")]
     open: bool,
 }
 
@@ -855,7 +862,7 @@ pub async fn claim(
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
     }
-    let need: (i64, bool) = sqlx::query_as("SELECT community_id, open FROM needs WHERE id = $1")
+    let need: (i64, Flag) = sqlx::query_as("SELECT community_id, open FROM needs WHERE id = $1")
         .bind(need_id)
         .fetch_optional(pool)
         .await?
@@ -863,7 +870,7 @@ pub async fn claim(
     if need.0 != m.community_id {
         return Err(StoreError::Forbidden);
     }
-    if !need.1 {
+    if !need.1.0 {
         return Err(StoreError::invalid("need", "already_closed"));
     }
     let by = By::user(user);
@@ -886,7 +893,7 @@ pub async fn claim(
     .bind(need_id)
     .bind(user.id)
     .bind(pledge.trim())
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -905,10 +912,10 @@ async fn claim_state(
     pool: &Pool,
     id: i64,
 ) -> Result<(i64, String, ClaimStatus, i64, DateTime<Utc>)> {
-    let (member, path, status, minutes, claimed_at): (i64, String, String, i64, DateTime<Utc>) =
+    let (member, path, status, minutes, claimed_at): (i64, String, String, i64, crate::db::Stamp) =
         sqlx::query_as(
             "SELECT c.member_id, r.path, c.status, \
-             (SELECT COALESCE(SUM(l.minutes), 0) FROM service_logs l WHERE l.claim_id = c.id), \
+             (SELECT CAST(COALESCE(SUM(l.minutes), 0) AS BIGINT) FROM service_logs l WHERE l.claim_id = c.id), \
              c.claimed_at FROM need_claims c JOIN needs n ON n.id = c.need_id \
              JOIN regions r ON r.id = n.community_id WHERE c.id = $1",
         )
@@ -917,7 +924,7 @@ async fn claim_state(
         .await?
         .ok_or(StoreError::NotFound)?;
     let status = ClaimStatus::parse(&status).unwrap_or(ClaimStatus::Signed);
-    Ok((member, path, status, minutes, claimed_at))
+    Ok((member, path, status, minutes, claimed_at.0))
 }
 
 /// Moves a claim card: the community approves, refuses or evaluates (with a
@@ -962,7 +969,7 @@ pub async fn act_on_claim(
     )
     .bind(to.as_str())
     .bind(matches!(action, ClaimAction::Approve | ClaimAction::Refuse))
-    .bind(now)
+    .bind(now.stored())
     .bind(user.id)
     .bind(evaluation.map(|r| r.as_str()))
     .bind(note.trim())
@@ -1021,10 +1028,10 @@ pub async fn log_service(
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(id)
-    .bind(entry.served_on)
+    .bind(entry.served_on.stored())
     .bind(entry.minutes)
     .bind(&entry.note)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -1059,7 +1066,7 @@ pub async fn report(pool: &Pool, user: &UserRow, quarter: Quarter) -> Result<Ser
     let (start, end) = quarter.days();
     let rows: Vec<FactRow> = sqlx::query_as(
         "SELECT c.member_id, u.display_name AS member, w.id AS unit_id, w.name AS unit, \
-         m.community_id, c.need_id, SUM(l.minutes) AS minutes, c.evaluation \
+         m.community_id, c.need_id, CAST(SUM(l.minutes) AS BIGINT) AS minutes, c.evaluation \
          FROM service_logs l JOIN need_claims c ON c.id = l.claim_id \
          JOIN needs n ON n.id = c.need_id JOIN regions r ON r.id = n.community_id \
          JOIN users u ON u.id = c.member_id JOIN party_members m ON m.user_id = c.member_id \
@@ -1068,8 +1075,8 @@ pub async fn report(pool: &Pool, user: &UserRow, quarter: Quarter) -> Result<Ser
          GROUP BY c.id, c.member_id, u.display_name, w.id, w.name, m.community_id, c.need_id, c.evaluation",
     )
     .bind(format!("{path}%"))
-    .bind(start)
-    .bind(end)
+    .bind(start.stored())
+    .bind(end.stored())
     .fetch_all(pool)
     .await?;
     let tree = reference::region_tree(pool).await?;
@@ -1141,8 +1148,10 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_member_registers_claims_serves_and_shows_in_the_quarter(pool: Pool) {
+    #[tokio::test]
+    async fn a_member_registers_claims_serves_and_shows_in_the_quarter() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
@@ -1328,8 +1337,10 @@ mod tests {
         let _ = yjz;
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn organisations_follow_the_tree_and_add_up(pool: Pool) {
+    #[tokio::test]
+    async fn organisations_follow_the_tree_and_add_up() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let admin = user(&pool, "admin").await;

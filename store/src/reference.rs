@@ -19,6 +19,7 @@ pub struct RegionRow {
     pub path: String,
     /// Retired nodes keep naming the places of their old cases but are no
     /// longer offered or accepted anywhere.
+    #[sqlx(try_from = "crate::db::Flag")]
     pub retired: bool,
 }
 
@@ -155,7 +156,7 @@ pub async fn insert_region(
 
 /// Adds a node inside the caller's transaction (so its audit entry commits with it).
 pub(crate) async fn insert_region_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::Conn,
     parent: Option<i64>,
     level: RegionLevel,
     name: &str,
@@ -260,7 +261,7 @@ pub async fn insert_attribute(pool: &Pool, category_id: i64, a: &ServiceAttribut
 
 /// The extra fields of a category, in order.
 pub async fn attributes(pool: &Pool, category_id: i64) -> Result<Vec<ServiceAttribute>> {
-    let rows: Vec<(String, String, bool, String, i64, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, crate::db::Flag, String, i64, String)> = sqlx::query_as(
         "SELECT code, datatype, required, description, position, choices FROM category_attributes \
          WHERE category_id = $1 ORDER BY position, id",
     )
@@ -274,7 +275,7 @@ pub async fn attributes(pool: &Pool, category_id: i64) -> Result<Vec<ServiceAttr
             Some(ServiceAttribute {
                 code,
                 datatype: AttributeType::parse(&datatype)?,
-                required,
+                required: required.0,
                 description,
                 order,
                 values: values
@@ -413,7 +414,7 @@ fn calendar_change<'a>(
 /// same place counts as a recurrence.
 pub const DEFAULT_RECURRENCE_DAYS: i64 = 90;
 
-pub async fn recurrence_days<'e>(ex: impl sqlx::SqliteExecutor<'e>) -> Result<i64> {
+pub async fn recurrence_days<'e>(ex: impl sqlx::Executor<'e, Database = sqlx::Any>) -> Result<i64> {
     let value: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'recurrence_days'")
             .fetch_optional(ex)
@@ -571,8 +572,10 @@ pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn the_tree_labels_and_reduces_places(pool: Pool) {
+    #[tokio::test]
+    async fn the_tree_labels_and_reduces_places() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let city = insert_region(&pool, None, RegionLevel::City, "吕梁市")
             .await
             .unwrap();
@@ -599,8 +602,10 @@ mod tests {
         assert_eq!(opts.regions.len(), 3);
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn units_stations_and_categories_are_listed_as_entered(pool: Pool) {
+    #[tokio::test]
+    async fn units_stations_and_categories_are_listed_as_entered() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let city = insert_region(&pool, None, RegionLevel::City, "吕梁市")
             .await
             .unwrap();
@@ -655,8 +660,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn the_calendar_feeds_the_policy(pool: Pool) {
+    #[tokio::test]
+    async fn the_calendar_feeds_the_policy() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let w = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
         let by = By::named("命令行");

@@ -313,12 +313,14 @@ pub async fn move_node(
         .execute(&mut *tx)
         .await?;
     // One statement rewrites the whole subtree's paths (portable SQL).
-    sqlx::query("UPDATE regions SET path = $1 || substr(path, $2) WHERE path LIKE $3")
-        .bind(&new_path)
-        .bind(i64::try_from(node.path.len()).unwrap_or(0) + 1)
-        .bind(format!("{}%", node.path))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE regions SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path LIKE $3",
+    )
+    .bind(&new_path)
+    .bind(i64::try_from(node.path.len()).unwrap_or(0) + 1)
+    .bind(format!("{}%", node.path))
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut tx,
         Change::by(&By::user(user), "region.moved", "region", id.to_string()).states(
@@ -401,8 +403,10 @@ mod tests {
 
     const COMMUNITY: &str = "吕梁市/离石区/凤山街道/袁家庄社区";
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn one_bad_line_imports_nothing_and_a_good_file_imports_fully(pool: Pool) {
+    #[tokio::test]
+    async fn one_bad_line_imports_nothing_and_a_good_file_imports_fully() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
@@ -474,8 +478,10 @@ mod tests {
         ));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn nodes_are_added_below_their_parent_and_renamed(pool: Pool) {
+    #[tokio::test]
+    async fn nodes_are_added_below_their_parent_and_renamed() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
@@ -496,8 +502,10 @@ mod tests {
         assert!(crate::audit::verify(&pool).await.unwrap().is_ok());
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_moved_node_takes_its_cases_along_and_a_retired_one_keeps_their_history(pool: Pool) {
+    #[tokio::test]
+    async fn a_moved_node_takes_its_cases_along_and_a_retired_one_keeps_their_history() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;

@@ -6,6 +6,7 @@
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
 use crate::cases::{By, CaseRow, Heard, SELECT_CASE, summarize};
+use crate::db::Stored;
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
@@ -25,12 +26,15 @@ struct SessionRow {
     station_id: i64,
     station: String,
     station_path: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     starts_at: DateTime<Utc>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     ends_at: DateTime<Utc>,
     topic: String,
     status: String,
     residents_present: Option<i64>,
     minutes: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     created_at: DateTime<Utc>,
 }
 
@@ -83,13 +87,13 @@ async fn load(pool: &Pool, id: i64) -> Result<SessionRow> {
 }
 
 async fn attendees(pool: &Pool, sessions: &[i64]) -> Result<HashMap<i64, Vec<Named>>> {
-    let mut qb = sqlx::QueryBuilder::new(
+    let mut qb = crate::db::Builder::new(
         "SELECT a.session_id, u.id, u.display_name FROM session_attendees a \
          JOIN users u ON u.id = a.user_id WHERE 1 = 1",
     );
     push_in(&mut qb, "a.session_id", sessions.iter().copied());
     qb.push(" ORDER BY u.id");
-    let rows: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(i64, i64, String)> = qb.build_query_as()?.fetch_all(pool).await?;
     let mut out: HashMap<i64, Vec<Named>> = HashMap::new();
     for (session, id, name) in rows {
         out.entry(session).or_default().push(Named { id, name });
@@ -144,11 +148,11 @@ pub async fn schedule(
         return Err(StoreError::Forbidden);
     }
     let mut errors = form.validate(now);
-    let mut qb = sqlx::QueryBuilder::new(
+    let mut qb = crate::db::Builder::new(
         "SELECT COUNT(*) FROM users WHERE role IN ('leader', 'deputy') AND disabled_at IS NULL",
     );
     push_in(&mut qb, "id", form.attendees.iter().copied());
-    let known: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+    let known: i64 = qb.build_query_scalar()?.fetch_one(pool).await?;
     if !form.attendees.is_empty() && known != form.attendees.len() as i64 {
         errors.push(domain::FieldError::new("attendees", "unknown"));
     }
@@ -163,11 +167,11 @@ pub async fn schedule(
          VALUES ($1, $2, $3, $4, 'scheduled', $5, $6) RETURNING id",
     )
     .bind(station_id)
-    .bind(starts)
-    .bind(ends)
+    .bind(starts.stored())
+    .bind(ends.stored())
     .bind(form.topic.trim())
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     for a in &form.attendees {
@@ -283,8 +287,8 @@ pub async fn commit(
     .bind(by_user)
     .bind(case_id)
     .bind(text.trim())
-    .bind(due)
-    .bind(now)
+    .bind(due.stored())
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     let after =
@@ -327,7 +331,7 @@ pub async fn deliver(
     let done = sqlx::query(
         "UPDATE commitments SET delivered_on = $1 WHERE id = $2 AND delivered_on IS NULL",
     )
-    .bind(day(now))
+    .bind(day(now).stored())
     .bind(commitment)
     .execute(&mut *tx)
     .await?;
@@ -371,7 +375,7 @@ pub async fn close(
     )
     .bind(residents)
     .bind(minutes.trim())
-    .bind(now)
+    .bind(now.stored())
     .bind(session_id)
     .execute(&mut *tx)
     .await?;
@@ -395,13 +399,17 @@ pub async fn close(
 struct CommitmentRow {
     id: i64,
     session_id: i64,
+    #[sqlx(try_from = "crate::db::Stamp")]
     session_start: DateTime<Utc>,
     by_name: String,
     text: String,
+    #[sqlx(try_from = "crate::db::Day")]
     due_on: NaiveDate,
+    #[sqlx(try_from = "crate::db::MaybeDay")]
     delivered_on: Option<NaiveDate>,
     case_code: Option<String>,
     case_status: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     case_closed_at: Option<DateTime<Utc>>,
 }
 
@@ -537,7 +545,7 @@ pub async fn brief(
          ORDER BY s.starts_at LIMIT 1"
     ))
     .bind(station_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_optional(pool)
     .await?;
     let last_row: Option<SessionRow> = sqlx::query_as(&format!(
@@ -627,7 +635,7 @@ async fn sessions_from_a_month_back(
         "{SELECT_SESSION} WHERE {clause} AND s.starts_at >= $2 ORDER BY s.starts_at"
     ))
     .bind(id)
-    .bind(now - chrono::Duration::days(31))
+    .bind((now - chrono::Duration::days(31)).stored())
     .fetch_all(pool)
     .await?;
     briefs(pool, &rows).await
@@ -832,8 +840,10 @@ mod tests {
         }
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_session_runs_from_schedule_to_the_next_brief(pool: Pool) {
+    #[tokio::test]
+    async fn a_session_runs_from_schedule_to_the_next_brief() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let (director, leader, deputy) = (

@@ -2,6 +2,7 @@
 //! the monthly figures by which responsible units are ranked.
 
 use crate::cases::{CaseRow, checkpoints};
+use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Datelike, Months, Utc};
@@ -238,8 +239,8 @@ pub async fn unit_figures(
         crate::cases::SELECT_CASE
     );
     let rows: Vec<CaseRow> = sqlx::query_as(&sql)
-        .bind(from)
-        .bind(to)
+        .bind(from.stored())
+        .bind(to.stored())
         .fetch_all(pool)
         .await?;
     let policy = reference::policy(pool).await?;
@@ -270,8 +271,8 @@ pub async fn unit_figures(
          WHERE e.kind = 'return' AND e.at >= $1 AND e.at < $2 AND u.unit_id IS NOT NULL \
          GROUP BY u.unit_id",
     )
-    .bind(from)
-    .bind(to)
+    .bind(from.stored())
+    .bind(to.stored())
     .fetch_all(pool)
     .await?;
     for (unit_id, n) in returns {
@@ -391,16 +392,15 @@ pub async fn report(
     use domain::figures::{Dimension, Figures, Group, Report};
     let (from, _) = month_bounds(first);
     let (to, _) = month_bounds(end);
-    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> =
-        sqlx::QueryBuilder::new(crate::cases::SELECT_CASE);
+    let mut qb: crate::db::Builder = crate::db::Builder::new(crate::cases::SELECT_CASE);
     qb.push(" WHERE c.status <> ")
         .push_bind(Status::Merged.as_str())
         .push(" AND c.created_at >= ")
-        .push_bind(from)
+        .push_bind(from.stored())
         .push(" AND c.created_at < ")
-        .push_bind(to);
+        .push_bind(to.stored());
     let rows: Vec<CaseRow> = if crate::cases::push_scope(&mut qb, &crate::access::scope(user)) {
-        qb.build_query_as().fetch_all(pool).await?
+        qb.build_query_as()?.fetch_all(pool).await?
     } else {
         vec![]
     };
@@ -484,8 +484,10 @@ mod tests {
     use super::*;
 
     /// A month of cases written down by hand, and the figures counted from them.
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn unit_figures_equal_a_hand_count(pool: Pool) {
+    #[tokio::test]
+    async fn unit_figures_equal_a_hand_count() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         use chrono::TimeZone;
         use domain::{DeadlineClass, RegionLevel, Tier};
         let at = |m: u32, d: u32, h: u32| {
@@ -595,9 +597,9 @@ mod tests {
             .bind(city)
             .bind(status)
             .bind(unit)
-            .bind(start)
-            .bind(ack)
-            .bind(done)
+            .bind(start.stored())
+            .bind(ack.stored())
+            .bind(done.stored())
             .bind(rating)
             .bind(rework)
             .execute(&pool)
@@ -625,7 +627,7 @@ mod tests {
                  actor_label, payload, at) VALUES (1, 'return', 'awaiting_ack', 'returned', $1, '赵', '{}', $2)",
             )
             .bind(handler)
-            .bind(when)
+            .bind(when.stored())
             .execute(&pool)
             .await
             .unwrap();
@@ -672,8 +674,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn figures_add_up_across_the_tree(pool: Pool) {
+    #[tokio::test]
+    async fn figures_add_up_across_the_tree() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let city = public_stats(&pool, None, now).await.unwrap();
@@ -712,8 +716,10 @@ mod tests {
 
     /// Six cases written down by hand, and the figures counted from them by
     /// community, grid, leader, category and month.
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn report_equals_a_hand_count(pool: Pool) {
+    #[tokio::test]
+    async fn report_equals_a_hand_count() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         use chrono::TimeZone;
         use domain::figures::Dimension;
         use domain::{DeadlineClass, RegionLevel as L, Tier};
@@ -845,13 +851,13 @@ mod tests {
             .bind(region_id)
             .bind(status)
             .bind(unit)
-            .bind(clock)
-            .bind(ack)
-            .bind(done)
+            .bind(clock.stored())
+            .bind(ack.stored())
+            .bind(done.stored())
             .bind(rating)
             .bind(rework)
-            .bind(closed)
-            .bind(start)
+            .bind(closed.stored())
+            .bind(start.stored())
             .execute(&pool)
             .await
             .unwrap();
@@ -860,7 +866,7 @@ mod tests {
             "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_label, payload, at) \
              VALUES (3, 'return', 'awaiting_ack', 'returned', '水务局', '{}', $1)",
         )
-        .bind(at(11, 19, 9))
+        .bind((at(11, 19, 9)).stored())
         .execute(&pool)
         .await
         .unwrap();

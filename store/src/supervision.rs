@@ -2,6 +2,7 @@
 
 use crate::access;
 use crate::cases::{CaseRow, SELECT_CASE, checkpoints};
+use crate::db::Stored;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, reference};
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -31,10 +32,10 @@ fn running() -> Vec<&'static str> {
 /// how many reminders it recorded.
 pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
     let statuses = running();
-    let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(SELECT_CASE);
+    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
     qb.push(" WHERE c.clock_start IS NOT NULL");
     crate::push_in(&mut qb, "c.status", statuses);
-    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let mut recorded = 0;
     for row in rows {
@@ -54,10 +55,10 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
                  ON CONFLICT DO NOTHING",
             )
             .bind(row.id)
-            .bind(start)
+            .bind(start.stored())
             .bind(cp.checkpoint.as_str())
             .bind(level)
-            .bind(now)
+            .bind(now.stored())
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 1 {
@@ -103,10 +104,13 @@ struct LetterRow {
     year: i64,
     seq: i64,
     checkpoint: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     due: DateTime<Utc>,
     demand: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     reply_by: DateTime<Utc>,
     office: String,
+    #[sqlx(try_from = "crate::db::Stamp")]
     issued_at: DateTime<Utc>,
     issued_by: Option<String>,
 }
@@ -188,12 +192,12 @@ pub async fn issue_letter(
     .bind(year)
     .bind(seq)
     .bind(missed.checkpoint.as_str())
-    .bind(missed.due)
+    .bind(missed.due.stored())
     .bind(demand)
-    .bind(reply_by)
+    .bind(reply_by.stored())
     .bind(user.id)
     .bind(OFFICE)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match e {
@@ -334,8 +338,10 @@ mod tests {
             .collect()
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn each_checkpoint_is_reminded_once_per_level_even_across_restarts(pool: Pool) {
+    #[tokio::test]
+    async fn each_checkpoint_is_reminded_once_per_level_even_across_restarts() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let assigned_at = Utc::now() - Duration::days(10);
         let code = assigned_case(&pool, assigned_at).await;
 
@@ -373,8 +379,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn overdue_cases_are_escalated_to_the_supervisors_board_until_done(pool: Pool) {
+    #[tokio::test]
+    async fn overdue_cases_are_escalated_to_the_supervisors_board_until_done() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         let assigned_at = now - Duration::days(10);
         let code = assigned_case(&pool, assigned_at).await;
@@ -444,8 +452,10 @@ mod tests {
         assert!(!on_board(listed));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn letters_go_to_overdue_cases_from_the_supervision_office_only(pool: Pool) {
+    #[tokio::test]
+    async fn letters_go_to_overdue_cases_from_the_supervision_office_only() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let assigned_at = Utc::now() - Duration::days(4);
         let code = assigned_case(&pool, assigned_at).await;
         let leader = crate::users::find_by_username(&pool, "leader")
@@ -512,8 +522,10 @@ mod tests {
         ));
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn cases_without_a_running_clock_are_left_alone(pool: Pool) {
+    #[tokio::test]
+    async fn cases_without_a_running_clock_are_left_alone() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         remind(&pool, now).await.unwrap();

@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Change};
 use crate::cases::By;
+use crate::db::Stored;
 use crate::{Pool, Result, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -29,11 +30,15 @@ pub struct UserRow {
     pub region_path: Option<String>,
     /// Name of where they work, for the header.
     pub place: Option<String>,
+    #[sqlx(try_from = "crate::db::Flag")]
     pub must_change_password: bool,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub disabled_at: Option<DateTime<Utc>>,
     /// Sessions opened under an older epoch are signed out.
     pub session_epoch: i64,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub last_login_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -137,7 +142,7 @@ pub async fn create_user(pool: &Pool, u: NewUser<'_>) -> Result<i64> {
     .bind(u.region_id)
     .bind(u.unit_id)
     .bind(u.station_id)
-    .bind(Utc::now())
+    .bind((Utc::now()).stored())
     .fetch_one(pool)
     .await?;
     Ok(id)
@@ -171,7 +176,7 @@ pub async fn authenticate(pool: &Pool, username: &str, password: &str) -> Result
 /// Notes a successful sign-in.
 pub async fn record_login(pool: &Pool, id: i64, now: DateTime<Utc>) -> Result<()> {
     sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
-        .bind(now)
+        .bind(now.stored())
         .bind(id)
         .execute(pool)
         .await?;
@@ -265,7 +270,7 @@ pub async fn create(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, region_id, unit_id, \
          station_id, created_at, must_change_password) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) RETURNING id",
     )
     .bind(&form.username)
     .bind(&form.display_name)
@@ -274,7 +279,7 @@ pub async fn create(
     .bind(form.region_id)
     .bind(form.unit_id)
     .bind(form.station_id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     let after = audited(&form, false);
@@ -370,7 +375,7 @@ async fn bump(
     )
     .bind(user.id)
     .bind(disabled_at.is_some())
-    .bind(disabled_at.flatten())
+    .bind(disabled_at.flatten().stored())
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -491,15 +496,15 @@ pub async fn login_wait(
         ("ip", ip, MAX_FAILURES_PER_ADDRESS),
     ] {
         // The max-th newest failure: once it is out of the window, there is room again.
-        let oldest_counted: Option<DateTime<Utc>> = sqlx::query_scalar(&format!(
+        let oldest_counted: Option<crate::db::Stamp> = sqlx::query_scalar(&format!(
             "SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3"
         ))
         .bind(key)
-        .bind(since)
+        .bind(since.stored())
         .bind(max - 1)
         .fetch_optional(pool)
         .await?;
-        if let Some(at) = oldest_counted {
+        if let Some(crate::db::Stamp(at)) = oldest_counted {
             let secs = (at + window - now).num_seconds().max(1);
             wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
         }
@@ -517,11 +522,11 @@ pub async fn record_login_failure(
     sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
         .bind(username.trim())
         .bind(ip)
-        .bind(now)
+        .bind(now.stored())
         .execute(pool)
         .await?;
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(now - chrono::Duration::days(1))
+        .bind((now - chrono::Duration::days(1)).stored())
         .execute(pool)
         .await?;
     Ok(())
@@ -540,8 +545,10 @@ pub async fn clear_login_failures(pool: &Pool, username: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_user_signs_in_with_the_right_password_only(pool: Pool) {
+    #[tokio::test]
+    async fn a_user_signs_in_with_the_right_password_only() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let hash = hash_password("s3cret-pass").unwrap();
         let id = create_user(
             &pool,
@@ -581,8 +588,10 @@ mod tests {
         );
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn administrators_manage_accounts_and_every_change_is_audited(pool: Pool) {
+    #[tokio::test]
+    async fn administrators_manage_accounts_and_every_change_is_audited() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         let admin_id = create_user(
             &pool,
@@ -705,8 +714,10 @@ mod tests {
         assert!(!text.contains(&temp) && !text.contains("argon2"), "{text}");
     }
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn failed_sign_ins_make_the_account_and_the_address_wait(pool: Pool) {
+    #[tokio::test]
+    async fn failed_sign_ins_make_the_account_and_the_address_wait() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         for i in 0..MAX_FAILURES_PER_ACCOUNT {
             assert_eq!(

@@ -4,6 +4,7 @@
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
 use crate::cases::By;
+use crate::db::Stored;
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -22,6 +23,7 @@ struct WishRow {
     resident_phone: String,
     status: String,
     claimant: Option<String>,
+    #[sqlx(try_from = "crate::db::Stamp")]
     updated_at: DateTime<Utc>,
 }
 
@@ -80,7 +82,7 @@ pub async fn collect(
     .bind(new.resident_phone.trim())
     .bind(WishStatus::Collected.as_str())
     .bind(user.id)
-    .bind(now)
+    .bind(now.stored())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -91,7 +93,7 @@ pub async fn collect(
     .bind(WishStatus::Collected.as_str())
     .bind(user.id)
     .bind(&by.label)
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut *tx)
     .await?;
     audit::record(
@@ -144,7 +146,7 @@ pub async fn act(
     )
     .bind(to.as_str())
     .bind(&claimant)
-    .bind(now)
+    .bind(now.stored())
     .bind(id)
     .bind(from.as_str())
     .execute(&mut *tx)
@@ -163,7 +165,7 @@ pub async fn act(
     .bind(user.id)
     .bind(&by.label)
     .bind(claimant.clone().unwrap_or_default())
-    .bind(now)
+    .bind(now.stored())
     .execute(&mut *tx)
     .await?;
     let audit_action = format!("wish.{}", action.as_str());
@@ -237,8 +239,10 @@ pub async fn wall(pool: &Pool) -> Result<Vec<WallWish>> {
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn a_wish_crosses_the_wall_and_leaves_it(pool: Pool) {
+    #[tokio::test]
+    async fn a_wish_crosses_the_wall_and_leaves_it() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let grid = crate::users::find_by_username(&pool, "grid")

@@ -1,0 +1,452 @@
+//! One pool type for both databases. SQLite is the embedded default;
+//! PostgreSQL serves several instances behind a load balancer. Queries go
+//! through sqlx's `Any` driver, so every repository function is written once.
+//!
+//! `Any` carries only integers, floats, text, bytes and booleans. Times are
+//! therefore stored as RFC 3339 text on both databases, in exactly the form
+//! sqlx's SQLite driver wrote before `Any` was used, so an existing SQLite
+//! file keeps reading and sorting the same. [`Stamp`], [`Day`] and [`Flag`]
+//! carry chrono values and booleans across.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::Arguments;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyTypeInfo, AnyValueRef};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Any, Decode, Encode, Type};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Pool = sqlx::AnyPool;
+pub type Tx<'c> = sqlx::Transaction<'c, Any>;
+pub type Conn = sqlx::AnyConnection;
+
+/// Builds a query with a condition per filter. sqlx's own `QueryBuilder`
+/// writes `?` placeholders for `Any`, which PostgreSQL refuses; this one
+/// numbers them (`$1`, `$2`, …), which both databases accept.
+pub struct Builder {
+    sql: String,
+    args: AnyArguments<'static>,
+    count: usize,
+    error: Option<BoxDynError>,
+}
+
+impl Builder {
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            sql: sql.into(),
+            args: AnyArguments::default(),
+            count: 0,
+            error: None,
+        }
+    }
+
+    pub fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.sql, "{sql}");
+        self
+    }
+
+    pub fn push_bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Encode<'static, Any> + Type<Any>,
+    {
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
+        self.count += 1;
+        let n = self.count;
+        self.push(format_args!("${n}"))
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    fn take(&mut self) -> Result<AnyArguments<'static>, sqlx::Error> {
+        match self.error.take() {
+            Some(e) => Err(sqlx::Error::Encode(e)),
+            None => Ok(std::mem::take(&mut self.args)),
+        }
+    }
+
+    pub fn build(&mut self) -> Result<sqlx::query::Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
+        let args = self.take()?;
+        Ok(sqlx::query_with(&self.sql, args))
+    }
+
+    pub fn build_query_as<T>(
+        &mut self,
+    ) -> Result<sqlx::query::QueryAs<'_, Any, T, AnyArguments<'_>>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let args = self.take()?;
+        Ok(sqlx::query_as_with(&self.sql, args))
+    }
+
+    pub fn build_query_scalar<T>(
+        &mut self,
+    ) -> Result<sqlx::query::QueryScalar<'_, Any, T, AnyArguments<'_>>, sqlx::Error>
+    where
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let args = self.take()?;
+        Ok(sqlx::query_scalar_with(&self.sql, args))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Which database a `DATABASE_URL` names, or `None` for anything else.
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn of(pool: &Pool) -> Self {
+        match pool.connect_options().database_url.scheme() {
+            "sqlite" => Self::Sqlite,
+            _ => Self::Postgres,
+        }
+    }
+}
+
+/// How many connections each instance keeps. PostgreSQL's default limit is
+/// 100 connections for the whole server, shared by every instance; see the
+/// README before raising it.
+pub fn pool_size() -> u32 {
+    std::env::var("LIANXIN_DB_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
+}
+
+/// Opens the database at `url`, creating an SQLite file (and its folder) if
+/// it is missing.
+pub async fn connect(url: &str) -> crate::Result<Pool> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url).ok_or_else(|| {
+        sqlx::Error::Configuration(
+            format!("DATABASE_URL must start with sqlite: or postgres://, not {url:?}").into(),
+        )
+    })?;
+    let mut options = AnyPoolOptions::new().max_connections(pool_size());
+    if backend == Backend::Sqlite {
+        let native = SqliteConnectOptions::from_str(url)?;
+        let memory = native.get_filename().as_os_str().is_empty()
+            || url.contains(":memory:")
+            || url.contains("mode=memory");
+        if memory {
+            // Every `Any` connection parses the URL anew and would open its
+            // own empty in-memory database.
+            options = options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            if let Some(parent) = native.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+            }
+            // Create the file and switch it to WAL once (the mode is kept in
+            // the file), so readers never wait for the writer.
+            let setup = native
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(5));
+            let conn = sqlx::ConnectOptions::connect(&setup).await?;
+            sqlx::Connection::close(conn).await?;
+        }
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA busy_timeout = 5000")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        });
+    }
+    Ok(options.connect(url).await?)
+}
+
+pub static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+/// Runs pending migrations for whichever database the pool is on.
+pub async fn migrate(pool: &Pool) -> crate::Result<()> {
+    migrator(Backend::of(pool)).run(pool).await?;
+    Ok(())
+}
+
+/// A point in time as stored: RFC 3339 text in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp(pub DateTime<Utc>);
+
+impl Stamp {
+    pub fn text(t: DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t)
+    }
+}
+
+impl From<Stamp> for DateTime<Utc> {
+    fn from(s: Stamp) -> Self {
+        s.0
+    }
+}
+
+fn parse_stamp(raw: &str) -> Result<DateTime<Utc>, BoxDynError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    // Older rows written by other tools: "2026-11-28 09:00:00" is UTC.
+    Ok(chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f")?.and_utc())
+}
+
+impl Type<Any> for Stamp {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Any> for Stamp {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<IsNull, BoxDynError> {
+        <String as Encode<'q, Any>>::encode(Self::text(self.0), buf)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Stamp {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<'r, Any>>::decode(value)?;
+        Ok(Self(parse_stamp(raw)?))
+    }
+}
+
+/// What a chrono value is bound as: `.bind(now.stored())`.
+pub trait Stored {
+    type As;
+    fn stored(self) -> Self::As;
+}
+
+impl Stored for DateTime<Utc> {
+    type As = Stamp;
+    fn stored(self) -> Stamp {
+        Stamp(self)
+    }
+}
+
+impl Stored for Option<DateTime<Utc>> {
+    type As = Option<Stamp>;
+    fn stored(self) -> Option<Stamp> {
+        self.map(Stamp)
+    }
+}
+
+impl Stored for NaiveDate {
+    type As = Day;
+    fn stored(self) -> Day {
+        Day(self)
+    }
+}
+
+impl Stored for Option<NaiveDate> {
+    type As = Option<Day>;
+    fn stored(self) -> Option<Day> {
+        self.map(Day)
+    }
+}
+
+/// An optional point in time (a nullable column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaybeStamp(pub Option<DateTime<Utc>>);
+
+impl From<MaybeStamp> for Option<DateTime<Utc>> {
+    fn from(s: MaybeStamp) -> Self {
+        s.0
+    }
+}
+
+impl Type<Any> for MaybeStamp {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for MaybeStamp {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <Option<&str> as Decode<'r, Any>>::decode(value)?;
+        Ok(Self(raw.map(parse_stamp).transpose()?))
+    }
+}
+
+/// A calendar day as stored: `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day(pub NaiveDate);
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Self {
+        Self(d)
+    }
+}
+
+impl From<Day> for NaiveDate {
+    fn from(d: Day) -> Self {
+        d.0
+    }
+}
+
+impl Type<Any> for Day {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'q> Encode<'q, Any> for Day {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<IsNull, BoxDynError> {
+        <String as Encode<'q, Any>>::encode(self.0.format("%Y-%m-%d").to_string(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Day {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <&str as Decode<'r, Any>>::decode(value)?;
+        Ok(Self(NaiveDate::parse_from_str(raw, "%Y-%m-%d")?))
+    }
+}
+
+/// An optional calendar day (a nullable column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaybeDay(pub Option<NaiveDate>);
+
+impl From<MaybeDay> for Option<NaiveDate> {
+    fn from(d: MaybeDay) -> Self {
+        d.0
+    }
+}
+
+impl Type<Any> for MaybeDay {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for MaybeDay {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <Option<&str> as Decode<'r, Any>>::decode(value)?;
+        Ok(Self(
+            raw.map(|r| NaiveDate::parse_from_str(r, "%Y-%m-%d"))
+                .transpose()?,
+        ))
+    }
+}
+
+/// A yes/no column: PostgreSQL answers a boolean, SQLite the integer it
+/// keeps booleans as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> Self {
+        f.0
+    }
+}
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <bool as Type<Any>>::compatible(ty) || <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        match <bool as Decode<'r, Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Self(b)),
+            Err(_) => Ok(Self(<i64 as Decode<'r, Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_queries_number_their_placeholders() {
+        let mut b = Builder::new("SELECT 1 WHERE a = ");
+        b.push_bind(1_i64).push(" AND b = ").push_bind("x");
+        assert_eq!(b.sql(), "SELECT 1 WHERE a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn stamps_keep_the_sqlite_drivers_text_and_sort_as_text() {
+        let whole = "2026-11-29T08:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let later = whole + chrono::Duration::milliseconds(500);
+        assert_eq!(Stamp::text(whole), "2026-11-29T08:00:00+00:00");
+        assert_eq!(Stamp::text(later), "2026-11-29T08:00:00.500+00:00");
+        assert!(Stamp::text(whole) < Stamp::text(later));
+        assert_eq!(parse_stamp(&Stamp::text(later)).unwrap(), later);
+        assert_eq!(parse_stamp("2026-11-29 08:00:00").unwrap(), whole);
+    }
+
+    #[test]
+    fn urls_name_their_database() {
+        assert_eq!(Backend::of_url("sqlite://data/x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::of_url("postgres://127.0.0.1/test"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://x"), None);
+    }
+}

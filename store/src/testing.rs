@@ -1,0 +1,159 @@
+//! Fresh, migrated databases for tests. SQLite by default (a file in the
+//! system's temporary folder); with `LIANXIN_TEST_DATABASE=postgres://…` a
+//! new database on that server for every test, dropped afterwards, so the
+//! whole suite runs against either database unchanged.
+
+use crate::db::{self, Backend, Pool};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// The server the PostgreSQL run uses, if this run is one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("LIANXIN_TEST_DATABASE")
+        .ok()
+        .filter(|u| Backend::of_url(u) == Some(Backend::Postgres))
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+/// A database that exists for as long as this value does.
+pub struct TestDb {
+    pub pool: Pool,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+fn unique_name() -> String {
+    format!(
+        "lianxin_t_{}_{}_{:08x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
+}
+
+/// `postgres://host:port/db?x` with the database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (server, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+impl TestDb {
+    /// An empty database with every migration applied.
+    pub async fn new() -> Self {
+        let db = Self::unmigrated().await;
+        db::migrate(&db.pool).await.expect("migrations apply");
+        db
+    }
+
+    /// A migrated SQLite database, whichever database the run is for.
+    pub async fn sqlite() -> Self {
+        let db = Self::create(None).await;
+        db::migrate(&db.pool).await.expect("migrations apply");
+        db
+    }
+
+    /// An empty database without tables.
+    pub async fn unmigrated() -> Self {
+        Self::create(postgres_url()).await
+    }
+
+    async fn create(postgres: Option<String>) -> Self {
+        let name = unique_name();
+        match postgres {
+            Some(server) => {
+                let admin = db::connect(&server).await.expect("PostgreSQL reachable");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                let url = with_database(&server, &name);
+                let pool = db::connect(&url).await.expect("connect test database");
+                Self {
+                    pool,
+                    url,
+                    cleanup: Cleanup::Postgres { server, name },
+                }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                let url = format!("sqlite://{}", path.display());
+                let pool = db::connect(&url).await.expect("create test database");
+                Self {
+                    pool,
+                    url,
+                    cleanup: Cleanup::File(path),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Postgres { server, name } => {
+                // Drop runs inside the test's runtime, which cannot be
+                // blocked on; a thread with its own runtime can.
+                let (server, name) = (server.clone(), name.clone());
+                let pool = self.pool.clone();
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    rt.block_on(async move {
+                        drop(pool);
+                        if let Ok(admin) = db::connect(&server).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&admin)
+                            .await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_swapped_keeping_host_and_options() {
+        assert_eq!(
+            with_database("postgres://127.0.0.1:5432/test", "x"),
+            "postgres://127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+    }
+}
