@@ -293,13 +293,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             print_summary(&pool).await
         }
         Some(Command::Remind) => {
-            let n = store::supervision::remind(&pool, chrono::Utc::now()).await?;
-            println!("{n} reminders recorded");
+            match store::jobs::reminders(&pool, chrono::Utc::now()).await? {
+                Some(n) => println!("{n} reminders recorded"),
+                None => println!("another instance is recording reminders right now"),
+            }
             Ok(())
         }
         Some(Command::Anonymise { after_days }) => {
-            let n = store::privacy::anonymise(&pool, after_days, chrono::Utc::now()).await?;
-            println!("{n} closed cases anonymised");
+            match store::jobs::anonymise(&pool, after_days, chrono::Utc::now()).await? {
+                Some(n) => println!("{n} closed cases anonymised"),
+                None => println!("another instance is anonymising right now"),
+            }
             Ok(())
         }
         Some(Command::Serve {

@@ -255,11 +255,12 @@ mod tests {
                 .unwrap();
         assert!(others >= 3, "key, item and session entries");
         assert_eq!(entries, events + others);
-        let code: String =
-            sqlx::query_scalar("SELECT code FROM cases WHERE status = 'closed' LIMIT 1")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let code: String = sqlx::query_scalar(
+            "SELECT code FROM cases WHERE status = 'closed' ORDER BY id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         let history = for_entity(&pool, "case", &code).await.unwrap();
         assert_eq!(history[0].action, "case.registered");
         assert!(history[0].before.is_none() && history[0].after.is_some());

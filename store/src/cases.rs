@@ -1263,7 +1263,7 @@ mod tests {
 
         // Another community's intake does not see this community's cases.
         let other: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' LIMIT 1",
+            "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' ORDER BY id LIMIT 1",
         )
         .fetch_one(&pool)
         .await

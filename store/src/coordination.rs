@@ -586,11 +586,18 @@ mod tests {
         let director = user(&pool, "director").await;
         let unit = reference::units(&pool).await.unwrap()[0].id;
         let codes = open_codes(&pool, &director, 1).await;
-        let closed: String =
-            sqlx::query_scalar("SELECT code FROM cases WHERE status = 'closed' LIMIT 1")
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        // A closed case the director may see (PostgreSQL returns rows in no set order).
+        let closed: String = sqlx::query_scalar(
+            "SELECT c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+             WHERE c.status = 'closed' AND r.path LIKE $1 ORDER BY c.id LIMIT 1",
+        )
+        .bind(format!(
+            "{}%",
+            director.region_path.clone().unwrap_or_default()
+        ))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         let cases = [
             (vec![codes[0].clone()], "too_few_cases"),
             (

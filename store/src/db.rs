@@ -203,6 +203,14 @@ pub async fn migrate(pool: &Pool) -> crate::Result<()> {
     Ok(())
 }
 
+/// An optional real number as bound: text, cast back in the SQL
+/// (`CAST($n AS DOUBLE PRECISION)`). sqlx's `Any` declares a missing `f64`
+/// to PostgreSQL as a 4-byte float and a present one as 8 bytes, so a
+/// statement first prepared with NULL refuses the next real value.
+pub fn real(v: Option<f64>) -> Option<String> {
+    v.map(|x| x.to_string())
+}
+
 /// A point in time as stored: RFC 3339 text in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(pub DateTime<Utc>);
@@ -437,6 +445,28 @@ mod tests {
         assert!(Stamp::text(whole) < Stamp::text(later));
         assert_eq!(parse_stamp(&Stamp::text(later)).unwrap(), later);
         assert_eq!(parse_stamp("2026-11-29 08:00:00").unwrap(), whole);
+    }
+
+    #[test]
+    fn reals_cross_as_text_without_losing_a_digit() {
+        for x in [37.518_234_5_f64, -0.000_5, 1.0 / 3.0] {
+            assert_eq!(real(Some(x)).unwrap().parse::<f64>().unwrap(), x);
+        }
+        assert_eq!(real(None), None);
+    }
+
+    #[tokio::test]
+    async fn one_statement_takes_a_missing_then_a_present_real() {
+        let db = crate::testing::TestDb::new().await;
+        let mut conn = db.pool.acquire().await.unwrap();
+        for v in [None, Some(37.5), None, Some(-111.25)] {
+            let back: Option<f64> = sqlx::query_scalar("SELECT CAST($1 AS DOUBLE PRECISION)")
+                .bind(real(v))
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(back, v);
+        }
     }
 
     #[test]

@@ -264,7 +264,7 @@ mod tests {
         );
         // Another community's node is out of a director's reach.
         let other: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'community' AND path NOT LIKE $1 LIMIT 1",
+            "SELECT id FROM regions WHERE level = 'community' AND path NOT LIKE $1 ORDER BY id LIMIT 1",
         )
         .bind(format!("{}%", director.region_path.clone().unwrap()))
         .fetch_one(&pool)

@@ -367,7 +367,8 @@ pub async fn submit(
     let token = random(24);
     sqlx::query(
         "INSERT INTO open311_requests (case_id, token, api_key_id, email, device_id, account_id, media_url, \
-         lat, lon, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         lat, lon, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         CAST($8 AS DOUBLE PRECISION), CAST($9 AS DOUBLE PRECISION), $10, $11)",
     )
     .bind(id)
     .bind(&token)
@@ -376,8 +377,8 @@ pub async fn submit(
     .bind(s.device_id.trim())
     .bind(s.account_id.trim())
     .bind(s.media_url.trim())
-    .bind(s.lat)
-    .bind(s.long)
+    .bind(crate::db::real(s.lat))
+    .bind(crate::db::real(s.long))
     .bind(serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into()))
     .bind(now.stored())
     .execute(pool)

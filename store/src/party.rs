@@ -1399,7 +1399,7 @@ mod tests {
         let other_community = scalar(
             &pool,
             "SELECT id FROM regions WHERE level = 'compound' AND path NOT LIKE \
-             (SELECT path || '%' FROM regions WHERE name = '袁家庄社区') LIMIT 1",
+             (SELECT path || '%' FROM regions WHERE name = '袁家庄社区') ORDER BY id LIMIT 1",
         )
         .await;
         let orgs_before = count(&pool, "party_orgs").await;

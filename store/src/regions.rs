@@ -485,10 +485,11 @@ mod tests {
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
-        let grid: i64 = sqlx::query_scalar("SELECT id FROM regions WHERE level = 'grid' LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let grid: i64 =
+            sqlx::query_scalar("SELECT id FROM regions WHERE level = 'grid' ORDER BY id LIMIT 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         let id = add(&pool, &admin, grid, "新建小区", now).await.unwrap();
         let tree = reference::region_tree(&pool).await.unwrap();
         assert_eq!(tree.get(id).unwrap().level(), Some(RegionLevel::Compound));
@@ -604,12 +605,13 @@ mod tests {
         let options = reference::options(&pool, None).await.unwrap();
         assert!(options.regions.iter().all(|r| r.id != building));
         if closed_here > 0 {
-            let code: String =
-                sqlx::query_scalar("SELECT code FROM cases WHERE region_id = $1 LIMIT 1")
-                    .bind(building)
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
+            let code: String = sqlx::query_scalar(
+                "SELECT code FROM cases WHERE region_id = $1 ORDER BY id LIMIT 1",
+            )
+            .bind(building)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
             let code = domain::TrackingCode::parse(&code).unwrap();
             let detail = crate::cases::detail(&pool, &admin, &code, now)
                 .await

@@ -423,7 +423,7 @@ mod tests {
         // The unit finishes the work: the clock stops and the mark goes.
         let unit_id = cases::summary(&pool, &code, now).await.unwrap().0.unit_id;
         let handler_name: String =
-            sqlx::query_scalar("SELECT username FROM users WHERE unit_id = $1 LIMIT 1")
+            sqlx::query_scalar("SELECT username FROM users WHERE unit_id = $1 ORDER BY id LIMIT 1")
                 .bind(unit_id)
                 .fetch_one(&pool)
                 .await

@@ -250,7 +250,7 @@ mod tests {
             .unwrap()
             .unwrap();
         let compound: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 LIMIT 1",
+            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
         )
         .bind(format!("{}%", grid.region_path.clone().unwrap()))
         .fetch_one(&pool)
