@@ -329,9 +329,6 @@ async fn copy(from: &str, to: &str) -> Result<(), Box<dyn std::error::Error>> {
     store::migrate(&source).await?;
     let target = store::connect(to).await?;
     store::migrate(&target).await?;
-    if !store::copy::is_empty(&target).await? {
-        return Err(format!("{to} already holds data; copy only into an empty database").into());
-    }
     let started = std::time::Instant::now();
     let mut shown = (String::new(), 0_u64);
     let copied = store::copy::copy(&source, &target, |table, done, total| {
@@ -342,7 +339,18 @@ async fn copy(from: &str, to: &str) -> Result<(), Box<dyn std::error::Error>> {
             shown = (table.to_string(), done);
         }
     })
-    .await?;
+    .await
+    .map_err(|e| match e {
+        store::StoreError::Invalid(why) => why
+            .iter()
+            .map(|f| match f.message.as_str() {
+                "not_empty" => format!("{to} already holds data; copy only into an empty database"),
+                _ => format!("{to} is at another schema version than {from}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })?;
     let source_summary = store::backup::summary(&source).await?;
     if copied != source_summary {
         return Err("the copy differs from the source (see `lianxin backup`'s summary)".into());

@@ -128,7 +128,7 @@ async fn versions(pool: &Pool) -> Result<Vec<i64>> {
 }
 
 /// Whether `pool` holds nothing but what its migrations put there.
-pub async fn is_empty(pool: &Pool) -> Result<bool> {
+async fn is_empty(pool: &Pool) -> Result<bool> {
     for t in tables(pool).await? {
         if SEEDED.contains(&t.as_str()) {
             continue;

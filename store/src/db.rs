@@ -241,15 +241,6 @@ fn parse_stamp(raw: &str) -> Result<DateTime<Utc>, BoxDynError> {
     Ok(chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S%.f")?.and_utc())
 }
 
-impl Type<Any> for Stamp {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
-    }
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as Type<Any>>::compatible(ty)
-    }
-}
-
 impl<'q> Encode<'q, Any> for Stamp {
     fn encode_by_ref(
         &self,
@@ -310,15 +301,6 @@ impl From<MaybeStamp> for Option<DateTime<Utc>> {
     }
 }
 
-impl Type<Any> for MaybeStamp {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
-    }
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as Type<Any>>::compatible(ty)
-    }
-}
-
 impl<'r> Decode<'r, Any> for MaybeStamp {
     fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
         let raw = <Option<&str> as Decode<'r, Any>>::decode(value)?;
@@ -339,15 +321,6 @@ impl From<NaiveDate> for Day {
 impl From<Day> for NaiveDate {
     fn from(d: Day) -> Self {
         d.0
-    }
-}
-
-impl Type<Any> for Day {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
-    }
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as Type<Any>>::compatible(ty)
     }
 }
 
@@ -377,15 +350,6 @@ impl From<MaybeDay> for Option<NaiveDate> {
     }
 }
 
-impl Type<Any> for MaybeDay {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
-    }
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <String as Type<Any>>::compatible(ty)
-    }
-}
-
 impl<'r> Decode<'r, Any> for MaybeDay {
     fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
         let raw = <Option<&str> as Decode<'r, Any>>::decode(value)?;
@@ -395,6 +359,22 @@ impl<'r> Decode<'r, Any> for MaybeDay {
         ))
     }
 }
+
+/// Times and days travel as text on both databases.
+macro_rules! stored_as_text {
+    ($($t:ty),*) => {$(
+        impl Type<Any> for $t {
+            fn type_info() -> AnyTypeInfo {
+                <String as Type<Any>>::type_info()
+            }
+            fn compatible(ty: &AnyTypeInfo) -> bool {
+                <String as Type<Any>>::compatible(ty)
+            }
+        }
+    )*};
+}
+
+stored_as_text!(Stamp, MaybeStamp, Day, MaybeDay);
 
 /// A yes/no column: PostgreSQL answers a boolean, SQLite the integer it
 /// keeps booleans as.
