@@ -210,6 +210,20 @@ pub mod ssr {
         })
     }
 
+    /// Counts one request of the caller's address (an IPv6 client by its
+    /// /64) against `quota`, in the database so every instance counts the
+    /// same; 429 with the wait when it is spent.
+    pub async fn throttle(kind: &str, quota: domain::throttle::Quota) -> Result<(), AppError> {
+        let bucket = format!(
+            "{kind}:{}",
+            domain::throttle::client_bucket(client_ip().await)
+        );
+        match store::throttle::hit(&state()?.pool, &bucket, quota, chrono::Utc::now()).await? {
+            Some(secs) => Err(fail(AppError::RateLimited(secs))),
+            None => Ok(()),
+        }
+    }
+
     /// The client address for rate limiting: the peer, or — when the peer
     /// is one of the load balancers named in `LIANXIN_TRUSTED_PROXIES` —
     /// the address that balancer saw (`X-Forwarded-For`).
@@ -273,25 +287,26 @@ pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use ssr::*;
+    use store::users::SignIn;
     let pool = state()?.pool;
-    let ip = client_ip().await.to_string();
+    let ip = domain::throttle::client_bucket(client_ip().await);
     let now = chrono::Utc::now();
-    if let Some(secs) = store::users::login_wait(&pool, &username, &ip, now).await? {
-        return Err(fail(AppError::RateLimited(secs.unsigned_abs())));
-    }
-    let Some(user) = store::users::authenticate(&pool, &username, &password).await? else {
-        store::users::record_login_failure(&pool, &username, &ip, now).await?;
-        // Only with the right password does it say the registration waits.
-        let message = if store::party::awaiting_confirmation(&pool, &username, &password).await? {
-            "registration_pending"
-        } else {
-            "login_failed"
-        };
-        return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-            "password", message,
-        )])));
+    let user = match store::users::sign_in(&pool, &username, &password, &ip, now).await? {
+        SignIn::Wait(secs) => return Err(fail(AppError::RateLimited(secs.unsigned_abs()))),
+        SignIn::Welcome(user) => user,
+        SignIn::Failed => {
+            // Only with the right password does it say the registration waits.
+            let message =
+                if store::party::awaiting_confirmation(&pool, &username, &password).await? {
+                    "registration_pending"
+                } else {
+                    "login_failed"
+                };
+            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
+                "password", message,
+            )])));
+        }
     };
-    store::users::clear_login_failures(&pool, &username).await?;
     store::users::record_login(&pool, user.id, now).await?;
     let session = session().await?;
     // A new id on sign-in, so a session fixed before it is worth nothing after.
@@ -685,15 +700,29 @@ pub async fn perform(
 
 #[server(endpoint = "track_lookup")]
 pub async fn track_lookup(code: String, factor: String) -> Result<(), AppError> {
+    use domain::throttle::FactorKind;
     use ssr::*;
     let st = state()?;
-    if let Some(secs) = crate::state::wait_for(&st.lookups, client_ip().await) {
-        return Err(fail(AppError::RateLimited(secs)));
-    }
+    throttle("lookup", st.lookups).await?;
     let code = parse_code(&code)?;
+    // Wrong answers count against the code itself, whichever address sends
+    // them (and whether or not the code exists, so the answers do not tell).
+    let kind = FactorKind::of(&factor);
+    let bucket = kind.bucket(&code);
+    let now = chrono::Utc::now();
+    if store::throttle::hit(&st.pool, &bucket, kind.lockout(), now)
+        .await?
+        .is_some()
+    {
+        return Err(fail(match kind {
+            FactorKind::Phone => AppError::PhoneLocked,
+            FactorKind::Pin => AppError::CodeLocked,
+        }));
+    }
     if !store::cases::verify_second_factor(&st.pool, &code, &factor).await? {
         return Err(fail(AppError::LookupFailed));
     }
+    store::throttle::forgive(&st.pool, &bucket, kind.lockout(), now).await?;
     remember(&session().await?, TRACK_KEY, code.as_str()).await?;
     leptos_axum::redirect(&format!("/track/{code}"));
     Ok(())
@@ -783,9 +812,7 @@ pub async fn submit_online(
     if honeypot || too_fast {
         return Err(fail(AppError::Spam));
     }
-    if let Some(secs) = crate::state::wait_for(&st.reports, client_ip().await) {
-        return Err(fail(AppError::RateLimited(secs)));
-    }
+    throttle("report", st.reports).await?;
     let title = domain::NewCase::title_from(&description);
     let new = domain::NewCase {
         title,
@@ -1625,9 +1652,7 @@ pub async fn register_member(
 ) -> Result<(), AppError> {
     use ssr::*;
     let st = state()?;
-    if let Some(secs) = crate::state::wait_for(&st.reports, client_ip().await) {
-        return Err(fail(AppError::RateLimited(secs)));
-    }
+    throttle("report", st.reports).await?;
     let form = domain::party::MemberForm {
         username,
         password,
@@ -1660,9 +1685,7 @@ pub async fn register_unit(
 ) -> Result<(), AppError> {
     use ssr::*;
     let st = state()?;
-    if let Some(secs) = crate::state::wait_for(&st.reports, client_ip().await) {
-        return Err(fail(AppError::RateLimited(secs)));
-    }
+    throttle("report", st.reports).await?;
     let form = domain::party::UnitForm {
         name,
         party_org,

@@ -30,6 +30,14 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("rate_limited")]
     RateLimited(u64),
+    /// Too many wrong phone digits on one tracking code, from anywhere: the
+    /// receipt's PIN still opens it.
+    #[error("phone_locked")]
+    PhoneLocked,
+    /// Too many wrong answers of every kind on one tracking code: only the
+    /// station can help until the lockout ends.
+    #[error("code_locked")]
+    CodeLocked,
     /// An online request that looks automated (honeypot filled, sent too fast).
     #[error("refused")]
     Spam,
@@ -78,7 +86,7 @@ impl AppError {
             Self::NotFound => S::NOT_FOUND,
             Self::Invalid(_) | Self::LookupFailed => S::BAD_REQUEST,
             Self::Refused(_) | Self::Conflict => S::CONFLICT,
-            Self::RateLimited(_) => S::TOO_MANY_REQUESTS,
+            Self::RateLimited(_) | Self::PhoneLocked | Self::CodeLocked => S::TOO_MANY_REQUESTS,
             Self::Spam => S::UNPROCESSABLE_ENTITY,
             Self::Server | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }

@@ -195,6 +195,8 @@ pub fn error(l: Locale, e: &AppError) -> String {
         AppError::Conflict => td_string!(l, error.conflict).to_string(),
         AppError::LookupFailed => td_string!(l, error.lookup_failed).to_string(),
         AppError::RateLimited(secs) => td_string!(l, error.rate_limited, secs = *secs).to_string(),
+        AppError::PhoneLocked => td_string!(l, error.phone_locked).to_string(),
+        AppError::CodeLocked => td_string!(l, error.code_locked).to_string(),
         AppError::Spam => td_string!(l, error.spam).to_string(),
         AppError::Server => td_string!(l, error.server).to_string(),
         AppError::Invalid(errors) => {

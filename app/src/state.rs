@@ -1,22 +1,20 @@
 //! Server-side state handed to server functions through context.
 
 use axum::extract::FromRef;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use domain::throttle::Quota;
 use leptos::prelude::LeptosOptions;
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: store::Pool,
-    /// Public lookups per client address, so tracking codes cannot be enumerated.
+    /// Public lookups per client address, so tracking codes cannot be
+    /// enumerated (counted in the database: one quota across instances).
     #[from_ref(skip)]
-    pub lookups: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Online requests per client address, against flooding.
+    pub lookups: Quota,
+    /// Online requests and party registrations per client address, against flooding.
     #[from_ref(skip)]
-    pub reports: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    pub reports: Quota,
 }
 
 /// Limits of the public endpoints.
@@ -35,30 +33,13 @@ impl Default for Limits {
     }
 }
 
-fn at_least_one(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
-}
-
-/// Seconds until `limiter` lets `ip` through again, or None if it does now.
-pub fn wait_for(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: IpAddr) -> Option<u64> {
-    use governor::clock::{Clock, DefaultClock};
-    limiter.check_key(&ip).err().map(|not_until| {
-        not_until
-            .wait_time_from(DefaultClock::default().now())
-            .as_secs()
-            + 1
-    })
-}
-
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, pool: store::Pool, limits: Limits) -> Self {
-        let lookups = Quota::per_minute(at_least_one(limits.lookups_per_minute));
-        let reports = Quota::per_hour(at_least_one(limits.reports_per_hour));
         Self {
             leptos_options,
             pool,
-            lookups: Arc::new(RateLimiter::keyed(lookups)),
-            reports: Arc::new(RateLimiter::keyed(reports)),
+            lookups: Quota::per_minute(limits.lookups_per_minute),
+            reports: Quota::per_hour(limits.reports_per_hour),
         }
     }
 }

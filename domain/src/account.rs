@@ -40,12 +40,19 @@ pub struct AccountForm {
     pub station_id: Option<i64>,
 }
 
+/// The one form of a username that is stored, looked up and counted:
+/// trimmed and in lower case, so `Director ` and `director` are one account
+/// everywhere (sign-in, its throttle, registration, the CLI).
+pub fn username_key(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
 impl AccountForm {
     /// Every problem at once, by field. A seat the role does not use is
     /// dropped rather than refused (the form keeps all three pickers).
     pub fn validate(mut self) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        self.username = self.username.trim().to_lowercase();
+        self.username = username_key(&self.username);
         self.display_name = self.display_name.trim().to_string();
         if let Err(e) = check_username(&self.username) {
             errors.push(e);

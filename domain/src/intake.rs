@@ -24,6 +24,13 @@ pub enum Source {
 }
 
 impl Source {
+    /// Requests a resident wrote for the public (online, or through an
+    /// Open311 app), whose words may be republished once redacted; what
+    /// was said at a desk, a session, a visit or on the phone was not.
+    pub fn published_by_resident(self) -> bool {
+        matches!(self, Self::Online | Self::Open311)
+    }
+
     pub const ALL: [Source; 6] = [
         Self::StationSession,
         Self::WalkIn,
@@ -152,18 +159,60 @@ impl NewCase {
     /// Trimmed copy for storage.
     pub fn normalised(&self) -> Self {
         Self {
-            title: self.title.trim().into(),
-            description: self.description.trim().into(),
-            resident_name: self.resident_name.trim().into(),
-            resident_phone: self.resident_phone.trim().into(),
+            title: clean_line(&self.title),
+            description: clean_text(&self.description),
+            resident_name: clean_line(&self.resident_name),
+            resident_phone: clean_line(&self.resident_phone),
             ..self.clone()
         }
     }
 }
 
+/// Text as it may be kept and republished: control characters (which make
+/// an XML feed ill-formed and can hide text in a terminal or a log) are
+/// dropped, line breaks become `\n`, tabs spaces; trimmed.
+pub fn clean_text(raw: &str) -> String {
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' => Some(' '),
+            // Bidirectional overrides turn text around on screen.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// [`clean_text`] on one line: line breaks become spaces.
+pub fn clean_line(raw: &str) -> String {
+    clean_text(raw).replace('\n', " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_what_is_kept() {
+        let mut new = ok();
+        new.description = "路灯\u{0}坏了\u{7}\r\n第二行\u{1b}[31m\t完\u{202e}".into();
+        new.title = "标题\n第二行\u{8}".into();
+        new.resident_name = " 王丽华\u{0} ".into();
+        let kept = new.normalised();
+        assert_eq!(kept.description, "路灯坏了\n第二行[31m 完");
+        assert_eq!(kept.title, "标题 第二行");
+        assert_eq!(kept.resident_name, "王丽华");
+        assert!(
+            kept.description
+                .chars()
+                .all(|c| c == '\n' || !c.is_control())
+        );
+    }
 
     fn ok() -> NewCase {
         NewCase {

@@ -20,6 +20,8 @@ pub mod region;
 pub mod role;
 pub mod session;
 pub mod similarity;
+pub mod spreadsheet;
+pub mod throttle;
 pub mod view;
 pub mod wish;
 

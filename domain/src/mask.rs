@@ -36,9 +36,11 @@ pub fn phone_last4(raw: &str) -> Option<String> {
 }
 
 /// Free text a resident wrote, made fit for public output: their own name
-/// (and any other given) is masked, and anything that looks like a phone or
-/// ID number (seven digits or more, spaces and hyphens allowed between them)
-/// or an e-mail address is replaced by `***`.
+/// (and any other given) is masked; anything that looks like a phone or ID
+/// number (seven digits or more in any script — full-width １３８ too —
+/// with single spaces, dots, hyphens or brackets between them, but not a
+/// date) or an e-mail address is replaced by `***`; unit and room numbers
+/// (2单元, 301室, 2单元301) by `*`, so a place says no more than the building.
 pub fn redact(text: &str, names: &[&str]) -> String {
     let mut out = text.to_string();
     for n in names
@@ -52,31 +54,12 @@ pub fn redact(text: &str, names: &[&str]) -> String {
     let mut result = String::with_capacity(out.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            // A run of digits, allowing single separators between groups of
-            // three or more (138 1234 5678, 0358-8221234, but not 2026-11-28).
-            let group_at = |k: usize| chars[k..].iter().take_while(|c| c.is_ascii_digit()).count();
-            let mut j = i;
-            let mut digits = 0;
-            loop {
-                let group = group_at(j);
-                digits += group;
-                j += group;
-                let continues = group >= 3
-                    && j + 1 < chars.len()
-                    && matches!(chars[j], ' ' | '-')
-                    && group_at(j + 1) >= 3;
-                if !continues {
-                    break;
-                }
-                j += 1;
-            }
-            if digits >= 7 {
-                // The check character of an ID number.
-                if chars.get(j).is_some_and(|c| matches!(c, 'X' | 'x')) {
-                    j += 1;
-                }
-                result.push_str("***");
+        if is_digit(chars[i]) {
+            let (j, public) = digit_run(&chars, i);
+            if let Some(public) = public {
+                result.push_str(&public);
+            } else if room_number(&chars, i, j) {
+                result.push('*');
             } else {
                 result.extend(&chars[i..j]);
             }
@@ -107,6 +90,122 @@ pub fn redact(text: &str, names: &[&str]) -> String {
         }
     }
     result
+}
+
+/// A digit in any script: ASCII, full-width (１), Arabic-Indic, circled (①)…
+fn is_digit(c: char) -> bool {
+    c.is_numeric() && !is_chinese_numeral(c)
+}
+
+fn is_chinese_numeral(c: char) -> bool {
+    "零〇一二三四五六七八九十百千万两".contains(c)
+}
+
+/// What may stand between the digits of one number: a single space, dot,
+/// hyphen, slash or bracket, in ASCII or full width.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{3000}'
+            | '-'
+            | '－'
+            | '—'
+            | '–'
+            | '.'
+            | '．'
+            | '·'
+            | '/'
+            | '('
+            | ')'
+            | '（'
+            | '）'
+            | '+'
+            | '＋'
+    )
+}
+
+/// The number starting at `start`: digit groups joined by single
+/// separators. Returns where it ends and, when it must not be shown as it
+/// is, its public form: every part of it that is not a date and holds seven
+/// digits or more becomes `***` (a date, 2026-11-28 or 2026.11.28, is a
+/// group of four, then of one or two twice, with one separator).
+fn digit_run(chars: &[char], start: usize) -> (usize, Option<String>) {
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut j = start;
+    loop {
+        let g = j;
+        while j < chars.len() && is_digit(chars[j]) {
+            j += 1;
+        }
+        groups.push((g, j));
+        let continues = j + 1 < chars.len() && is_separator(chars[j]) && is_digit(chars[j + 1]);
+        if !continues {
+            break;
+        }
+        j += 1;
+    }
+    let len = |k: usize| groups[k].1 - groups[k].0;
+    let sep = |k: usize| chars[groups[k].1];
+    // Parts: (first group, past the last group, is a date).
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    let mut k = 0;
+    let mut from = 0;
+    while k < groups.len() {
+        let date = k + 2 < groups.len()
+            && len(k) == 4
+            && (1..=2).contains(&len(k + 1))
+            && (1..=2).contains(&len(k + 2))
+            && matches!(sep(k), '-' | '.' | '/' | '－' | '．')
+            && sep(k) == sep(k + 1);
+        if date {
+            if from < k {
+                parts.push((from, k, false));
+            }
+            parts.push((k, k + 3, true));
+            k += 3;
+            from = k;
+        } else {
+            k += 1;
+        }
+    }
+    if from < groups.len() {
+        parts.push((from, groups.len(), false));
+    }
+    let long = |&(a, b, date): &(usize, usize, bool)| !date && (a..b).map(len).sum::<usize>() >= 7;
+    if !parts.iter().any(long) {
+        return (j, None);
+    }
+    let mut out = String::new();
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            out.push(sep(part.0 - 1));
+        }
+        if long(part) {
+            out.push_str("***");
+        } else {
+            out.extend(&chars[groups[part.0].0..groups[part.1 - 1].1]);
+        }
+    }
+    // An ID number's check character goes with it.
+    if parts.last().is_some_and(long)
+        && chars
+            .get(j)
+            .is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ'))
+    {
+        j += 1;
+    }
+    (j, Some(out))
+}
+
+/// Whether the digits at `start..end` number a unit or a room: before 单元,
+/// 室 or 户, or right after 单元 (2单元301).
+fn room_number(chars: &[char], start: usize, end: usize) -> bool {
+    let after: String = chars[end..].iter().take(2).collect();
+    let before: String = chars[start.saturating_sub(2)..start].iter().collect();
+    after.starts_with("单元")
+        || after.starts_with('室')
+        || after.starts_with('户')
+        || before == "单元"
 }
 
 #[cfg(test)]
@@ -144,12 +243,49 @@ mod tests {
             redact("联系 li.hua+x@example.cn 谢谢", &[]),
             "联系 *** 谢谢"
         );
-        // Short numbers (house numbers, dates, amounts) stay.
+        // Short numbers (buildings, dates, amounts) stay; units and rooms do not.
         assert_eq!(
             redact("3号楼2单元，2026年11月，500元", &["王"]),
-            "3号楼2单元，2026年11月，500元"
+            "3号楼*单元，2026年11月，500元"
         );
         assert_eq!(redact("座机0358-8221234", &[]), "座机***");
         assert_eq!(redact("2026-11-28起漏水", &[]), "2026-11-28起漏水");
+    }
+
+    #[test]
+    fn numbers_are_found_in_any_script_and_with_any_separator() {
+        for (text, public) in [
+            ("电话13812345678", "电话***"),
+            ("电话１３８１２３４５６７８", "电话***"),
+            ("电话１３８ １２３４ ５６７８", "电话***"),
+            ("电话138.1234.5678", "电话***"),
+            ("电话138·1234·5678", "电话***"),
+            ("电话138 1234 5678", "电话***"),
+            ("电话1 3 8 1 2 3 4 5 6 7 8", "电话***"),
+            ("电话(0358)8221234", "电话(***"),
+            ("电话（0358）8221234", "电话（***"),
+            ("电话+86 138-1234-5678", "电话+***"),
+            ("电话138—1234—5678", "电话***"),
+            ("电话１３８－１２３４－５６７８", "电话***"),
+            ("身份证141102198001011234", "身份证***"),
+            ("身份证14110219800101123x。", "身份证***。"),
+            ("身份证１４１１０２１９８００１０１１２３Ｘ", "身份证***"),
+            ("住5号楼3单元502室", "住5号楼*单元*室"),
+            ("住5号楼3单元502", "住5号楼*单元*"),
+            ("住１２０３室", "住*室"),
+            ("住3号楼202户", "住3号楼*户"),
+            ("2026-11-28起漏水", "2026-11-28起漏水"),
+            ("2026.11.28起漏水", "2026.11.28起漏水"),
+            ("2026/1/5 起漏水", "2026/1/5 起漏水"),
+            ("2026-11-28 13812345678", "2026-11-28 ***"),
+            (
+                "晚上7点到9点，共3次，花了1200元",
+                "晚上7点到9点，共3次，花了1200元",
+            ),
+            ("12345热线", "12345热线"),
+            ("第1、2、3号楼", "第1、2、3号楼"),
+        ] {
+            assert_eq!(redact(text, &[]), public, "{text}");
+        }
     }
 }

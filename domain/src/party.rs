@@ -235,7 +235,7 @@ impl MemberForm {
     /// Every problem by field, or the registration; `today` bounds the dates.
     pub fn validate(&self, today: NaiveDate) -> Result<MemberRegistration, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let username = self.username.trim().to_lowercase();
+        let username = crate::account::username_key(&self.username);
         if let Err(e) = check_username(&username) {
             errors.push(e);
         }

@@ -70,6 +70,20 @@ fn refuse(status: StatusCode, why: &'static str) -> Response {
 
 /// A small table's CSV as a download named `name`, or a 500 if any record
 /// could not be written.
+/// Writes one CSV row with every cell made safe to open in a spreadsheet.
+fn write_row<W, I, T>(out: &mut csv::Writer<W>, cells: I) -> csv::Result<()>
+where
+    W: std::io::Write,
+    I: IntoIterator<Item = T>,
+    T: AsRef<str>,
+{
+    out.write_record(
+        cells
+            .into_iter()
+            .map(|c| domain::spreadsheet::safe_cell(c.as_ref()).into_owned()),
+    )
+}
+
 fn csv_file(out: csv::Writer<Vec<u8>>, rows: Vec<csv::Result<()>>, name: &str) -> Response {
     let written = rows.into_iter().collect::<csv::Result<()>>().ok();
     match written.and_then(|()| out.into_inner().ok()) {
@@ -127,7 +141,7 @@ async fn ranking(
         "综合得分",
         "榜单",
     ];
-    let mut rows = vec![out.write_record(head)];
+    let mut rows = vec![write_row(&mut out, head)];
     for u in &ranking.units {
         let list = if ranking.red.contains(&u.unit_id) {
             "红榜"
@@ -136,24 +150,27 @@ async fn ranking(
         } else {
             ""
         };
-        rows.push(out.write_record([
-            u.name.clone(),
-            u.assigned.to_string(),
-            u.returned.to_string(),
-            u.acknowledged_on_time.to_string(),
-            u.closed.to_string(),
-            u.on_time.to_string(),
-            u.reworked.to_string(),
-            u.rated.to_string(),
-            u.satisfied.to_string(),
-            cell(u.acknowledgement_rate()),
-            cell(u.on_time_rate()),
-            cell(u.return_rate()),
-            cell(u.rework_rate()),
-            cell(u.satisfaction_rate()),
-            cell(u.score()),
-            list.to_string(),
-        ]));
+        rows.push(write_row(
+            &mut out,
+            [
+                u.name.clone(),
+                u.assigned.to_string(),
+                u.returned.to_string(),
+                u.acknowledged_on_time.to_string(),
+                u.closed.to_string(),
+                u.on_time.to_string(),
+                u.reworked.to_string(),
+                u.rated.to_string(),
+                u.satisfied.to_string(),
+                cell(u.acknowledgement_rate()),
+                cell(u.on_time_rate()),
+                cell(u.return_rate()),
+                cell(u.rework_rate()),
+                cell(u.satisfaction_rate()),
+                cell(u.score()),
+                list.to_string(),
+            ],
+        ));
     }
     csv_file(out, rows, &format!("ranking-{}.csv", ranking.month))
 }
@@ -209,7 +226,7 @@ async fn figures(
         "返工率".into(),
         "满意率".into(),
     ];
-    let mut rows = vec![out.write_record(&head)];
+    let mut rows = vec![write_row(&mut out, &head)];
     let total = domain::figures::Group {
         id: None,
         name: "合计".into(),
@@ -221,7 +238,7 @@ async fn figures(
             domain::figures::Cell::Rate(None) => String::new(),
             c => c.to_string(),
         }));
-        rows.push(out.write_record(&record));
+        rows.push(write_row(&mut out, &record));
     }
     csv_file(
         out,
@@ -347,11 +364,11 @@ async fn ledger_csv(
         let mut written = Ok(());
         if w.head {
             w.head = false;
-            written = out.write_record(headings(w.export.list));
+            written = write_row(&mut out, headings(w.export.list));
         }
         for l in &lines {
             w.n += 1;
-            written = written.and_then(|()| out.write_record(cells(w.export.list, w.n, l)));
+            written = written.and_then(|()| write_row(&mut out, cells(w.export.list, w.n, l)));
         }
         w.before = next;
         w.done = next.is_none();
@@ -541,9 +558,12 @@ async fn service_csv(
     };
     let chinese = app::i18n::Locale::zh;
     let mut out = csv::Writer::from_writer(BOM.to_vec());
-    let mut rows = vec![out.write_record(app::pages::party::report_headings(chinese, by_unit))];
+    let mut rows = vec![write_row(
+        &mut out,
+        app::pages::party::report_headings(chinese, by_unit),
+    )];
     for record in app::pages::party::report_rows(chinese, &report, by_unit) {
-        rows.push(out.write_record(&record));
+        rows.push(write_row(&mut out, &record));
     }
     csv_file(
         out,
@@ -719,6 +739,41 @@ mod tests {
         let pairs: std::collections::HashMap<String, String> =
             form_urlencoded::parse(q.as_bytes()).into_owned().collect();
         serde_json::from_value(serde_json::to_value(pairs).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_residents_formula_reaches_the_csv_as_text_and_the_xlsx_as_a_string() {
+        use calamine::{Data, Reader, Xlsx};
+        let (app, pool, _db) = app().await;
+        let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let query = "list=responsibility&state=open";
+        let code = lines(&pool, "leader", query).await[0].code.clone();
+        let formula = "=HYPERLINK(\"http://evil.example\",\"查看详情\")";
+        sqlx::query("UPDATE cases SET title = $1 WHERE code = $2")
+            .bind(formula)
+            .bind(code.replace('-', ""))
+            .execute(&pool)
+            .await
+            .unwrap();
+
+        let (status, bytes) = get(&app, &format!("/ledger.csv?{query}"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
+        let row = reader
+            .records()
+            .map(Result::unwrap)
+            .find(|r| r[1] == *code)
+            .unwrap();
+        assert_eq!(&row[2], format!("'{formula}"));
+
+        let (_, bytes) = get(&app, &format!("/ledger.xlsx?{query}"), Some(&cookie)).await;
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("责任清单").unwrap();
+        let row = range
+            .rows()
+            .find(|r| r.get(1).is_some_and(|c| c.to_string() == code))
+            .unwrap();
+        assert_eq!(row[2], Data::String(formula.into()));
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -18,8 +19,20 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// The largest request body any route accepts.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 /// The whole app as a router, so tests can drive it without a socket.
 pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
+    router_until(state, CancellationToken::new()).await
+}
+
+/// The app whose long-lived responses (the boards' event streams) end when
+/// `shutdown` is cancelled, so a graceful shutdown does not wait on them.
+pub async fn router_until(
+    state: AppState,
+    shutdown: CancellationToken,
+) -> Result<Router, store::StoreError> {
     let sessions = crate::sessions::Sessions::open(&state.pool).await?;
     let sessions = SessionManagerLayer::new(sessions)
         .with_name("lianxin")
@@ -31,7 +44,7 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
         ));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let hub = crate::live::Hub::start(state.pool.clone()).await?;
+    let hub = crate::live::Hub::start(state.pool.clone(), shutdown).await?;
     Ok(Router::new()
         .route("/healthz", get(healthz))
         .route("/api/board/events", get(crate::live::events))
@@ -43,6 +56,12 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
         .layer(sessions)
+        // No request body is larger than a region-tree import; refuse the
+        // rest before reading it (413), whichever route it is sent to.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
         .layer(axum::middleware::from_fn(crate::security::csrf))
         .layer(axum::middleware::from_fn(crate::security::headers))
         .with_state(state))
@@ -246,6 +265,172 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(body(res).await.contains("RateLimited"));
+    }
+
+    /// A lookup from `addr`, as the peer the server sees.
+    fn lookup_from(addr: &str, body: String) -> Request<Body> {
+        let mut req = form("/api/track_lookup", &body, None);
+        let peer: std::net::SocketAddr = addr.parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        req
+    }
+
+    #[tokio::test]
+    async fn a_codes_phone_digits_lock_after_five_misses_from_anywhere_and_the_pin_still_opens_it()
+    {
+        let (app, pool, _db) = app().await;
+        let (code, pin, phone): (String, String, String) =
+            sqlx::query_as("SELECT code, pin, resident_phone FROM cases ORDER BY id LIMIT 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let last4 = domain::mask::phone_last4(&phone).unwrap();
+        let wrong = |n: u32| format!("{:04}", (last4.parse::<u32>().unwrap() + n) % 10_000);
+        // Five guesses, each from another address: none is rate-limited by address.
+        for n in 1..=5 {
+            let res = app
+                .clone()
+                .oneshot(lookup_from(
+                    &format!("10.9.0.{n}:5000"),
+                    format!("code={code}&factor={}", wrong(n)),
+                ))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "guess {n}");
+        }
+        // Now even the right digits are refused, from a fresh address, and the answer says why.
+        let res = app
+            .clone()
+            .oneshot(lookup_from(
+                "10.9.1.1:5000",
+                format!("code={code}&factor={last4}"),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(body(res).await.contains("PhoneLocked"));
+        // The printed PIN still opens the case.
+        let res = app
+            .clone()
+            .oneshot(lookup_from(
+                "10.9.1.2:5000",
+                format!("code={code}&factor={pin}"),
+            ))
+            .await
+            .unwrap();
+        assert!(
+            res.status().is_success() || res.status().is_redirection(),
+            "{}",
+            res.status()
+        );
+        // A code that does not exist locks the same way, so locking tells nothing.
+        for n in 1..=6 {
+            let res = app
+                .clone()
+                .oneshot(lookup_from(
+                    &format!("10.9.2.{n}:5000"),
+                    "code=2222-2222&factor=1234".into(),
+                ))
+                .await
+                .unwrap();
+            let want = if n <= 5 {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            assert_eq!(res.status(), want, "{n}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_subscriber_gets_one_quota_for_its_whole_prefix() {
+        let (app, _, _db) = app().await;
+        // The quota in these tests is 3 a minute.
+        for (n, addr) in [
+            "[2001:db8:7:1::1]:5000",
+            "[2001:db8:7:1::2]:5000",
+            "[2001:db8:7:1:ffff::9]:5000",
+            "[2001:db8:7:1::4]:5000",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let res = app
+                .clone()
+                .oneshot(lookup_from(addr, "code=2222-2223&factor=1234".into()))
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status() == StatusCode::TOO_MANY_REQUESTS,
+                n == 3,
+                "{addr}: {}",
+                res.status()
+            );
+        }
+        // Another subscriber is not affected.
+        let res = app
+            .clone()
+            .oneshot(lookup_from(
+                "[2001:db8:7:2::1]:5000",
+                "code=2222-2223&factor=1234".into(),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn a_username_in_capitals_shares_the_accounts_sign_in_limit() {
+        let (app, _, _db) = app().await;
+        for name in [
+            "Director",
+            "DIRECTOR",
+            "director%20",
+            "DiReCtOr",
+            "%20director",
+        ] {
+            let res = app
+                .clone()
+                .oneshot(form(
+                    "/api/login",
+                    &format!("username={name}&password=guess"),
+                    None,
+                ))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{name}");
+        }
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/login",
+                "username=director&password=lianxin-demo",
+                None,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_refused_on_every_route_before_it_is_read() {
+        let (app, _, _db) = app().await;
+        let huge = "a".repeat(MAX_BODY_BYTES + 1);
+        for uri in [
+            "/api/submit_online",
+            "/api/login",
+            "/open311/v2/requests.json",
+            "/no/such/route",
+        ] {
+            let req = Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, huge.len())
+                .body(Body::from(huge.clone()))
+                .unwrap();
+            let res = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        }
     }
 
     pub(crate) fn session_cookie(res: &axum::response::Response) -> Option<String> {

@@ -8,6 +8,7 @@ pub mod api_v1;
 pub mod calendar;
 pub mod exports;
 pub mod http;
+pub mod jobs;
 pub mod live;
 pub mod open311;
 pub mod security;

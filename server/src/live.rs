@@ -27,6 +27,7 @@ use std::time::Duration;
 use store::access::CaseFacts;
 use store::users::UserRow;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 use tower_sessions::Session;
 
 /// How often the follower looks for new events on SQLite.
@@ -82,16 +83,24 @@ pub struct Change {
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Change>>,
+    /// Cancelled when the server shuts down: every open stream ends.
+    shutdown: CancellationToken,
 }
 
 impl Hub {
     /// Starts following the event table from its current end.
-    pub async fn start(pool: store::Pool) -> Result<Self, store::StoreError> {
+    pub async fn start(
+        pool: store::Pool,
+        shutdown: CancellationToken,
+    ) -> Result<Self, store::StoreError> {
         let (tx, _) = broadcast::channel(1024);
         // Listen before reading where the table ends, so no event falls between.
         let mut wake = Wake::start(&pool).await?;
         let mut last = store::cases::last_event_id(&pool).await?;
-        let hub = Self { tx: tx.clone() };
+        let hub = Self {
+            tx: tx.clone(),
+            shutdown,
+        };
         tokio::spawn(async move {
             loop {
                 wake.wait().await;
@@ -195,7 +204,10 @@ pub async fn events(
         };
         async move { out }
     });
-    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        Box::pin(backlog.chain(live));
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
+        backlog
+            .chain(live)
+            .take_until(hub.shutdown.clone().cancelled_owned()),
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

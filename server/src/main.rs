@@ -49,6 +49,10 @@ enum Command {
         /// Seconds between runs of the background jobs (they also run at start).
         #[arg(long, env = "LIANXIN_JOBS_EVERY_SECS", default_value_t = 60)]
         jobs_every_secs: u64,
+        /// Serve on a non-loopback address even though demo accounts still
+        /// have the published password (a demonstration on a closed network).
+        #[arg(long, env = "LIANXIN_ALLOW_DEMO_ACCOUNTS")]
+        allow_demo_accounts: bool,
     },
     /// Anonymise the closed cases past the retention period now (`serve` does it every minute).
     Anonymise {
@@ -312,7 +316,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             reports_per_hour,
             anonymise_after_days,
             jobs_every_secs,
+            allow_demo_accounts,
         }) => {
+            if !addr.ip().is_loopback() && !allow_demo_accounts {
+                let exposed = store::demo::accounts_with_published_password(&pool).await?;
+                if !exposed.is_empty() {
+                    return Err(format!(
+                        "refusing to serve on {addr}: the demo accounts {} still sign in with the \
+                         published password {:?}, so anyone who can reach this address could use them. \
+                         Give them new passwords (`lianxin user reset NAME`), or serve on 127.0.0.1, \
+                         or pass --allow-demo-accounts for a demonstration on a closed network",
+                        exposed.join(", "),
+                        store::demo::DEMO_PASSWORD
+                    )
+                    .into());
+                }
+            }
             let limits = Limits {
                 lookups_per_minute,
                 reports_per_hour,
@@ -520,30 +539,6 @@ async fn calendar(
     Ok(())
 }
 
-/// The background jobs, at start and then every minute (by default): 13710
-/// reminders, and anonymising closed cases past the retention period. Both
-/// record each change once, and on PostgreSQL one instance at a time runs
-/// each (see `store::jobs`), so restarts and several instances repeat
-/// nothing.
-fn spawn_jobs(pool: store::Pool, anonymise_after_days: i64, every_secs: u64) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_secs.max(1)));
-        loop {
-            tick.tick().await;
-            match store::jobs::reminders(&pool, chrono::Utc::now()).await {
-                Ok(None | Some(0)) => {}
-                Ok(Some(n)) => tracing::info!(reminders = n, "13710 reminders recorded"),
-                Err(e) => tracing::warn!(error = %e, "13710 reminder job failed"),
-            }
-            match store::jobs::anonymise(&pool, anonymise_after_days, chrono::Utc::now()).await {
-                Ok(None | Some(0)) => {}
-                Ok(Some(n)) => tracing::info!(cases = n, "closed cases anonymised"),
-                Err(e) => tracing::warn!(error = %e, "anonymisation job failed"),
-            }
-        }
-    });
-}
-
 fn print_accounts() {
     println!("demo accounts (password: {}):", store::demo::DEMO_PASSWORD);
     for a in &store::demo::ACCOUNTS {
@@ -561,17 +556,58 @@ async fn serve(
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
-    let router = http::router(state).await?;
-    spawn_jobs(pool.clone(), anonymise_after_days, jobs_every_secs);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let router = http::router_until(state, shutdown.clone()).await?;
+    server::jobs::spawn(pool.clone(), anonymise_after_days, jobs_every_secs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
+    let signalled = shutdown.clone();
+    let serving = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    .with_graceful_shutdown(async move {
+        stop_signal().await;
+        tracing::info!("shutting down: ending event streams, finishing requests");
+        signalled.cancel();
+    });
+    // Requests in flight get a few seconds; a client that holds a
+    // connection open longer does not keep the process alive.
+    tokio::select! {
+        served = serving => served?,
+        _ = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still open after the grace period; exiting anyway"),
+    }
+    pool.close().await;
     Ok(())
+}
+
+/// How long requests in flight may take to finish after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// SIGTERM (what service managers and container runtimes send) or Ctrl-C.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
 }

@@ -58,6 +58,42 @@ pub fn json(v: &impl Serialize) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
 }
 
+/// Fields that carry words people wrote: a resident's name or phone can be
+/// in them, and the hash-chained trail cannot be anonymised later.
+const FREE_TEXT: [&str; 6] = [
+    "note",
+    "answer",
+    "reason",
+    "result",
+    "comment",
+    "description",
+];
+
+/// `v` as the trail keeps it: every free-text field reduced to how long it
+/// was, so the trail says that something was written, not what.
+pub fn without_free_text(v: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(fields) => {
+                for (key, value) in fields.iter_mut() {
+                    match value {
+                        serde_json::Value::String(text) if FREE_TEXT.contains(&key.as_str()) => {
+                            *value = serde_json::json!({ "chars": text.chars().count() });
+                        }
+                        other => strip(other),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    v.map(|mut v| {
+        strip(&mut v);
+        v
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
 pub struct Entry {
     pub id: i64,

@@ -132,7 +132,7 @@ impl CaseRow {
         }
     }
 
-    fn source(&self) -> Source {
+    pub(crate) fn source(&self) -> Source {
         Source::parse(&self.source).unwrap_or(Source::WalkIn)
     }
 }
@@ -213,7 +213,7 @@ pub async fn load_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Resul
     }
 }
 
-fn new_code() -> (TrackingCode, String) {
+pub(crate) fn new_code() -> (TrackingCode, String) {
     let mut rng = rand::thread_rng();
     let code = TrackingCode::from_random(rng.r#gen());
     let pin = SecondFactor::pin_from_random(rng.r#gen());
@@ -259,6 +259,27 @@ pub(crate) async fn create_with_code(
     code: TrackingCode,
     pin: String,
 ) -> Result<Receipt> {
+    let mut tx = pool.begin().await?;
+    let (_, tree) = create_in(pool, &mut tx, new, creator, heard, now, &code, &pin).await?;
+    tx.commit().await?;
+    let row = load(pool, &code).await?;
+    Ok(receipt(&row, &tree))
+}
+
+/// Checks and writes a new case inside the caller's transaction, so what
+/// the caller adds (an Open311 request's row) commits with it or not at
+/// all. Returns the case's id and the region tree it was checked against.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn create_in(
+    pool: &Pool,
+    tx: &mut crate::db::Tx<'_>,
+    new: &NewCase,
+    creator: Option<&UserRow>,
+    heard: Option<Heard>,
+    now: DateTime<Utc>,
+    code: &TrackingCode,
+    pin: &str,
+) -> Result<(i64, reference::RegionTree)> {
     let errors = new.validate();
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
@@ -295,7 +316,6 @@ pub(crate) async fn create_with_code(
         }
     }
 
-    let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, source, \
          resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at, \
@@ -303,7 +323,7 @@ pub(crate) async fn create_with_code(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
     )
     .bind(code.as_str())
-    .bind(&pin)
+    .bind(pin)
     .bind(&new.title)
     .bind(&new.description)
     .bind(new.category_id)
@@ -318,12 +338,12 @@ pub(crate) async fn create_with_code(
     .bind(now.stored())
     .bind(heard.map(|h| h.session_id))
     .bind(heard.and_then(|h| h.by_user_id))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let payload = serde_json::json!({ "source": new.source.as_str() }).to_string();
     let by = creator.map(By::user).unwrap_or_else(By::resident);
     insert_event(
-        &mut tx,
+        tx,
         id,
         "registered",
         None,
@@ -334,7 +354,7 @@ pub(crate) async fn create_with_code(
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         audit::Change {
             actor_user_id: by.user_id,
             actor: &by.label,
@@ -342,16 +362,20 @@ pub(crate) async fn create_with_code(
             entity: "case",
             entity_id: code.as_str().to_string(),
             before: None,
-            after: audit::json(&new),
+            // What was registered, without the resident's name, phone or
+            // words: anonymisation cannot reach the hash-chained trail.
+            after: Some(serde_json::json!({
+                "source": new.source.as_str(),
+                "category_id": new.category_id,
+                "region_id": new.region_id,
+                "station_id": new.station_id,
+            })),
         },
         now,
     )
     .await?;
-    flag_recurrence(&mut tx, (id, code.as_str()), &new, &tree, now).await?;
-    tx.commit().await?;
-
-    let row = load(pool, &code).await?;
-    Ok(receipt(&row, &tree))
+    flag_recurrence(tx, (id, code.as_str()), &new, &tree, now).await?;
+    Ok((id, tree))
 }
 
 /// A stored code as people read it (`K7QM-3XPA`).
@@ -595,8 +619,10 @@ pub async fn apply(
             action: &format!("case.{}", action.kind().as_str()),
             entity: "case",
             entity_id: row.code.clone(),
-            before: audit::json(&before),
-            after: audit::json(&serde_json::json!({ "state": after, "action": action })),
+            before: audit::without_free_text(audit::json(&before)),
+            after: audit::without_free_text(audit::json(
+                &serde_json::json!({ "state": after, "action": action }),
+            )),
         },
         now,
     )

@@ -69,6 +69,33 @@ enum Seat {
     Grid,
 }
 
+/// Demo party members who register themselves with the published password.
+const DEMO_MEMBERS: [&str; 3] = ["member", "liwenbin", "zhangxy"];
+
+/// The demo accounts that still sign in with the published password: on a
+/// network they are anyone's. Only the demo's own usernames are tried, so
+/// the check costs a few hashes however many accounts a city has.
+pub async fn accounts_with_published_password(pool: &Pool) -> Result<Vec<String>> {
+    let names = ACCOUNTS
+        .iter()
+        .map(|a| a.username)
+        .chain(DEMO_MEMBERS)
+        .map(String::from);
+    let mut qb = crate::db::Builder::new(
+        "SELECT username, password_hash FROM users WHERE disabled_at IS NULL",
+    );
+    crate::push_in(&mut qb, "username", names);
+    qb.push(" ORDER BY username");
+    let rows: Vec<(String, String)> = qb.build_query_as()?.fetch_all(pool).await?;
+    let mut exposed = Vec::new();
+    for (username, hash) in rows {
+        if users::password_matches(&hash, DEMO_PASSWORD).await {
+            exposed.push(username);
+        }
+    }
+    Ok(exposed)
+}
+
 /// A demo account, as the README lists it.
 pub struct DemoAccount {
     pub username: &'static str,
@@ -556,7 +583,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
 
     // One hash for every demo account: they share a published password anyway,
     // and hashing once keeps `lianxin demo` fast.
-    let hash = users::hash_password(DEMO_PASSWORD)?;
+    let hash = users::password_hash_of(DEMO_PASSWORD).await?;
     let (_, yjz, yjz_station, yjz_grids, _) = &places[0];
     let mut director = None;
     for a in &ACCOUNTS {
@@ -836,14 +863,24 @@ async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
     let registered = now - Duration::days(30);
     let demo_member = party::register_member(
         pool,
-        &member("member", "在职党员 王建国", unit_ids[0], "13600001001"),
+        &member(
+            DEMO_MEMBERS[0],
+            "在职党员 王建国",
+            unit_ids[0],
+            "13600001001",
+        ),
         registered,
     )
     .await?;
     party::decide_registration(pool, &director, true, demo_member, true, registered).await?;
     let serving = party::register_member(
         pool,
-        &member("liwenbin", "在职党员 李文斌", unit_ids[1], "13600001002"),
+        &member(
+            DEMO_MEMBERS[1],
+            "在职党员 李文斌",
+            unit_ids[1],
+            "13600001002",
+        ),
         registered,
     )
     .await?;
@@ -852,7 +889,7 @@ async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
         pool,
         &MemberForm {
             gender: "female".into(),
-            ..member("zhangxy", "张晓燕", unit_ids[2], "13600001003")
+            ..member(DEMO_MEMBERS[2], "张晓燕", unit_ids[2], "13600001003")
         },
         now - Duration::days(2),
     )

@@ -47,12 +47,19 @@ where
     if !got {
         return Ok(None);
     }
-    let result = work.await;
+    // The lock lives on this pooled connection: a panic in `work` must not
+    // hand the connection back still holding it, or no instance would ever
+    // run the job again.
+    use futures_util::FutureExt;
+    let result = std::panic::AssertUnwindSafe(work).catch_unwind().await;
     let _: Flag = sqlx::query_scalar("SELECT pg_advisory_unlock($1)")
         .bind(job.key())
         .fetch_one(&mut *conn)
         .await?;
-    result.map(Some)
+    match result {
+        Ok(result) => result.map(Some),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// One round of 13710 reminders; `None` when another instance has it.

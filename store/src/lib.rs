@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod stats;
 pub mod supervision;
 pub mod testing;
+pub mod throttle;
 pub mod users;
 pub mod wishes;
 

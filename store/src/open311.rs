@@ -10,7 +10,7 @@ use domain::open311::{
     looks_like_html, valid_position,
 };
 use domain::view::ApiKey;
-use domain::{CheckpointStatus, NewCase, RegionLevel, Source, Status, TrackingCode};
+use domain::{CheckpointStatus, NewCase, RegionLevel, Source, Status};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha2::{Digest, Sha256};
@@ -358,12 +358,11 @@ pub async fn submit(
         resident_name: full_name(&s.first_name, &s.last_name),
         resident_phone: s.phone.clone(),
     };
-    let receipt = cases::create(pool, &new, None, now).await?;
-    let tracking = TrackingCode::parse(&receipt.code).map_err(|_| StoreError::NotFound)?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE code = $1")
-        .bind(tracking.as_str())
-        .fetch_one(pool)
-        .await?;
+    // The case and its request row commit together: a failure between the
+    // two must not leave a case the client was never told about.
+    let (tracking, pin) = cases::new_code();
+    let mut tx = pool.begin().await?;
+    let (id, _) = cases::create_in(pool, &mut tx, &new, None, None, now, &tracking, &pin).await?;
     let token = random(24);
     sqlx::query(
         "INSERT INTO open311_requests (case_id, token, api_key_id, email, device_id, account_id, media_url, \
@@ -381,13 +380,14 @@ pub async fn submit(
     .bind(crate::db::real(s.long))
     .bind(serde_json::to_string(&attributes).unwrap_or_else(|_| "{}".into()))
     .bind(now.stored())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(Submitted {
         id,
         token,
-        code: receipt.code,
-        pin: receipt.pin,
+        code: tracking.to_string(),
+        pin,
     })
 }
 
@@ -486,7 +486,18 @@ pub async fn search(
                 status: state.status,
                 service_code: row.category_code.clone(),
                 service_name: row.category.clone(),
-                description: domain::mask::redact(&row.description, &[&row.resident_name]),
+                // Only what a resident published themselves is republished:
+                // a walk-in's or a session's words stay with the staff.
+                description: if row.source().published_by_resident() {
+                    // Cases stored before control characters were refused
+                    // must not break the XML feed either.
+                    domain::intake::clean_text(&domain::mask::redact(
+                        &row.description,
+                        &[&row.resident_name],
+                    ))
+                } else {
+                    String::new()
+                },
                 agency_responsible: row.unit.clone(),
                 requested: row.created_at,
                 updated: row.updated_at,
@@ -559,6 +570,33 @@ mod tests {
         };
         location(&mut s);
         s
+    }
+
+    #[tokio::test]
+    async fn only_what_residents_published_is_republished_and_without_control_characters() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let key = demo(&pool).await;
+        let now = Utc::now();
+        // A walk-in, a grid visit, a session: staff wrote those down.
+        let kept: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, source FROM cases WHERE source NOT IN ('online', 'open311') ORDER BY id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(!kept.is_empty());
+        for (id, source) in &kept {
+            let r = published(&pool, *id, now).await.unwrap();
+            assert_eq!(r.description, "", "{source} case {id} republished");
+            assert!(!r.address.is_empty() && !r.service_code.is_empty());
+        }
+        // What a resident sent through an app is, redacted and clean.
+        let mut s = lamp(|s| s.address_string = Some("滨河小区".into()));
+        s.description = "路灯不亮\u{1b}\u{0}，电话１３８１２３４５６７８".into();
+        let id = submit(&pool, key, &s, now).await.unwrap().id;
+        let r = published(&pool, id, now).await.unwrap();
+        assert_eq!(r.description, "路灯不亮，电话***");
     }
 
     fn field(err: StoreError) -> String {

@@ -266,7 +266,7 @@ pub async fn register_member(pool: &Pool, form: &MemberForm, now: DateTime<Utc>)
     let (Some(r), Some(community_id), true) = (reg, community_id, errors.is_empty()) else {
         return Err(StoreError::Invalid(errors));
     };
-    let hash = users::hash_password(&r.password)?;
+    let hash = users::password_hash_of(&r.password).await?;
     let by = By::named(&r.display_name);
     let mut tx = pool.begin().await?;
     // Disabled until confirmed: the password is set now so the member need
@@ -533,10 +533,13 @@ pub async fn awaiting_confirmation(pool: &Pool, username: &str, password: &str) 
         "SELECT u.password_hash FROM users u JOIN party_members m ON m.user_id = u.id \
          WHERE u.username = $1 AND m.status = 'pending'",
     )
-    .bind(username.trim().to_lowercase())
+    .bind(domain::account::username_key(username))
     .fetch_optional(pool)
     .await?;
-    Ok(row.is_some_and(|hash| users::verify_password(&hash, password)))
+    Ok(match row {
+        Some(hash) => users::password_matches(&hash, password).await,
+        None => false,
+    })
 }
 
 #[derive(sqlx::FromRow)]

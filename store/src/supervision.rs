@@ -37,6 +37,20 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
     crate::push_in(&mut qb, "c.status", statuses);
     let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
+    // What is recorded already, so a round with nothing new writes nothing
+    // (every minute, on every instance, for every overdue case otherwise).
+    let mut qb: crate::db::Builder = crate::db::Builder::new(
+        "SELECT r.case_id, r.clock_start, r.checkpoint, r.level FROM reminders r \
+         JOIN cases c ON c.id = r.case_id WHERE c.clock_start IS NOT NULL",
+    );
+    crate::push_in(&mut qb, "c.status", running());
+    let known: std::collections::HashSet<(i64, DateTime<Utc>, String, String)> = qb
+        .build_query_as::<(i64, crate::db::Stamp, String, String)>()?
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, crate::db::Stamp(start), cp, level)| (id, start, cp, level))
+        .collect();
     let mut recorded = 0;
     for row in rows {
         let state = row.state();
@@ -49,6 +63,15 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
                 CheckpointStatus::Overdue => "overdue",
                 _ => continue,
             };
+            let key = (
+                row.id,
+                start,
+                cp.checkpoint.as_str().to_string(),
+                level.to_string(),
+            );
+            if known.contains(&key) {
+                continue;
+            }
             let mut tx = pool.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO reminders (case_id, clock_start, checkpoint, level, at) VALUES ($1, $2, $3, $4, $5) \
@@ -276,6 +299,45 @@ mod tests {
     use crate::cases;
     use chrono::Duration;
     use domain::{Action, DeadlineClass, NewCase, Source, TrackingCode};
+
+    #[tokio::test]
+    async fn a_reminder_round_with_nothing_new_writes_nothing() {
+        let db = crate::testing::TestDb::new().await;
+        let now = Utc::now();
+        crate::demo::load(&db.pool, false, now).await.unwrap();
+        let later = now + Duration::days(10);
+        assert!(remind(&db.pool, later).await.unwrap() > 0);
+        // The same round again, on a connection that cannot write.
+        let read_only = db.read_only().await;
+        assert_eq!(remind(&read_only, later).await.unwrap(), 0);
+        read_only.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_lets_go_of_its_lock() {
+        use futures_util::FutureExt;
+        let db = crate::testing::TestDb::new().await;
+        let panicked = std::panic::AssertUnwindSafe(crate::jobs::exclusively(
+            &db.pool,
+            crate::jobs::Job::Reminders,
+            async {
+                if std::hint::black_box(true) {
+                    panic!("a corrupt row");
+                }
+                Ok(())
+            },
+        ))
+        .catch_unwind()
+        .await;
+        assert!(panicked.is_err());
+        // Another instance takes the next round.
+        let other = crate::connect(&db.url).await.unwrap();
+        assert_eq!(
+            crate::jobs::reminders(&other, Utc::now()).await.unwrap(),
+            Some(0)
+        );
+        other.close().await;
+    }
 
     /// The demo, then a new case assigned to a unit at `at`.
     async fn assigned_case(pool: &Pool, at: DateTime<Utc>) -> TrackingCode {

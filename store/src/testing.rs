@@ -102,6 +102,27 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Another pool on the same database that may only read: work run
+    /// through it fails if it tries to write anything.
+    pub async fn read_only(&self) -> Pool {
+        sqlx::any::install_default_drivers();
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        let url = match self.cleanup {
+            Cleanup::File(_) => format!("{}{sep}mode=ro", self.url),
+            Cleanup::Postgres { .. } => format!(
+                "{}{sep}options=-c%20default_transaction_read_only%3Don",
+                self.url
+            ),
+        };
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(2)
+            .connect(&url)
+            .await
+            .expect("read-only connection")
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {

@@ -121,6 +121,40 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Hashes at once at most as many passwords as there are cores. A hash
+/// takes tens of milliseconds of a core and 19 MiB: run on the async
+/// workers, a flood of sign-ins would stall every other request; unbounded
+/// on the blocking pool, it would take the memory.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HASHING.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = hashing().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// [`hash_password`] on the blocking pool, a few at a time.
+pub async fn password_hash_of(password: &str) -> Result<String> {
+    let password = password.to_string();
+    off_the_workers(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(StoreError::invalid("password", "unusable")))
+}
+
+/// [`verify_password`] on the blocking pool, a few at a time.
+pub async fn password_matches(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_string(), password.to_string());
+    off_the_workers(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
+
 const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
      u.region_id, u.unit_id, u.station_id, r.path AS region_path, \
      COALESCE(un.name, s.name, r.name) AS place, \
@@ -151,7 +185,7 @@ pub async fn create_user(pool: &Pool, u: NewUser<'_>) -> Result<i64> {
 pub async fn find_by_username(pool: &Pool, username: &str) -> Result<Option<UserRow>> {
     let sql = format!("{SELECT_USER} WHERE u.username = $1");
     Ok(sqlx::query_as(&sql)
-        .bind(username)
+        .bind(domain::account::username_key(username))
         .fetch_optional(pool)
         .await?)
 }
@@ -165,11 +199,11 @@ pub async fn find_by_id(pool: &Pool, id: i64) -> Result<Option<UserRow>> {
 /// user still costs a hash verification so timing does not reveal which
 /// usernames exist.
 pub async fn authenticate(pool: &Pool, username: &str, password: &str) -> Result<Option<UserRow>> {
-    let user = find_by_username(pool, &username.trim().to_lowercase()).await?;
+    let user = find_by_username(pool, username).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| {
         "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Vh5u1Y3d2JxQ2Q1b3pYbW1hT3N6a3l6bFhtS0F0Rk0".into()
     });
-    let ok = verify_password(&hash, password);
+    let ok = password_matches(&hash, password).await;
     Ok(user.filter(|u| ok && u.disabled_at.is_none()))
 }
 
@@ -265,7 +299,7 @@ pub async fn create(
         return Err(StoreError::invalid("username", "taken"));
     }
     let password = temporary_password();
-    let hash = hash_password(&password)?;
+    let hash = password_hash_of(&password).await?;
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, region_id, unit_id, \
@@ -408,7 +442,7 @@ async fn set_password(
     action: &str,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let hash = hash_password(password)?;
+    let hash = password_hash_of(password).await?;
     let mut tx = pool.begin().await?;
     let epoch: i64 = sqlx::query_scalar(
         "UPDATE users SET password_hash = $1, must_change_password = $2, \
@@ -434,7 +468,7 @@ pub async fn change_password(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let user = existing(pool, id).await?;
-    if !verify_password(&user.password_hash, old) {
+    if !password_matches(&user.password_hash, old).await {
         return Err(StoreError::invalid("old_password", "login_failed"));
     }
     domain::account::check_new_password(&user.username, old, new)
@@ -479,10 +513,68 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
-/// Seconds until `username` may try again from `ip`, or None when it may now:
-/// too many recent failures for the account or the address make it wait until
-/// the oldest of them leaves the window.
-pub async fn login_wait(
+/// What a sign-in attempt came to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The account or the address must wait this many seconds.
+    Wait(i64),
+    /// Wrong username or password, or a disabled account (never says which).
+    Failed,
+    Welcome(UserRow),
+}
+
+/// Checks the throttle and the password and records the outcome as one
+/// step. The attempt is written down before the password is checked, so
+/// attempts sent at once on any number of connections or instances all
+/// count against each other; a successful one clears the account's
+/// failures, a refused one is not counted. Usernames count by their key
+/// (trimmed, lower case): `Director` and `director` are one account and
+/// one counter.
+pub async fn sign_in(
+    pool: &Pool,
+    username: &str,
+    password: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<SignIn> {
+    let username = domain::account::username_key(username);
+    let attempt: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&username)
+    .bind(ip)
+    .bind(now.stored())
+    .fetch_one(pool)
+    .await?;
+    if let Some(secs) = login_wait(pool, &username, ip, now).await? {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(attempt)
+            .execute(pool)
+            .await?;
+        return Ok(SignIn::Wait(secs));
+    }
+    // Failures older than a day count for nothing: forget them.
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind((now - chrono::Duration::days(1)).stored())
+        .execute(pool)
+        .await?;
+    match authenticate(pool, &username, password).await? {
+        Some(user) => {
+            sqlx::query("DELETE FROM login_failures WHERE username = $1")
+                .bind(&username)
+                .execute(pool)
+                .await?;
+            Ok(SignIn::Welcome(user))
+        }
+        None => Ok(SignIn::Failed),
+    }
+}
+
+/// Seconds until `username` may try again from `ip`, counting the attempt
+/// just recorded, or None when it may go on: more failures than allowed for
+/// the account or the address make it wait until the oldest of them leaves
+/// the window.
+async fn login_wait(
     pool: &Pool,
     username: &str,
     ip: &str,
@@ -492,16 +584,18 @@ pub async fn login_wait(
     let since = now - window;
     let mut wait = None;
     for (column, key, max) in [
-        ("username", username.trim(), MAX_FAILURES_PER_ACCOUNT),
+        ("username", username, MAX_FAILURES_PER_ACCOUNT),
         ("ip", ip, MAX_FAILURES_PER_ADDRESS),
     ] {
-        // The max-th newest failure: once it is out of the window, there is room again.
+        // Beyond the max newest failures, the attempt itself: once the
+        // oldest of them is out of the window, there is room again.
         let oldest_counted: Option<crate::db::Stamp> = sqlx::query_scalar(&format!(
-            "SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3"
+            "SELECT at FROM login_failures WHERE {column} = $1 AND at > $2 \
+             ORDER BY at DESC, id DESC LIMIT 1 OFFSET $3"
         ))
         .bind(key)
         .bind(since.stored())
-        .bind(max - 1)
+        .bind(max)
         .fetch_optional(pool)
         .await?;
         if let Some(crate::db::Stamp(at)) = oldest_counted {
@@ -510,35 +604,6 @@ pub async fn login_wait(
         }
     }
     Ok(wait)
-}
-
-/// Notes a failed sign-in (and forgets those older than a day).
-pub async fn record_login_failure(
-    pool: &Pool,
-    username: &str,
-    ip: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ($1, $2, $3)")
-        .bind(username.trim())
-        .bind(ip)
-        .bind(now.stored())
-        .execute(pool)
-        .await?;
-    sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind((now - chrono::Duration::days(1)).stored())
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// A successful sign-in clears the account's failures.
-pub async fn clear_login_failures(pool: &Pool, username: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE username = $1")
-        .bind(username.trim())
-        .execute(pool)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -715,60 +780,125 @@ mod tests {
         assert!(!text.contains(&temp) && !text.contains("argon2"), "{text}");
     }
 
+    async fn demo_pool() -> crate::testing::TestDb {
+        let db = crate::testing::TestDb::new().await;
+        crate::demo::load(&db.pool, false, Utc::now())
+            .await
+            .unwrap();
+        db
+    }
+
     #[tokio::test]
     async fn failed_sign_ins_make_the_account_and_the_address_wait() {
-        let db = crate::testing::TestDb::new().await;
+        let db = demo_pool().await;
         let pool = db.pool.clone();
         let now = Utc::now();
         for i in 0..MAX_FAILURES_PER_ACCOUNT {
-            assert_eq!(
-                login_wait(&pool, "director", "10.0.0.1", now)
-                    .await
-                    .unwrap(),
-                None,
-                "{i}"
-            );
-            record_login_failure(&pool, "director", "10.0.0.1", now)
+            let r = sign_in(&pool, "director", "guess", "10.0.0.1", now)
                 .await
                 .unwrap();
+            assert!(matches!(r, SignIn::Failed), "{i}: {r:?}");
         }
-        let wait = login_wait(&pool, "director", "10.0.0.2", now)
-            .await
-            .unwrap()
-            .unwrap();
+        // Now even the right password waits, from any address.
+        let SignIn::Wait(wait) = sign_in(
+            &pool,
+            "director",
+            crate::demo::DEMO_PASSWORD,
+            "10.0.0.2",
+            now,
+        )
+        .await
+        .unwrap() else {
+            panic!("not throttled");
+        };
         assert!((THROTTLE_WINDOW_MINUTES * 60 - 1..=THROTTLE_WINDOW_MINUTES * 60).contains(&wait));
         // Another account from the same address may still try.
-        assert_eq!(
-            login_wait(&pool, "leader", "10.0.0.1", now).await.unwrap(),
-            None
-        );
-        // After the window the account may try again.
+        let r = sign_in(&pool, "leader", crate::demo::DEMO_PASSWORD, "10.0.0.1", now)
+            .await
+            .unwrap();
+        assert!(matches!(r, SignIn::Welcome(_)), "{r:?}");
+        // After the window the account may try again, and success clears its failures.
         let later =
             now + chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES) + chrono::Duration::seconds(1);
-        assert_eq!(
-            login_wait(&pool, "director", "10.0.0.1", later)
-                .await
-                .unwrap(),
-            None
-        );
+        let r = sign_in(
+            &pool,
+            "director",
+            crate::demo::DEMO_PASSWORD,
+            "10.0.0.1",
+            later,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(r, SignIn::Welcome(_)), "{r:?}");
+        let r = sign_in(&pool, "director", "guess", "10.0.0.1", later)
+            .await
+            .unwrap();
+        assert!(matches!(r, SignIn::Failed), "{r:?}");
         // An address spraying many accounts waits too.
         for i in 0..MAX_FAILURES_PER_ADDRESS {
-            record_login_failure(&pool, &format!("user{i}"), "10.0.0.9", now)
+            sign_in(&pool, &format!("user{i}"), "guess", "10.0.0.9", now)
                 .await
                 .unwrap();
         }
+        let r = sign_in(&pool, "someone", "guess", "10.0.0.9", now)
+            .await
+            .unwrap();
+        assert!(matches!(r, SignIn::Wait(_)), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn a_username_in_other_letters_is_the_same_account_and_the_same_counter() {
+        let db = demo_pool().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        // Before: each spelling had its own five tries.
+        for (i, name) in ["Director", "DIRECTOR", " director", "director ", "DiReCtOr"]
+            .into_iter()
+            .enumerate()
+        {
+            let r = sign_in(&pool, name, "guess", "10.0.0.1", now)
+                .await
+                .unwrap();
+            assert!(matches!(r, SignIn::Failed), "{i}: {r:?}");
+        }
+        let r = sign_in(&pool, "director", "guess", "10.0.0.2", now)
+            .await
+            .unwrap();
+        assert!(matches!(r, SignIn::Wait(_)), "{r:?}");
+        // And the right password under another spelling signs in.
+        let r = sign_in(
+            &pool,
+            " Leader",
+            crate::demo::DEMO_PASSWORD,
+            "10.0.0.3",
+            now,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(r, SignIn::Welcome(u) if u.username == "leader"));
+    }
+
+    #[tokio::test]
+    async fn attempts_sent_at_once_cannot_slip_past_the_limit() {
+        let db = demo_pool().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        let tries = (0..12).map(|i| {
+            let pool = pool.clone();
+            async move {
+                sign_in(&pool, "director", "guess", &format!("10.0.1.{i}"), now)
+                    .await
+                    .unwrap()
+            }
+        });
+        let results = futures_util::future::join_all(tries).await;
+        let checked = results
+            .iter()
+            .filter(|r| matches!(r, SignIn::Failed))
+            .count() as i64;
         assert!(
-            login_wait(&pool, "someone", "10.0.0.9", now)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        clear_login_failures(&pool, "director").await.unwrap();
-        assert_eq!(
-            login_wait(&pool, "director", "10.0.0.1", now)
-                .await
-                .unwrap(),
-            None
+            checked <= MAX_FAILURES_PER_ACCOUNT,
+            "{checked} passwords were checked"
         );
     }
 }

@@ -229,8 +229,10 @@ pub async fn wall(pool: &Pool) -> Result<Vec<WallWish>> {
             resident: domain::mask::name(&r.resident_name),
             status: r.status(),
             claimant: r.claimant.clone(),
-            title: r.title,
-            detail: r.detail,
+            // The same redaction as every public text: staff type what the
+            // resident said, phone numbers and room numbers included.
+            title: domain::mask::redact(&r.title, &[&r.resident_name]),
+            detail: domain::mask::redact(&r.detail, &[&r.resident_name]),
         })
         .collect())
 }
@@ -258,7 +260,7 @@ mod tests {
         .unwrap();
         let new = NewWish {
             title: "想要一台助听器".into(),
-            detail: "独居老人，听力下降".into(),
+            detail: "独居老人刘秀英，住3单元502室，电话１３８ ０００７ ７７７７，听力下降".into(),
             region_id: compound,
             resident_name: "刘秀英".into(),
             resident_phone: "13800007777".into(),
@@ -274,7 +276,11 @@ mod tests {
         let on_wall_now = on_wall(wall(&pool).await.unwrap());
         assert_eq!(on_wall_now.len(), 1);
         assert_eq!(on_wall_now[0].resident, "刘*英");
-        assert!(!format!("{on_wall_now:?}").contains("13800007777"));
+        let shown = format!("{on_wall_now:?}");
+        for private in ["13800007777", "１３８ ０００７", "刘秀英", "502"] {
+            assert!(!shown.contains(private), "{private} on the wall: {shown}");
+        }
+        assert!(on_wall_now[0].detail.contains("听力下降"));
         // A claim needs a name; a second claim is refused; cancelling frees it.
         assert!(matches!(
             act(&pool, &grid, id, WishAction::Claim, " ", now).await,
