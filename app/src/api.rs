@@ -293,7 +293,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let now = chrono::Utc::now();
     let user = match store::users::sign_in(&pool, &username, &password, &ip, now).await? {
         SignIn::Wait(secs) => return Err(fail(AppError::RateLimited(secs.unsigned_abs()))),
-        SignIn::Welcome(user) => user,
+        SignIn::Welcome(user) => *user,
         SignIn::Failed => {
             // Only with the right password does it say the registration waits.
             let message =

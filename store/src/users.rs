@@ -520,7 +520,7 @@ pub enum SignIn {
     Wait(i64),
     /// Wrong username or password, or a disabled account (never says which).
     Failed,
-    Welcome(UserRow),
+    Welcome(Box<UserRow>),
 }
 
 /// Checks the throttle and the password and records the outcome as one
@@ -564,7 +564,7 @@ pub async fn sign_in(
                 .bind(&username)
                 .execute(pool)
                 .await?;
-            Ok(SignIn::Welcome(user))
+            Ok(SignIn::Welcome(Box::new(user)))
         }
         None => Ok(SignIn::Failed),
     }
