@@ -89,21 +89,7 @@ async fn anonymise_case(
     .bind(case.id)
     .execute(&mut *tx)
     .await?;
-    let events: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, payload FROM case_events WHERE case_id = $1")
-            .bind(case.id)
-            .fetch_all(&mut *tx)
-            .await?;
-    for (event, payload) in events {
-        let cleaned = clean(&payload);
-        if cleaned != payload {
-            sqlx::query("UPDATE case_events SET payload = $1 WHERE id = $2")
-                .bind(cleaned)
-                .bind(event)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
+    clean_rows(&mut tx, "case_events", "payload", "case_id", case.id, clean).await?;
     sqlx::query(
         "UPDATE open311_requests SET email = '', device_id = '', account_id = '', media_url = '', \
          lat = NULL, lon = NULL WHERE case_id = $1",
@@ -143,6 +129,35 @@ async fn anonymise_case(
     Ok(())
 }
 
+/// Rewrites `column` of the rows of `table` whose `owner` is `id` where
+/// `clean` changes it (names are this module's constants, never input).
+async fn clean_rows(
+    tx: &mut crate::db::Conn,
+    table: &str,
+    column: &str,
+    owner: &str,
+    id: i64,
+    clean: impl Fn(&str) -> String,
+) -> Result<()> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, {column} FROM {table} WHERE {owner} = $1"
+    ))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (row, text) in rows {
+        let cleaned = clean(&text);
+        if cleaned != text {
+            sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
+                .bind(cleaned)
+                .bind(row)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Wishes struck off (or withdrawn) before `cutoff` keep what was wished
 /// for, not who wished it.
 async fn anonymise_wishes(pool: &Pool, cutoff: DateTime<Utc>) -> Result<()> {
@@ -175,21 +190,7 @@ async fn anonymise_wishes(pool: &Pool, cutoff: DateTime<Utc>) -> Result<()> {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            let notes: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, note FROM wish_events WHERE wish_id = $1")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            for (event, note) in notes {
-                let cleaned = clean(&note);
-                if cleaned != note {
-                    sqlx::query("UPDATE wish_events SET note = $1 WHERE id = $2")
-                        .bind(cleaned)
-                        .bind(event)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            clean_rows(&mut tx, "wish_events", "note", "wish_id", *id, clean).await?;
             tx.commit().await?;
         }
         if (due.len() as i64) < BATCH {
