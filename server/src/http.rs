@@ -20,7 +20,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// The largest request body any route accepts.
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The whole app as a router, so tests can drive it without a socket.
 pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
@@ -56,8 +56,9 @@ pub async fn router_until(
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
         .layer(sessions)
-        // No request body is larger than a region-tree import; refuse the
-        // rest before reading it (413), whichever route it is sent to.
+        // No request body is larger than a city's region-tree import (tens
+        // of thousands of lines, percent-encoded); refuse the rest before
+        // reading it (413), whichever route it is sent to.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
