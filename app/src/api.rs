@@ -1402,7 +1402,7 @@ pub async fn get_audit(
     user: Option<String>,
 ) -> Result<domain::view::AuditView, AppError> {
     use ssr::*;
-    authorize(domain::Permission::ViewAudit).await?;
+    let reader = authorize(domain::Permission::ViewAudit).await?;
     let pool = state()?.pool;
     let entries = match (
         case.filter(|c| !c.trim().is_empty()),
@@ -1410,10 +1410,12 @@ pub async fn get_audit(
     ) {
         (Some(code), _) => {
             let code = parse_code(&code)?;
-            store::audit::for_entity(&pool, "case", code.as_str()).await?
+            store::audit::for_case(&pool, &reader, &code)
+                .await
+                .map_err(fail)?
         }
         (None, Some(name)) => match store::users::find_by_username(&pool, name.trim()).await? {
-            Some(u) => store::audit::by_user(&pool, u.id, &u.username, 500).await?,
+            Some(u) => store::audit::for_person(&pool, &reader, &u, 500).await?,
             None => return Err(fail(AppError::NotFound)),
         },
         (None, None) => vec![],

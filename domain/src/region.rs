@@ -22,6 +22,16 @@ pub enum RegionLevel {
 }
 
 impl RegionLevel {
+    /// Whether public figures are published for a node of this level: down
+    /// to the community. Below it (grid, compound, building) a handful of
+    /// households stand behind each number.
+    pub fn has_public_figures(self) -> bool {
+        matches!(
+            self,
+            Self::City | Self::District | Self::Street | Self::Community
+        )
+    }
+
     pub const ALL: [RegionLevel; 7] = [
         Self::City,
         Self::District,

@@ -98,14 +98,27 @@ async fn station(
     }
 }
 
+/// A person's own sessions: only for that person, signed in (or an
+/// administrator). Who meets whom, and when, is not public.
 async fn person(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    session: tower_sessions::Session,
     headers: HeaderMap,
 ) -> Response {
     let Some(id) = id_of(&file) else {
         return (StatusCode::BAD_REQUEST, "expected {person id}.ics").into_response();
     };
+    match app::api::ssr::session_user(&session, &state.pool).await {
+        Ok(Some(me)) if me.id == id || me.role() == domain::Role::Admin => {}
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "only your own calendar").into_response(),
+        Ok(None) => {
+            return (StatusCode::UNAUTHORIZED, "sign in to read your calendar").into_response();
+        }
+        Err(_) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+        }
+    }
     let now = chrono::Utc::now();
     match store::sessions::person_sessions(&state.pool, id, now).await {
         Ok(list) => answer(&file, ics("接待日", &list, &base(&headers))),
@@ -126,9 +139,17 @@ mod tests {
     use tower::ServiceExt;
 
     async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+        get_as(app, uri, None).await
+    }
+
+    async fn get_as(app: &axum::Router, uri: &str, cookie: Option<&str>) -> (StatusCode, String) {
+        let mut req = Request::get(uri);
+        if let Some(c) = cookie {
+            req = req.header(axum::http::header::COOKIE, c);
+        }
         let res = app
             .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .oneshot(req.body(Body::empty()).unwrap())
             .await
             .unwrap();
         let status = res.status();
@@ -175,7 +196,17 @@ mod tests {
         }
         assert!(!text.contains("1390000"), "no resident's phone");
 
-        let (status, text) = get(&app, &format!("/calendar/people/{}.ics", leader.id)).await;
+        // A person's feed is theirs: not public, not another staff member's.
+        let feed = format!("/calendar/people/{}.ics", leader.id);
+        assert_eq!(get(&app, &feed).await.0, StatusCode::UNAUTHORIZED);
+        let director =
+            crate::http::tests::sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
+        assert_eq!(
+            get_as(&app, &feed, Some(&director)).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let cookie = crate::http::tests::sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let (status, text) = get_as(&app, &feed, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK);
         let cal: Calendar = text.parse().unwrap();
         assert_eq!(cal.events().count(), 2);

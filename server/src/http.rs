@@ -33,8 +33,8 @@ pub async fn router_until(
     state: AppState,
     shutdown: CancellationToken,
 ) -> Result<Router, store::StoreError> {
-    let sessions = crate::sessions::Sessions::open(&state.pool).await?;
-    let sessions = SessionManagerLayer::new(sessions)
+    let store = crate::sessions::Sessions::open(&state.pool).await?;
+    let sessions = SessionManagerLayer::new(store.clone())
         .with_name("lianxin")
         .with_secure(crate::security::secure_cookies())
         .with_same_site(SameSite::Lax)
@@ -55,6 +55,8 @@ pub async fn router_until(
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
+        // The board stream checks that its session still exists.
+        .layer(axum::Extension(store))
         .layer(sessions)
         // No request body is larger than a city's region-tree import (tens
         // of thousands of lines, percent-encoded); refuse the rest before

@@ -21,6 +21,7 @@ use domain::TrackingCode;
 use domain::view::{BoardEvent, CaseSummary};
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,16 @@ use store::users::UserRow;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tower_sessions::Session;
+
+/// How often an open board's session is checked again: a board signed out
+/// (on this device or everywhere), disabled or moved to another seat stops
+/// receiving cards within this time and is told to reload.
+const RECHECK: Duration = Duration::from_secs(5);
+/// Events a reconnecting board may have missed and still be brought up to
+/// date by replay; further behind, it reloads (a whole board is one query).
+pub const REPLAY_WINDOW: i64 = 500;
+/// Boards one account may follow at once on one instance.
+pub const MAX_BOARDS_PER_ACCOUNT: usize = 8;
 
 /// How often the follower looks for new events on SQLite.
 const POLL: Duration = Duration::from_millis(150);
@@ -83,6 +94,8 @@ pub struct Change {
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Change>>,
+    /// Open boards per account, for the cap.
+    open: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
     /// Cancelled when the server shuts down: every open stream ends.
     shutdown: CancellationToken,
 }
@@ -99,13 +112,14 @@ impl Hub {
         let mut last = store::cases::last_event_id(&pool).await?;
         let hub = Self {
             tx: tx.clone(),
+            open: Arc::default(),
             shutdown,
         };
         tokio::spawn(async move {
             loop {
                 wake.wait().await;
-                match changes_since(&pool, last).await {
-                    Ok(changes) => {
+                match changes_since(&pool, last, REPLAY_WINDOW).await {
+                    Ok((changes, _)) => {
                         for change in changes {
                             last = last.max(change.id);
                             // No receivers is fine: nobody has a board open.
@@ -122,20 +136,101 @@ impl Hub {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.tx.subscribe()
     }
+
+    /// A place for one more board of `user_id`, or None at the cap.
+    fn take_slot(&self, user_id: i64) -> Option<Slot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(user_id).or_default();
+        if *n >= MAX_BOARDS_PER_ACCOUNT {
+            return None;
+        }
+        *n += 1;
+        Some(Slot {
+            open: self.open.clone(),
+            user_id,
+        })
+    }
 }
 
-/// The changes after event `after`, one per event, with each case as it is now.
-async fn changes_since(pool: &store::Pool, after: i64) -> Result<Vec<Change>, store::StoreError> {
+/// One open board; its place is given back when its stream is dropped.
+struct Slot {
+    open: Arc<std::sync::Mutex<HashMap<i64, usize>>>,
+    user_id: i64,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.user_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+/// The changes after event `after`, at most `limit` events' worth, with each
+/// case as it is now: one change per case (under its newest event), so a
+/// case that moved five times costs one read. The flag says whether more
+/// events follow beyond the limit.
+async fn changes_since(
+    pool: &store::Pool,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Change>, bool), store::StoreError> {
     let now = chrono::Utc::now();
-    let mut out = Vec::new();
-    for (id, code) in store::cases::events_since(pool, after, 500).await? {
+    let events = store::cases::events_since(pool, after, limit + 1).await?;
+    let more = events.len() as i64 > limit;
+    let mut newest: HashMap<String, i64> = HashMap::new();
+    for (id, code) in events.into_iter().take(limit as usize) {
+        newest.insert(code, id);
+    }
+    let mut latest: Vec<(i64, String)> = newest.into_iter().map(|(code, id)| (id, code)).collect();
+    latest.sort();
+    let mut out = Vec::with_capacity(latest.len());
+    for (id, code) in latest {
         let Ok(code) = TrackingCode::parse(&code) else {
             continue;
         };
         let (card, facts) = store::cases::summary(pool, &code, now).await?;
         out.push(Change { id, facts, card });
     }
-    Ok(out)
+    Ok((out, more))
+}
+
+/// Resolves when the board's session may no longer follow it: signed out
+/// on this device (its session is gone) or everywhere, disabled, or moved
+/// to another role or seat (the board reloads and reconnects with the new
+/// scope). A database that does not answer is not a sign-out.
+async fn session_ends(
+    pool: store::Pool,
+    sessions: crate::sessions::Sessions,
+    id: Option<tower_sessions::session::Id>,
+    user: UserRow,
+) {
+    use tower_sessions::SessionStore;
+    loop {
+        tokio::time::sleep(RECHECK).await;
+        if let Some(id) = &id
+            && let Ok(None) = sessions.load(id).await
+        {
+            return;
+        }
+        match store::users::for_session(&pool, user.id, user.session_epoch).await {
+            Ok(Some(now))
+                if now.role == user.role
+                    && now.region_id == user.region_id
+                    && now.unit_id == user.unit_id
+                    && now.station_id == user.station_id => {}
+            Err(_) => {}
+            _ => return,
+        }
+    }
+}
+
+fn reload(why: &str) -> Event {
+    Event::default().event("reload").data(why)
 }
 
 #[derive(Deserialize)]
@@ -160,6 +255,7 @@ fn event(change: &Change) -> Event {
 pub async fn events(
     State(state): State<AppState>,
     axum::Extension(hub): axum::Extension<Hub>,
+    axum::Extension(sessions): axum::Extension<crate::sessions::Sessions>,
     session: Session,
     headers: HeaderMap,
     Query(since): Query<Since>,
@@ -177,14 +273,27 @@ pub async fn events(
         .and_then(|v| v.parse::<i64>().ok())
         .or(since.since);
 
+    let slot = hub.take_slot(user.id).ok_or((
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many boards open for this account; close one first",
+    ))?;
+
     // Subscribe before reading the backlog, so nothing falls between the two.
     let rx = hub.subscribe();
-    let backlog = match resume {
-        Some(after) => changes_since(&state.pool, after)
+    let (backlog, too_far) = match resume {
+        Some(after) => changes_since(&state.pool, after, REPLAY_WINDOW)
             .await
             .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?,
-        None => vec![],
+        None => (vec![], false),
     };
+    if too_far {
+        // A partial replay would leave holes: the board loads afresh.
+        let once = stream::once(async { Ok::<_, Infallible>(reload("too_far_behind")) });
+        let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+            Box::pin(once);
+        return Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))));
+    }
+    let ends = session_ends(state.pool.clone(), sessions, session.id(), user.clone());
     let replayed_to = backlog.last().map(|c| c.id).or(resume).unwrap_or(0);
     let scope = store::access::scope(&user);
     let visible = move |c: &Change| scope.covers(&c.facts);
@@ -207,7 +316,139 @@ pub async fn events(
     let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
         backlog
             .chain(live)
-            .take_until(hub.shutdown.clone().cancelled_owned()),
+            .take_until(ends)
+            .chain(stream::once(async { Ok(reload("signed_out")) }))
+            .take_until(hub.shutdown.clone().cancelled_owned())
+            // The slot is given back when the stream is dropped.
+            .map(move |event| {
+                let _ = &slot;
+                event
+            }),
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::tests::{app, form, sign_in};
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn open(app: &axum::Router, cookie: &str, query: &str) -> axum::response::Response {
+        app.clone()
+            .oneshot(
+                Request::get(format!("/api/board/events{query}"))
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// What the stream sends until `want` appears (None if it ends or
+    /// `within` passes first).
+    async fn read_until(body: &mut Body, want: &str, within: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut seen = String::new();
+        while !seen.contains(want) {
+            let frame = tokio::time::timeout_at(deadline, body.frame())
+                .await
+                .ok()??
+                .ok()?;
+            if let Ok(data) = frame.into_data() {
+                seen.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+        Some(seen)
+    }
+
+    #[tokio::test]
+    async fn a_board_signed_out_here_or_everywhere_is_told_to_reload_and_ends() {
+        let (app, pool, _db) = app().await;
+        let pass = store::demo::DEMO_PASSWORD;
+        // Signed out on this device.
+        let cookie = sign_in(&app, "director", pass).await;
+        let res = open(&app, &cookie, "").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut board = res.into_body();
+        let out = app
+            .clone()
+            .oneshot(form("/api/logout", "", Some(&cookie)))
+            .await
+            .unwrap();
+        assert!(out.status().is_success() || out.status().is_redirection());
+        let seen = read_until(&mut board, "signed_out", RECHECK * 3).await;
+        assert!(seen.is_some_and(|s| s.contains("event: reload")));
+        assert!(board.frame().await.is_none(), "the stream ended");
+
+        // Signed out everywhere (from another device, or by an administrator).
+        let cookie = sign_in(&app, "director", pass).await;
+        let mut board = open(&app, &cookie, "").await.into_body();
+        let director = store::users::find_by_username(&pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        store::users::sign_out_everywhere(
+            &pool,
+            &store::cases::By::named("test"),
+            director.id,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let seen = read_until(&mut board, "signed_out", RECHECK * 3).await;
+        assert!(
+            seen.is_some(),
+            "cards kept coming after sign-out everywhere"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_board_too_far_behind_reloads_instead_of_skipping_what_it_missed() {
+        let (app, pool, _db) = app().await;
+        let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let last = store::cases::last_event_id(&pool).await.unwrap();
+        assert!(
+            last > REPLAY_WINDOW,
+            "the demo has more events than the window"
+        );
+        let mut behind = open(&app, &cookie, "?since=0").await.into_body();
+        let seen = read_until(&mut behind, "too_far_behind", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(!seen.contains("event: case"), "{seen}");
+        // A board a few events behind is brought up to date by replay.
+        let mut near = open(&app, &cookie, &format!("?since={}", last - 3))
+            .await
+            .into_body();
+        let seen = read_until(&mut near, "event: case", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert!(!seen.contains("reload"));
+    }
+
+    #[tokio::test]
+    async fn one_account_opens_a_bounded_number_of_boards() {
+        let (app, _pool, _db) = app().await;
+        let cookie = sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
+        let mut boards = Vec::new();
+        for _ in 0..MAX_BOARDS_PER_ACCOUNT {
+            let res = open(&app, &cookie, "").await;
+            assert_eq!(res.status(), StatusCode::OK);
+            boards.push(res);
+        }
+        assert_eq!(
+            open(&app, &cookie, "").await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        // Another account is not affected; a closed board frees its place.
+        let other = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        assert_eq!(open(&app, &other, "").await.status(), StatusCode::OK);
+        drop(boards.pop());
+        assert_eq!(open(&app, &cookie, "").await.status(), StatusCode::OK);
+    }
 }

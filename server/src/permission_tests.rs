@@ -495,3 +495,220 @@ async fn a_new_account_must_change_its_password_and_sessions_end_when_told() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() {
+    let (app, pool, _db) = app().await;
+    let now = chrono::Utc::now();
+    // A leader seated at another community (leaders read the audit trail).
+    let other_community = id(
+        &pool,
+        "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let hash = store::users::hash_password(PASSWORD).unwrap();
+    store::users::create_user(
+        &pool,
+        store::users::NewUser {
+            username: "leader_b",
+            display_name: "另一社区包联领导",
+            password_hash: &hash,
+            role: Role::Leader,
+            region_id: Some(other_community),
+            unit_id: None,
+            station_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let leader_b = user(&pool, "leader_b").await;
+    let b_path = leader_b.region_path.clone().unwrap();
+    let yjz = user(&pool, "director").await.region_path.unwrap();
+    let codes_in = |path: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+                 WHERE r.path LIKE $1 ORDER BY c.id",
+            )
+            .bind(format!("{path}%"))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let yjz_codes = codes_in(yjz.clone()).await;
+    let b_codes = codes_in(b_path.clone()).await;
+    assert!(!yjz_codes.is_empty() && !b_codes.is_empty());
+    let cookie = sign_in(&app, "leader_b", PASSWORD).await;
+    let post = |uri: &'static str, body: String| {
+        let app = app.clone();
+        let cookie = cookie.clone();
+        async move {
+            let res = app.oneshot(form(uri, &body, Some(&cookie))).await.unwrap();
+            let status = res.status();
+            (status, crate::http::tests::body(res).await)
+        }
+    };
+
+    // The audit trail of another area's case: 403, like its case page.
+    let (status, _) = post("/api/get_audit", format!("case={}", yjz_codes[0])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post("/api/get_audit", format!("case={}", b_codes[0])).await;
+    assert_eq!(status, StatusCode::OK);
+    // The trail of a person of another area names none of that area's cases.
+    let (status, trail) = post("/api/get_audit", "user=director".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    for code in &yjz_codes {
+        assert!(!trail.contains(code.as_str()), "{code} in {trail}");
+    }
+
+    // A merge into another area's case answers as if the code did not exist,
+    // for one who may merge here (a director of leader_b's community).
+    store::users::create_user(
+        &pool,
+        store::users::NewUser {
+            username: "director_b",
+            display_name: "另一社区主任",
+            password_hash: &hash,
+            role: Role::Director,
+            region_id: Some(other_community),
+            unit_id: None,
+            station_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let director_b = user(&pool, "director_b").await;
+    let consolidating: Vec<String> = sqlx::query_scalar(
+        "SELECT c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+         WHERE r.path LIKE $1 AND c.status IN ('registered', 'consolidating') ORDER BY c.id",
+    )
+    .bind(format!("{b_path}%"))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let own =
+        domain::TrackingCode::parse(consolidating.first().expect("a case to consolidate")).unwrap();
+    let open_yjz: String = sqlx::query_scalar(
+        "SELECT c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+         WHERE r.path LIKE $1 AND c.closed_at IS NULL AND c.status <> 'merged' ORDER BY c.id LIMIT 1",
+    )
+    .bind(format!("{yjz}%"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let merge = |into: String| {
+        let (pool, director_b, own) = (pool.clone(), director_b.clone(), own.clone());
+        async move {
+            let act = |action| {
+                let (pool, director_b, own) = (pool.clone(), director_b.clone(), own.clone());
+                async move { store::cases::act(&pool, &director_b, &own, &action, now).await }
+            };
+            if store::cases::status_of(&pool, &own).await.unwrap() == domain::Status::Registered {
+                act(domain::Action::StartConsolidation).await.unwrap();
+            }
+            act(domain::Action::Merge { into }).await
+        }
+    };
+    for into in [open_yjz, "2222-2222".to_string()] {
+        let refused = merge(into.clone()).await;
+        assert!(
+            matches!(&refused, Err(store::StoreError::Invalid(e)) if e[0].field == "into" && e[0].message == "unknown"),
+            "{into}: {refused:?}"
+        );
+    }
+
+    // A deputy's brief holds the station's cases only; the director's the community's.
+    let deputy = user(&pool, "deputy").await;
+    let director = user(&pool, "director").await;
+    let station = deputy.station_id.unwrap();
+    let listed = |b: &domain::session::DeputyBrief| {
+        b.raised
+            .iter()
+            .chain(&b.overdue)
+            .chain(&b.closed_since)
+            .map(|c| c.station_id)
+            .collect::<Vec<_>>()
+    };
+    // A problem the director found on a walk, closed today, not raised at the station.
+    let compound = id(
+        &pool,
+        &format!(
+            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE '{yjz}%' ORDER BY id LIMIT 1"
+        ),
+    )
+    .await;
+    let category = id(&pool, "SELECT MIN(id) FROM categories").await;
+    let receipt = store::cases::create(
+        &pool,
+        &domain::NewCase {
+            title: "楼道堆物".into(),
+            description: "3号楼楼道堆放杂物".into(),
+            category_id: category,
+            region_id: compound,
+            station_id: None,
+            source: domain::Source::WalkIn,
+            resident_name: "赵一鸣".into(),
+            resident_phone: "13700001234".into(),
+        },
+        Some(&director),
+        now,
+    )
+    .await
+    .unwrap();
+    let walked = domain::TrackingCode::parse(&receipt.code).unwrap();
+    for action in [
+        domain::Action::StartConsolidation,
+        domain::Action::HandleLocally {
+            tier: domain::Tier::Grid,
+            note: "网格员清理".into(),
+        },
+        domain::Action::CompleteLocally {
+            result: "已清理".into(),
+        },
+        domain::Action::RecordFeedback {
+            note: "已告知".into(),
+        },
+    ] {
+        store::cases::act(&pool, &director, &walked, &action, now)
+            .await
+            .unwrap();
+    }
+    store::cases::rate(&pool, &walked, domain::Rating::Satisfied, "", now)
+        .await
+        .unwrap();
+    let wide = store::sessions::brief(&pool, &director, station, now)
+        .await
+        .unwrap();
+    assert!(
+        listed(&wide).iter().any(|s| *s != Some(station)),
+        "the community has cases not raised at the station"
+    );
+    let own_brief = store::sessions::brief(&pool, &deputy, station, now)
+        .await
+        .unwrap();
+    assert!(listed(&own_brief).iter().all(|s| *s == Some(station)));
+
+    // Public figures go down to the community, not to a building.
+    let building = id(
+        &pool,
+        "SELECT id FROM regions WHERE level = 'building' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let public = |region: i64| {
+        let app = app.clone();
+        async move {
+            app.oneshot(form(
+                "/api/get_public_stats",
+                &format!("region={region}"),
+                None,
+            ))
+            .await
+            .unwrap()
+            .status()
+        }
+    };
+    assert_eq!(public(building).await, StatusCode::NOT_FOUND);
+    assert_eq!(public(other_community).await, StatusCode::OK);
+}

@@ -65,6 +65,16 @@ pub fn permit(user: &UserRow, permission: Permission) -> Result<Reach, StoreErro
 }
 
 impl Scope {
+    /// Whether the scope is the whole city: everything, or the root of the
+    /// region tree (whose materialised path is one step, `/1/`).
+    pub fn is_whole_city(&self) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Region(p) => p.trim_matches('/').split('/').count() == 1,
+            _ => false,
+        }
+    }
+
     pub fn covers(&self, case: &CaseFacts) -> bool {
         match self {
             Scope::All => true,
@@ -99,6 +109,16 @@ pub fn capacities(user: &UserRow, case: &CaseFacts) -> Vec<Actor> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_everything_or_the_trees_root_is_the_whole_city() {
+        assert!(Scope::All.is_whole_city());
+        assert!(Scope::Region("/1/".into()).is_whole_city());
+        assert!(!Scope::Region("/1/4/".into()).is_whole_city());
+        assert!(!Scope::Unit(3).is_whole_city());
+        assert!(!Scope::Station(3).is_whole_city());
+        assert!(!Scope::Nothing.is_whole_city());
+    }
 
     fn user(role: Role, region: Option<&str>, unit: Option<i64>, station: Option<i64>) -> UserRow {
         UserRow {

@@ -213,6 +213,35 @@ pub async fn load_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Resul
     }
 }
 
+/// What access depends on, for each of these stored codes that exists.
+pub(crate) async fn facts_of(
+    pool: &Pool,
+    codes: Vec<String>,
+) -> Result<std::collections::HashMap<String, CaseFacts>> {
+    let mut out = std::collections::HashMap::new();
+    // Bounded lists: a person's trail is read 500 entries at a time.
+    for chunk in codes.chunks(500) {
+        let mut qb = crate::db::Builder::new(
+            "SELECT c.code, r.path, c.unit_id, c.station_id FROM cases c \
+             JOIN regions r ON r.id = c.region_id WHERE 1 = 1",
+        );
+        crate::push_in(&mut qb, "c.code", chunk.to_vec());
+        let rows: Vec<(String, String, Option<i64>, Option<i64>)> =
+            qb.build_query_as()?.fetch_all(pool).await?;
+        for (code, region_path, unit_id, station_id) in rows {
+            out.insert(
+                code,
+                CaseFacts {
+                    region_path,
+                    unit_id,
+                    station_id,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn new_code() -> (TrackingCode, String) {
     let mut rng = rand::thread_rng();
     let code = TrackingCode::from_random(rng.r#gen());
@@ -656,6 +685,19 @@ pub async fn act(
             .find(|a| mine.contains(a))
             .ok_or(StoreError::Forbidden)?,
     };
+    // A merge target outside the actor's area answers exactly like one that
+    // does not exist (after the same checks): the answers must not reveal
+    // other areas' codes.
+    if let Action::Merge { into } = action
+        && let Ok(target) = TrackingCode::parse(into)
+        && matches!(
+            load_for(pool, user, &target).await,
+            Err(StoreError::Forbidden)
+        )
+    {
+        case::apply(&row.state(), action, actor, now)?;
+        return Err(StoreError::invalid("into", "unknown"));
+    }
     apply(pool, &row, action, actor, &By::user(user), now).await
 }
 

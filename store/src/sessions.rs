@@ -554,18 +554,23 @@ pub async fn brief(
     .bind(station_id)
     .fetch_optional(pool)
     .await?;
-    let raised_rows = cases_where(
+    // Only what the reader may open: a deputy's brief holds the station's
+    // cases, not every case of the community around it.
+    let scope = access::scope(user);
+    let mut raised_rows = cases_where(
         pool,
         "c.session_id IN (SELECT id FROM sessions WHERE station_id = $1 AND status = 'closed')",
         station_id,
     )
     .await?;
-    let area: Vec<CaseRow> = sqlx::query_as(&format!(
+    raised_rows.retain(|c| scope.covers(&c.facts()));
+    let mut area: Vec<CaseRow> = sqlx::query_as(&format!(
         "{SELECT_CASE} WHERE r.path LIKE $1 AND c.status <> 'merged' ORDER BY c.id"
     ))
     .bind(format!("{}%", st.path))
     .fetch_all(pool)
     .await?;
+    area.retain(|c| scope.covers(&c.facts()));
     let area_summaries = summaries(pool, &area, now).await?;
     let since = last_row
         .as_ref()

@@ -50,7 +50,14 @@ pub async fn public_stats(
 ) -> Result<PublicStats> {
     let tree: RegionTree = reference::region_tree(pool).await?;
     let root = match region_id {
-        Some(id) => tree.get(id).ok_or(StoreError::NotFound)?.clone(),
+        Some(id) => tree
+            .get(id)
+            .filter(|n| {
+                n.level()
+                    .is_some_and(domain::RegionLevel::has_public_figures)
+            })
+            .ok_or(StoreError::NotFound)?
+            .clone(),
         None => tree
             .within("/")
             .find(|n| n.parent_id.is_none())
