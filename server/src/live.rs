@@ -39,7 +39,7 @@ const RECHECK: Duration = Duration::from_secs(5);
 /// date by replay; further behind, it reloads (a whole board is one query).
 pub const REPLAY_WINDOW: i64 = 500;
 /// Boards one account may follow at once on one instance.
-pub const MAX_BOARDS_PER_ACCOUNT: usize = 8;
+pub const MAX_BOARDS_PER_ACCOUNT: usize = 16;
 
 /// How often the follower looks for new events on SQLite.
 const POLL: Duration = Duration::from_millis(150);
