@@ -573,6 +573,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_whose_row_cannot_be_written_leaves_no_case_behind() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        demo(&pool).await;
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        };
+        let before = count().await;
+        // A key that is gone by the time the request row is written.
+        let s = lamp(|s| s.address_string = Some("滨河小区".into()));
+        assert!(submit(&pool, 999_999, &s, Utc::now()).await.is_err());
+        assert_eq!(count().await, before, "a case without its request row");
+    }
+
+    #[tokio::test]
     async fn only_what_residents_published_is_republished_and_without_control_characters() {
         let db = crate::testing::TestDb::new().await;
         let pool = db.pool.clone();

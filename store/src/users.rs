@@ -846,6 +846,34 @@ mod tests {
         assert!(matches!(r, SignIn::Wait(_)), "{r:?}");
     }
 
+    #[tokio::test(flavor = "current_thread")]
+    async fn password_checks_leave_the_request_thread_free() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let hash = hash_password("s3cret-pass").unwrap();
+        let done = Arc::new(AtomicUsize::new(0));
+        let checks: Vec<_> = (0..8)
+            .map(|_| {
+                let (hash, done) = (hash.clone(), done.clone());
+                tokio::spawn(async move {
+                    let ok = password_matches(&hash, "wrong").await;
+                    done.fetch_add(1, Ordering::SeqCst);
+                    ok
+                })
+            })
+            .collect();
+        // One thread serves every request here: it comes back to this task
+        // while the hashes are still being checked elsewhere.
+        tokio::task::yield_now().await;
+        assert!(
+            done.load(Ordering::SeqCst) < 8,
+            "the hashes ran on the request thread"
+        );
+        for c in checks {
+            assert!(!c.await.unwrap());
+        }
+    }
+
     #[tokio::test]
     async fn a_username_in_other_letters_is_the_same_account_and_the_same_counter() {
         let db = demo_pool().await;
