@@ -20,6 +20,26 @@ async fn user(pool: &Pool, name: &str) -> UserRow {
         .unwrap()
 }
 
+/// A new account with the demo password, seated at region node `region`.
+async fn seated(pool: &Pool, username: &str, name: &str, role: Role, region: i64) -> UserRow {
+    let hash = store::users::hash_password(PASSWORD).unwrap();
+    store::users::create_user(
+        pool,
+        store::users::NewUser {
+            username,
+            display_name: name,
+            password_hash: &hash,
+            role,
+            region_id: Some(region),
+            unit_id: None,
+            station_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    user(pool, username).await
+}
+
 async fn id(pool: &Pool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -316,22 +336,14 @@ async fn scope_keeps_each_seat_to_its_own_cases() {
         "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' ORDER BY id LIMIT 1",
     )
     .await;
-    let hash = store::users::hash_password(PASSWORD).unwrap();
-    store::users::create_user(
+    let director_b = seated(
         &pool,
-        store::users::NewUser {
-            username: "director_b",
-            display_name: "另一社区主任",
-            password_hash: &hash,
-            role: Role::Director,
-            region_id: Some(other_community),
-            unit_id: None,
-            station_id: None,
-        },
+        "director_b",
+        "另一社区主任",
+        Role::Director,
+        other_community,
     )
-    .await
-    .unwrap();
-    let director_b = user(&pool, "director_b").await;
+    .await;
     let b_path = director_b.region_path.clone().unwrap();
 
     // For each seat, a case outside it that the administrator can see.
@@ -506,22 +518,14 @@ async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() 
         "SELECT id FROM regions WHERE level = 'community' AND name <> '袁家庄社区' ORDER BY id LIMIT 1",
     )
     .await;
-    let hash = store::users::hash_password(PASSWORD).unwrap();
-    store::users::create_user(
+    let leader_b = seated(
         &pool,
-        store::users::NewUser {
-            username: "leader_b",
-            display_name: "另一社区包联领导",
-            password_hash: &hash,
-            role: Role::Leader,
-            region_id: Some(other_community),
-            unit_id: None,
-            station_id: None,
-        },
+        "leader_b",
+        "另一社区包联领导",
+        Role::Leader,
+        other_community,
     )
-    .await
-    .unwrap();
-    let leader_b = user(&pool, "leader_b").await;
+    .await;
     let b_path = leader_b.region_path.clone().unwrap();
     let yjz = user(&pool, "director").await.region_path.unwrap();
     let codes_in = |path: String| {
@@ -565,21 +569,14 @@ async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() 
 
     // A merge into another area's case answers as if the code did not exist,
     // for one who may merge here (a director of leader_b's community).
-    store::users::create_user(
+    let director_b = seated(
         &pool,
-        store::users::NewUser {
-            username: "director_b",
-            display_name: "另一社区主任",
-            password_hash: &hash,
-            role: Role::Director,
-            region_id: Some(other_community),
-            unit_id: None,
-            station_id: None,
-        },
+        "director_b",
+        "另一社区主任",
+        Role::Director,
+        other_community,
     )
-    .await
-    .unwrap();
-    let director_b = user(&pool, "director_b").await;
+    .await;
     let consolidating: Vec<String> = sqlx::query_scalar(
         "SELECT c.code FROM cases c JOIN regions r ON r.id = c.region_id \
          WHERE r.path LIKE $1 AND c.status IN ('registered', 'consolidating') ORDER BY c.id",
