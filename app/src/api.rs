@@ -854,8 +854,11 @@ pub async fn get_public_receipt(code: String) -> Result<PrintedReceipt, AppError
 pub async fn get_public_stats(region: Option<String>) -> Result<PublicStats, AppError> {
     use ssr::*;
     let region = region.and_then(|r| r.trim().parse().ok());
-    store::stats::public_stats(&state()?.pool, region, chrono::Utc::now())
+    let st = state()?;
+    st.figures
+        .public_stats(&st.pool, region, chrono::Utc::now())
         .await
+        .map(|s| (*s).clone())
         .map_err(fail)
 }
 
@@ -1317,9 +1320,15 @@ pub async fn get_public_station(
     station: String,
 ) -> Result<domain::session::PublicStation, AppError> {
     use ssr::*;
-    store::sessions::public_station(&state()?.pool, id("station", &station)?, chrono::Utc::now())
-        .await
-        .map_err(fail)
+    let st = state()?;
+    store::sessions::public_station(
+        &st.pool,
+        &st.figures,
+        id("station", &station)?,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
 }
 
 /// The signed-in leader's or deputy's stations, visits, what they heard and promised.

@@ -15,7 +15,13 @@ pub struct AppState {
     /// Online requests and party registrations per client address, against flooding.
     #[from_ref(skip)]
     pub reports: Quota,
+    /// Public figures, per area at most once a minute.
+    #[from_ref(skip)]
+    pub figures: std::sync::Arc<store::stats::FiguresCache>,
 }
+
+/// How long public figures are served from the cache.
+pub const FIGURES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Limits of the public endpoints.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +46,7 @@ impl AppState {
             pool,
             lookups: Quota::per_minute(limits.lookups_per_minute),
             reports: Quota::per_hour(limits.reports_per_hour),
+            figures: std::sync::Arc::new(store::stats::FiguresCache::new(FIGURES_FRESH_FOR)),
         }
     }
 }

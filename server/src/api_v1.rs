@@ -209,7 +209,12 @@ pub struct StatsQuery {
     )
 )]
 async fn stats(State(state): State<AppState>, Query(q): Query<StatsQuery>) -> Response {
-    match store::stats::public_stats(&state.pool, q.region_id, Utc::now()).await {
+    match state
+        .figures
+        .public_stats(&state.pool, q.region_id, Utc::now())
+        .await
+        .map(|s| (*s).clone())
+    {
         Ok(s) => Json(Stats {
             total: s.total.into(),
             areas: s.areas.into_iter().map(Into::into).collect(),

@@ -620,6 +620,67 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
+    async fn public_figures_are_worked_out_once_a_minute_however_often_they_are_asked() {
+        let (app, pool, _db) = app().await;
+        let collected = |app: Router| async move {
+            let res = app
+                .oneshot(form("/api/get_public_stats", "", None))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            serde_json::from_str::<domain::view::PublicStats>(&body(res).await)
+                .unwrap()
+                .total
+                .collected
+        };
+        let first = collected(app.clone()).await;
+        // A new request arrives; the next visitors within the minute get the
+        // figures already worked out, not a new aggregation of the city.
+        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let compound: i64 = sqlx::query_scalar(
+            "SELECT id FROM regions WHERE level = 'compound' ORDER BY id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        store::cases::create(
+            &pool,
+            &domain::NewCase {
+                title: "路灯不亮".into(),
+                description: "路灯不亮".into(),
+                category_id: category,
+                region_id: compound,
+                station_id: None,
+                source: domain::Source::Online,
+                resident_name: "陈晓红".into(),
+                resident_phone: "13900001111".into(),
+            },
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        for _ in 0..3 {
+            assert_eq!(collected(app.clone()).await, first);
+        }
+        let res = app
+            .clone()
+            .oneshot(Request::get("/api/v1/stats").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let v1: serde_json::Value = serde_json::from_str(&body(res).await).unwrap();
+        assert_eq!(v1["total"]["collected"], first);
+        // The database has the new case: only the cache held the old figure.
+        let fresh = store::stats::public_stats(&pool, None, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(fresh.total.collected, first + 1);
+    }
+
+    #[tokio::test]
     async fn every_answer_carries_the_security_headers_and_pages_their_nonce() {
         let (app, _, _db) = app().await;
         for uri in [

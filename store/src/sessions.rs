@@ -664,6 +664,7 @@ pub async fn person_sessions(
 /// The station's public page: upcoming sessions, who is on duty, figures.
 pub async fn public_station(
     pool: &Pool,
+    figures: &crate::stats::FiguresCache,
     station_id: i64,
     now: DateTime<Utc>,
 ) -> Result<PublicStation> {
@@ -687,10 +688,10 @@ pub async fn public_station(
         .into_iter()
         .filter(|s| s.ends_at >= now && s.status == "scheduled")
         .collect();
-    let figures = crate::stats::public_stats(pool, Some(st.region_id), now)
-        .await?
-        .total;
     let tree = reference::region_tree(pool).await?;
+    // The community's figures (public figures go no lower).
+    let area = tree.community_of(st.region_id).map(|n| n.id);
+    let figures = figures.public_stats(pool, area, now).await?.total.clone();
     Ok(PublicStation {
         id: st.id,
         name: st.name,
@@ -1039,7 +1040,8 @@ mod tests {
             .unwrap();
         assert_eq!(leaders_line.figures.collected, mine.figures.collected);
         // The public page shows the upcoming session and no resident.
-        let public = public_station(&pool, station, now).await.unwrap();
+        let cache = crate::stats::FiguresCache::new(std::time::Duration::ZERO);
+        let public = public_station(&pool, &cache, station, now).await.unwrap();
         assert!(public.upcoming.iter().any(|s| s.id == later));
         assert!(!format!("{public:?}").contains("陈桂芳"));
     }

@@ -41,6 +41,67 @@ fn month_key(t: DateTime<Utc>) -> String {
     t.with_timezone(&china()).format("%Y-%m").to_string()
 }
 
+/// Public figures per area, worked out at most once per `ttl` on this
+/// instance however many people ask: a resident pressing refresh on
+/// `/stats`, or a crowd opening it from a QR code, costs one aggregation a
+/// minute per area, not one per visit. Visitors who arrive while an area is
+/// being worked out wait for that one result.
+pub struct FiguresCache {
+    ttl: std::time::Duration,
+    areas: std::sync::Mutex<HashMap<Option<i64>, std::sync::Arc<AreaSlot>>>,
+}
+
+type AreaSlot = tokio::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<PublicStats>)>>;
+
+impl FiguresCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            ttl,
+            areas: std::sync::Mutex::default(),
+        }
+    }
+
+    /// [`public_stats`] of `region`, from the cache while it is fresh.
+    pub async fn public_stats(
+        &self,
+        pool: &Pool,
+        region: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<std::sync::Arc<PublicStats>> {
+        let slot = self
+            .areas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(region)
+            .or_default()
+            .clone();
+        let mut held = slot.lock().await;
+        if let Some((at, stats)) = held.as_ref()
+            && at.elapsed() < self.ttl
+        {
+            return Ok(stats.clone());
+        }
+        match public_stats(pool, region, now).await {
+            Ok(stats) => {
+                let stats = std::sync::Arc::new(stats);
+                *held = Some((std::time::Instant::now(), stats.clone()));
+                Ok(stats)
+            }
+            Err(e) => {
+                // Unknown areas leave nothing behind: the map holds only
+                // areas that exist.
+                if held.is_none() {
+                    self.areas
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&region);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 /// The figures for `region_id` (the whole city when None). Merged duplicates
 /// are not counted: their original is.
 pub async fn public_stats(
