@@ -31,19 +31,53 @@ fn running() -> Vec<&'static str> {
 /// `reminders` makes a second run, or a second instance, a no-op). Returns
 /// how many reminders it recorded.
 pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
-    let statuses = running();
-    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
-    qb.push(" WHERE c.clock_start IS NOT NULL");
-    crate::push_in(&mut qb, "c.status", statuses);
-    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
+    let mut recorded = 0;
+    // Running cases a batch at a time, by id: a city's tens of thousands of
+    // open cases never sit in memory at once.
+    let mut after = 0;
+    loop {
+        let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
+        qb.push(" WHERE c.clock_start IS NOT NULL AND c.id > ")
+            .push_bind(after);
+        crate::push_in(&mut qb, "c.status", running());
+        qb.push(" ORDER BY c.id LIMIT ").push_bind(REMIND_BATCH);
+        let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
+        let Some(last) = rows.last() else {
+            return Ok(recorded);
+        };
+        after = last.id;
+        let full = rows.len() as i64 == REMIND_BATCH;
+        recorded += remind_batch(pool, &policy, rows, now).await?;
+        if !full {
+            return Ok(recorded);
+        }
+    }
+}
+
+/// Running cases read per round of the reminder job (a handful in the unit
+/// tests, so every test of the job crosses batch boundaries).
+#[cfg(not(test))]
+const REMIND_BATCH: i64 = 500;
+#[cfg(test)]
+const REMIND_BATCH: i64 = 7;
+
+async fn remind_batch(
+    pool: &Pool,
+    policy: &domain::DeadlinePolicy,
+    rows: Vec<CaseRow>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     // What is recorded already, so a round with nothing new writes nothing
     // (every minute, on every instance, for every overdue case otherwise).
     let mut qb: crate::db::Builder = crate::db::Builder::new(
-        "SELECT r.case_id, r.clock_start, r.checkpoint, r.level FROM reminders r \
-         JOIN cases c ON c.id = r.case_id WHERE c.clock_start IS NOT NULL",
+        "SELECT case_id, clock_start, checkpoint, level FROM reminders WHERE 1 = 1",
     );
-    crate::push_in(&mut qb, "c.status", running());
+    crate::push_in(
+        &mut qb,
+        "case_id",
+        rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+    );
     let known: std::collections::HashSet<(i64, DateTime<Utc>, String, String)> = qb
         .build_query_as::<(i64, crate::db::Stamp, String, String)>()?
         .fetch_all(pool)
@@ -57,7 +91,7 @@ pub async fn remind(pool: &Pool, now: DateTime<Utc>) -> Result<usize> {
         let Some(start) = state.clock_start else {
             continue;
         };
-        for cp in checkpoints(&policy, &state, now) {
+        for cp in checkpoints(policy, &state, now) {
             let level = match cp.status {
                 CheckpointStatus::DueSoon => "due_soon",
                 CheckpointStatus::Overdue => "overdue",
