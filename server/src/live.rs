@@ -17,7 +17,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use domain::TrackingCode;
 use domain::view::{BoardEvent, CaseSummary};
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
@@ -171,8 +170,8 @@ impl Drop for Slot {
 }
 
 /// The changes after event `after`, at most `limit` events' worth, with each
-/// case as it is now: one change per case (under its newest event), so a
-/// case that moved five times costs one read. The flag says whether more
+/// case as it is now: one change per case (under its newest event), all
+/// read in a few queries whatever their number. The flag says whether more
 /// events follow beyond the limit.
 async fn changes_since(
     pool: &store::Pool,
@@ -186,16 +185,17 @@ async fn changes_since(
     for (id, code) in events.into_iter().take(limit as usize) {
         newest.insert(code, id);
     }
-    let mut latest: Vec<(i64, String)> = newest.into_iter().map(|(code, id)| (id, code)).collect();
-    latest.sort();
-    let mut out = Vec::with_capacity(latest.len());
-    for (id, code) in latest {
-        let Ok(code) = TrackingCode::parse(&code) else {
-            continue;
-        };
-        let (card, facts) = store::cases::summary(pool, &code, now).await?;
-        out.push(Change { id, facts, card });
-    }
+    let codes: Vec<String> = newest.keys().cloned().collect();
+    let mut cards = store::cases::summaries_by_code(pool, &codes, now).await?;
+    let mut out: Vec<Change> = newest
+        .into_iter()
+        .filter_map(|(code, id)| {
+            cards
+                .remove(&code)
+                .map(|(card, facts)| Change { id, facts, card })
+        })
+        .collect();
+    out.sort_by_key(|c| c.id);
     Ok((out, more))
 }
 

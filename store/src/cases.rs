@@ -906,15 +906,44 @@ pub(crate) fn summarize(
 }
 
 /// A case's list line and the facts access depends on, for live updates.
-pub async fn summary(
+/// The cards of the cases with these stored codes, by code, in three
+/// queries however many there are (the live board's follower and replay
+/// read a batch of changed cases at once). Unknown codes are left out.
+pub async fn summaries_by_code(
+    pool: &Pool,
+    codes: &[String],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashMap<String, (CaseSummary, CaseFacts)>> {
+    let mut out = std::collections::HashMap::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    let policy = reference::policy(pool).await?;
+    let tree = reference::region_tree(pool).await?;
+    for chunk in codes.chunks(500) {
+        let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
+        qb.push(" WHERE 1 = 1");
+        crate::push_in(&mut qb, "c.code", chunk.to_vec());
+        let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
+        for row in rows {
+            let card = summarize(&row, &policy, &tree, now);
+            out.insert(row.code.clone(), (card, row.facts()));
+        }
+    }
+    Ok(out)
+}
+
+/// One case's card (tests read a card after each step).
+#[cfg(test)]
+pub(crate) async fn summary(
     pool: &Pool,
     code: &TrackingCode,
     now: DateTime<Utc>,
 ) -> Result<(CaseSummary, CaseFacts)> {
-    let row = load(pool, code).await?;
-    let policy = reference::policy(pool).await?;
-    let tree = reference::region_tree(pool).await?;
-    Ok((summarize(&row, &policy, &tree, now), row.facts()))
+    summaries_by_code(pool, &[code.as_str().to_string()], now)
+        .await?
+        .remove(code.as_str())
+        .ok_or(StoreError::NotFound)
 }
 
 /// The newest event's id (0 when there is none).
