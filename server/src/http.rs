@@ -11,12 +11,33 @@ use tokio_util::sync::CancellationToken;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if store::ping(&state.pool).await {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-    }
+/// For load balancers and monitoring: 503 while the database does not
+/// answer (take this instance out); 200 otherwise, with `degraded` in the
+/// body while the background jobs fail or stop finishing (it still serves
+/// requests, but someone should look).
+async fn healthz(
+    State(state): State<AppState>,
+    axum::Extension(jobs): axum::Extension<crate::jobs::JobsHealth>,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
+    use crate::jobs::JobsState;
+    let database = store::ping(&state.pool).await;
+    let (jobs_ok, jobs) = match jobs.state() {
+        JobsState::Ok => (true, "ok".to_string()),
+        JobsState::NotRunning => (true, "not_running".to_string()),
+        JobsState::Failing(why) => (false, format!("failing: {why}")),
+        JobsState::Stalled => (false, "stalled".to_string()),
+    };
+    let (code, status) = match (database, jobs_ok) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
+        (true, false) => (StatusCode::OK, "degraded"),
+        (true, true) => (StatusCode::OK, "ok"),
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "database": if database { "ok" } else { "unreachable" },
+        "jobs": jobs,
+    });
+    (code, axum::Json(body))
 }
 
 /// The largest request body any route accepts.
@@ -24,14 +45,21 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The whole app as a router, so tests can drive it without a socket.
 pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
-    router_until(state, CancellationToken::new()).await
+    router_until(
+        state,
+        CancellationToken::new(),
+        crate::jobs::JobsHealth::default(),
+    )
+    .await
 }
 
 /// The app whose long-lived responses (the boards' event streams) end when
-/// `shutdown` is cancelled, so a graceful shutdown does not wait on them.
+/// `shutdown` is cancelled, so a graceful shutdown does not wait on them;
+/// `/healthz` reports on `jobs`.
 pub async fn router_until(
     state: AppState,
     shutdown: CancellationToken,
+    jobs: crate::jobs::JobsHealth,
 ) -> Result<Router, store::StoreError> {
     let store = crate::sessions::Sessions::open(&state.pool).await?;
     let sessions = SessionManagerLayer::new(store.clone())
@@ -55,6 +83,7 @@ pub async fn router_until(
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::Extension(hub))
+        .layer(axum::Extension(jobs))
         // The board stream checks that its session still exists.
         .layer(axum::Extension(store))
         .layer(sessions)
@@ -147,12 +176,50 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
+        assert!(body(res).await.contains(r#""status":"ok""#));
         pool.close().await;
         let res = app
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body(res).await.contains(r#""database":"unreachable""#));
+    }
+
+    #[tokio::test]
+    async fn healthz_says_degraded_while_the_background_jobs_fail() {
+        let db = store::testing::TestDb::new().await;
+        let health = crate::jobs::JobsHealth::default();
+        let job = crate::jobs::every(
+            "test",
+            std::time::Duration::from_secs(3600),
+            health.clone(),
+            || async { Err("reminders: database or disk is full".to_string()) },
+        );
+        while health.state() == crate::jobs::JobsState::Ok {
+            tokio::task::yield_now().await;
+        }
+        let options = LeptosOptions::builder().output_name("lianxin").build();
+        let app = router_until(
+            AppState::new(options, db.pool.clone(), app::state::Limits::default()),
+            CancellationToken::new(),
+            health,
+        )
+        .await
+        .unwrap();
+        let res = app
+            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "it still serves requests");
+        let said: serde_json::Value = serde_json::from_str(&body(res).await).unwrap();
+        assert_eq!(said["status"], "degraded");
+        assert_eq!(said["database"], "ok");
+        assert!(
+            said["jobs"].as_str().unwrap().contains("disk is full"),
+            "{said}"
+        );
+        job.abort();
     }
 
     #[tokio::test]

@@ -7,51 +7,139 @@
 use futures::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Runs `round` now and then every `every`, for ever. A round that panics
-/// is logged and the next tick runs again: one bad row must not stop
-/// reminders for the whole city until someone restarts the server.
-pub fn every<F, Fut>(name: &'static str, every: Duration, round: F) -> tokio::task::JoinHandle<()>
+/// How this instance's background jobs have been doing, for `/healthz`.
+#[derive(Clone, Default)]
+pub struct JobsHealth(Arc<Mutex<Record>>);
+
+#[derive(Default)]
+struct Record {
+    period: Option<Duration>,
+    started: Option<Instant>,
+    last_ok: Option<Instant>,
+    /// Why the last round failed, while it is the last one.
+    failing: Option<String>,
+}
+
+/// What `/healthz` says of the jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobsState {
+    /// The last round succeeded, recently enough.
+    Ok,
+    /// No schedule on this instance (a router built without one, in tests).
+    NotRunning,
+    /// The last round failed or panicked: why.
+    Failing(String),
+    /// No round has finished for three periods: one is stuck.
+    Stalled,
+}
+
+impl JobsHealth {
+    pub fn state(&self) -> JobsState {
+        let r = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (Some(period), Some(started)) = (r.period, r.started) else {
+            return JobsState::NotRunning;
+        };
+        if let Some(why) = &r.failing {
+            return JobsState::Failing(why.clone());
+        }
+        let since = r.last_ok.unwrap_or(started);
+        if since.elapsed() > period * 3 {
+            JobsState::Stalled
+        } else {
+            JobsState::Ok
+        }
+    }
+
+    fn start(&self, period: Duration) {
+        let mut r = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        r.period = Some(period);
+        r.started = Some(Instant::now());
+    }
+
+    fn finished(&self, outcome: Result<(), String>) {
+        let mut r = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match outcome {
+            Ok(()) => {
+                r.last_ok = Some(Instant::now());
+                r.failing = None;
+            }
+            Err(why) => r.failing = Some(why),
+        }
+    }
+}
+
+/// Runs `round` now and then every `every`, for ever, noting each outcome
+/// in `health`. A round that panics is logged and the next tick runs
+/// again: one bad row must not stop reminders for the whole city until
+/// someone restarts the server.
+pub fn every<F, Fut>(
+    name: &'static str,
+    every: Duration,
+    health: JobsHealth,
+    round: F,
+) -> tokio::task::JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send,
+    Fut: Future<Output = Result<(), String>> + Send,
 {
+    let every = every.max(Duration::from_millis(10));
+    health.start(every);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(panic) = AssertUnwindSafe(round()).catch_unwind().await {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(job = name, panic = %why, "background job panicked; it runs again on the next tick");
-            }
+            let outcome = match AssertUnwindSafe(round()).catch_unwind().await {
+                Ok(outcome) => outcome,
+                Err(panic) => {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(job = name, panic = %why, "background job panicked; it runs again on the next tick");
+                    Err(format!("panicked: {why}"))
+                }
+            };
+            health.finished(outcome);
         }
     })
 }
 
-/// Starts every background job on `pool`.
-pub fn spawn(pool: store::Pool, anonymise_after_days: i64, every_secs: u64) {
+/// Starts every background job on `pool`; `health` follows them.
+pub fn spawn(pool: store::Pool, anonymise_after_days: i64, every_secs: u64, health: JobsHealth) {
     let period = Duration::from_secs(every_secs.max(1));
-    every("jobs", period, move || {
+    every("jobs", period, health, move || {
         let pool = pool.clone();
         async move {
+            let mut failed = Vec::new();
             match store::jobs::reminders(&pool, chrono::Utc::now()).await {
                 Ok(None | Some(0)) => {}
                 Ok(Some(n)) => tracing::info!(reminders = n, "13710 reminders recorded"),
-                Err(e) => tracing::warn!(error = %e, "13710 reminder job failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "13710 reminder job failed");
+                    failed.push(format!("reminders: {e}"));
+                }
             }
             match store::jobs::anonymise(&pool, anonymise_after_days, chrono::Utc::now()).await {
                 Ok(None | Some(0)) => {}
                 Ok(Some(n)) => tracing::info!(cases = n, "closed cases anonymised"),
-                Err(e) => tracing::warn!(error = %e, "anonymisation job failed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "anonymisation job failed");
+                    failed.push(format!("anonymisation: {e}"));
+                }
             }
             if let Err(e) = store::throttle::prune(&pool, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "pruning rate-limit counters failed");
+                failed.push(format!("pruning: {e}"));
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(failed.join("; "))
             }
         }
     });
@@ -60,21 +148,27 @@ pub fn spawn(pool: store::Pool, anonymise_after_days: i64, every_secs: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
     async fn a_round_that_panics_does_not_stop_the_next() {
         let rounds = Arc::new(AtomicUsize::new(0));
         let seen = rounds.clone();
-        let job = every("test", Duration::from_millis(10), move || {
-            let n = seen.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n == 0 {
-                    panic!("a corrupt row");
+        let health = JobsHealth::default();
+        let job = every(
+            "test",
+            Duration::from_millis(10),
+            health.clone(),
+            move || {
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        panic!("a corrupt row");
+                    }
+                    Ok(())
                 }
-            }
-        });
+            },
+        );
         // Printing the panic's backtrace may take a while in a debug build.
         let waited = tokio::time::timeout(Duration::from_secs(20), async {
             while rounds.load(Ordering::SeqCst) < 3 {
@@ -84,6 +178,24 @@ mod tests {
         .await;
         assert!(waited.is_ok(), "no round ran after the panic");
         assert!(!job.is_finished(), "the schedule died with the panic");
+        assert_eq!(health.state(), JobsState::Ok);
         job.abort();
+    }
+
+    #[tokio::test]
+    async fn the_jobs_state_says_when_rounds_fail_and_when_they_stop_finishing() {
+        let health = JobsHealth::default();
+        assert_eq!(health.state(), JobsState::NotRunning);
+        health.start(Duration::from_millis(20));
+        assert_eq!(health.state(), JobsState::Ok);
+        health.finished(Err("reminders: database is locked".into()));
+        assert_eq!(
+            health.state(),
+            JobsState::Failing("reminders: database is locked".into())
+        );
+        health.finished(Ok(()));
+        assert_eq!(health.state(), JobsState::Ok);
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(health.state(), JobsState::Stalled);
     }
 }

@@ -557,8 +557,9 @@ async fn serve(
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let router = http::router_until(state, shutdown.clone()).await?;
-    server::jobs::spawn(pool.clone(), anonymise_after_days, jobs_every_secs);
+    let jobs = server::jobs::JobsHealth::default();
+    let router = http::router_until(state, shutdown.clone(), jobs.clone()).await?;
+    server::jobs::spawn(pool.clone(), anonymise_after_days, jobs_every_secs, jobs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     let signalled = shutdown.clone();
