@@ -49,6 +49,12 @@ enum Command {
         /// Seconds between runs of the background jobs (they also run at start).
         #[arg(long, env = "LIANXIN_JOBS_EVERY_SECS", default_value_t = 60)]
         jobs_every_secs: u64,
+        /// Seconds a client may take to send a request's headers, and
+        /// between two pieces of its body, before the connection is closed
+        /// (so idle or slow connections cannot pile up).
+        #[arg(long, env = "LIANXIN_CLIENT_TIMEOUT_SECS", default_value_t = 15,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        client_timeout_secs: u64,
         /// Serve on a non-loopback address even though demo accounts still
         /// have the published password (a demonstration on a closed network).
         #[arg(long, env = "LIANXIN_ALLOW_DEMO_ACCOUNTS")]
@@ -317,6 +323,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             anonymise_after_days,
             jobs_every_secs,
             allow_demo_accounts,
+            client_timeout_secs,
         }) => {
             if !addr.ip().is_loopback() && !allow_demo_accounts {
                 let exposed = store::demo::accounts_with_published_password(&pool).await?;
@@ -336,7 +343,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 lookups_per_minute,
                 reports_per_hour,
             };
-            serve(pool, addr, limits, anonymise_after_days, jobs_every_secs).await
+            let jobs = Jobs {
+                anonymise_after_days,
+                every_secs: jobs_every_secs,
+            };
+            let client_timeout = std::time::Duration::from_secs(client_timeout_secs);
+            serve(pool, addr, limits, jobs, client_timeout).await
         }
         Some(Command::Copy { .. }) | None => Err("no command".into()),
     }
@@ -546,47 +558,48 @@ fn print_accounts() {
     }
 }
 
+/// When the background jobs run, and what they keep.
+struct Jobs {
+    anonymise_after_days: i64,
+    every_secs: u64,
+}
+
 async fn serve(
     pool: store::Pool,
     addr: SocketAddr,
     limits: Limits,
-    anonymise_after_days: i64,
-    jobs_every_secs: u64,
+    jobs_config: Jobs,
+    client_timeout: std::time::Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let jobs = server::jobs::JobsHealth::default();
-    let router = http::router_until(state, shutdown.clone(), jobs.clone()).await?;
-    server::jobs::spawn(pool.clone(), anonymise_after_days, jobs_every_secs, jobs);
+    let router = http::router_until(state, shutdown.clone(), jobs.clone())
+        .await?
+        // A body that stops arriving frees its connection.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            client_timeout,
+        ));
+    server::jobs::spawn(
+        pool.clone(),
+        jobs_config.anonymise_after_days,
+        jobs_config.every_secs,
+        jobs,
+    );
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     let signalled = shutdown.clone();
-    let serving = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    tokio::spawn(async move {
         stop_signal().await;
         tracing::info!("shutting down: ending event streams, finishing requests");
         signalled.cancel();
     });
-    // Requests in flight get a few seconds; a client that holds a
-    // connection open longer does not keep the process alive.
-    tokio::select! {
-        served = serving => served?,
-        _ = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!("requests still open after the grace period; exiting anyway"),
-    }
+    server::serve::connections(listener, router, client_timeout, shutdown).await;
     pool.close().await;
     Ok(())
 }
-
-/// How long requests in flight may take to finish after SIGTERM or Ctrl-C.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// SIGTERM (what service managers and container runtimes send) or Ctrl-C.
 async fn stop_signal() {

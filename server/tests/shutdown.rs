@@ -26,23 +26,22 @@ async fn request(addr: &str, head: &str, body: &str) -> (TcpStream, String) {
     (stream, String::from_utf8_lossy(&seen).into_owned())
 }
 
-#[cfg(unix)]
-#[tokio::test]
-async fn sigterm_ends_open_board_streams_and_exits_promptly() {
-    let db = store::testing::TestDb::new().await;
-    store::demo::load(&db.pool, false, chrono::Utc::now())
-        .await
-        .unwrap();
+/// `lianxin serve` on a free loopback port of `db`, once it listens.
+async fn start(
+    db: &store::testing::TestDb,
+    env: &[(&str, &str)],
+) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_lianxin"))
+    let server = tokio::process::Command::new(env!("CARGO_BIN_EXE_lianxin"))
         .args(["--database", &db.url, "serve", "--addr", &addr])
         .env("LEPTOS_OUTPUT_NAME", "lianxin")
         .env("LIANXIN_JOBS_EVERY_SECS", "3600")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -56,7 +55,17 @@ async fn sigterm_ends_open_board_streams_and_exits_promptly() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    (server, addr)
+}
 
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_ends_open_board_streams_and_exits_promptly() {
+    let db = store::testing::TestDb::new().await;
+    store::demo::load(&db.pool, false, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (mut server, addr) = start(&db, &[]).await;
     let (_, head) = request(
         &addr,
         "POST /api/login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\nConnection: close",
@@ -149,5 +158,26 @@ async fn serving_the_demo_accounts_beyond_this_machine_is_refused_with_the_reaso
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off_and_others_are_served() {
+    let db = store::testing::TestDb::new().await;
+    let (_server, addr) = start(&db, &[("LIANXIN_CLIENT_TIMEOUT_SECS", "1")]).await;
+    // Slowloris: a request line and one header, then nothing.
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // Meanwhile an ordinary request is answered.
+    let (_, head) = request(&addr, "GET /healthz HTTP/1.1\r\nConnection: close", "").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // The slow one is closed by the server (an error answer, then the end).
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the half-sent request still holds its connection"
     );
 }
