@@ -123,6 +123,11 @@ impl Backend {
     }
 }
 
+/// How long a request waits for a database connection before it fails. The
+/// default (30 s) would hang every request for half a minute while the
+/// database restarts; a busy pool hands a connection over in milliseconds.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How many connections each instance keeps. PostgreSQL's default limit is
 /// 100 connections for the whole server, shared by every instance; see the
 /// README before raising it.
@@ -143,7 +148,9 @@ pub async fn connect(url: &str) -> crate::Result<Pool> {
             format!("DATABASE_URL must start with sqlite: or postgres://, not {url:?}").into(),
         )
     })?;
-    let mut options = AnyPoolOptions::new().max_connections(pool_size());
+    let mut options = AnyPoolOptions::new()
+        .max_connections(pool_size())
+        .acquire_timeout(ACQUIRE_TIMEOUT);
     if backend == Backend::Sqlite {
         let native = SqliteConnectOptions::from_str(url)?;
         let memory = native.get_filename().as_os_str().is_empty()
@@ -408,6 +415,27 @@ impl<'r> Decode<'r, Any> for Flag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_request_fails_fast_when_no_connection_can_be_had() {
+        let db = crate::testing::TestDb::new().await;
+        // Every connection of the pool taken, as during an outage or a stall.
+        let mut held = Vec::new();
+        for _ in 0..pool_size() {
+            held.push(db.pool.acquire().await.unwrap());
+        }
+        let waited = tokio::time::timeout(
+            ACQUIRE_TIMEOUT * 3,
+            sqlx::query("SELECT 1").execute(&db.pool),
+        )
+        .await;
+        assert!(
+            matches!(waited, Ok(Err(sqlx::Error::PoolTimedOut))),
+            "the request hung instead of failing: {waited:?}"
+        );
+        drop(held);
+        sqlx::query("SELECT 1").execute(&db.pool).await.unwrap();
+    }
 
     #[test]
     fn built_queries_number_their_placeholders() {
