@@ -41,6 +41,10 @@ pub enum AppError {
     /// An online request that looks automated (honeypot filled, sent too fast).
     #[error("refused")]
     Spam,
+    /// The database takes no writes right now (read-only, or out of
+    /// space): nothing was saved, and trying again later works.
+    #[error("unavailable")]
+    Unavailable,
     /// Details are in the server log, never in the response.
     #[error("server")]
     Server,
@@ -88,6 +92,7 @@ impl AppError {
             Self::Refused(_) | Self::Conflict => S::CONFLICT,
             Self::RateLimited(_) | Self::PhoneLocked | Self::CodeLocked => S::TOO_MANY_REQUESTS,
             Self::Spam => S::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => S::SERVICE_UNAVAILABLE,
             Self::Server | Self::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +113,10 @@ impl From<store::StoreError> for AppError {
             }
             E::Transition(T::NotAllowed { .. }) => Self::Forbidden,
             E::Transition(t @ T::Illegal { .. }) => Self::Refused(t.to_string()),
+            E::Db(err) if store::db::cannot_write(&err) => {
+                tracing::error!(error = %err, "the database takes no writes");
+                Self::Unavailable
+            }
             E::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 Self::Server

@@ -199,6 +199,7 @@ pub fn error(l: Locale, e: &AppError) -> String {
         AppError::CodeLocked => td_string!(l, error.code_locked).to_string(),
         AppError::Spam => td_string!(l, error.spam).to_string(),
         AppError::Server => td_string!(l, error.server).to_string(),
+        AppError::Unavailable => td_string!(l, error.unavailable).to_string(),
         AppError::Invalid(errors) => {
             let own = errors
                 .iter()

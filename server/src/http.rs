@@ -13,14 +13,15 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// For load balancers and monitoring: 503 while the database does not
 /// answer (take this instance out); 200 otherwise, with `degraded` in the
-/// body while the background jobs fail or stop finishing (it still serves
-/// requests, but someone should look).
+/// body while the database takes no writes or the background jobs fail or
+/// stop finishing (it still serves requests, but someone should look).
 async fn healthz(
     State(state): State<AppState>,
     axum::Extension(jobs): axum::Extension<crate::jobs::JobsHealth>,
 ) -> (StatusCode, axum::Json<serde_json::Value>) {
     use crate::jobs::JobsState;
-    let database = store::ping(&state.pool).await;
+    use store::DbHealth;
+    let database = store::health(&state.pool).await;
     let (jobs_ok, jobs) = match jobs.state() {
         JobsState::Ok => (true, "ok".to_string()),
         JobsState::NotRunning => (true, "not_running".to_string()),
@@ -28,13 +29,19 @@ async fn healthz(
         JobsState::Stalled => (false, "stalled".to_string()),
     };
     let (code, status) = match (database, jobs_ok) {
-        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
-        (true, false) => (StatusCode::OK, "degraded"),
-        (true, true) => (StatusCode::OK, "ok"),
+        (DbHealth::Unreachable, _) => (StatusCode::SERVICE_UNAVAILABLE, "down"),
+        // Reads still work (and every instance shares the database): keep
+        // serving, but say so.
+        (DbHealth::ReadOnly, _) | (DbHealth::Ok, false) => (StatusCode::OK, "degraded"),
+        (DbHealth::Ok, true) => (StatusCode::OK, "ok"),
     };
     let body = serde_json::json!({
         "status": status,
-        "database": if database { "ok" } else { "unreachable" },
+        "database": match database {
+            DbHealth::Ok => "ok",
+            DbHealth::ReadOnly => "read_only",
+            DbHealth::Unreachable => "unreachable",
+        },
         "jobs": jobs,
     });
     (code, axum::Json(body))
@@ -220,6 +227,35 @@ pub(crate) mod tests {
             "{said}"
         );
         job.abort();
+    }
+
+    #[tokio::test]
+    async fn a_read_only_database_shows_in_healthz_and_a_write_says_nothing_was_saved() {
+        let db = store::testing::TestDb::new().await;
+        let read_only = db.read_only().await;
+        let options = LeptosOptions::builder().output_name("lianxin").build();
+        let state = AppState::new(options, read_only.clone(), app::state::Limits::default());
+        let (status, axum::Json(said)) = healthz(
+            axum::extract::State(state),
+            axum::Extension(crate::jobs::JobsHealth::default()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(said["status"], "degraded");
+        assert_eq!(said["database"], "read_only");
+        // What a server function answers when its write is refused.
+        let refused = store::throttle::hit(
+            &read_only,
+            "lookup:10.0.0.1",
+            domain::throttle::Quota::per_minute(10),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap_err();
+        let answer = app::error::AppError::from(refused);
+        assert_eq!(answer, app::error::AppError::Unavailable);
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        read_only.close().await;
     }
 
     #[tokio::test]

@@ -123,6 +123,20 @@ impl Backend {
     }
 }
 
+/// Whether `e` says the database takes no writes now: read-only, or out of
+/// space (SQLite's READONLY and FULL, PostgreSQL's read_only_sql_transaction
+/// and disk_full). Such a write failed whole; trying again later works.
+pub fn cannot_write(e: &sqlx::Error) -> bool {
+    let Some(code) = e.as_database_error().and_then(|d| d.code()) else {
+        return false;
+    };
+    match code.parse::<i32>() {
+        // SQLite's extended codes keep the primary code in the low byte.
+        Ok(n) if !code.starts_with('0') && code.len() < 5 => matches!(n & 0xff, 8 | 13),
+        _ => matches!(code.as_ref(), "25006" | "53100"),
+    }
+}
+
 /// How long a request waits for a database connection before it fails. The
 /// default (30 s) would hang every request for half a minute while the
 /// database restarts; a busy pool hands a connection over in milliseconds.
@@ -415,6 +429,26 @@ impl<'r> Decode<'r, Any> for Flag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_database_that_takes_no_writes_says_so() {
+        let db = crate::testing::TestDb::new().await;
+        assert_eq!(crate::health(&db.pool).await, crate::DbHealth::Ok);
+        let read_only = db.read_only().await;
+        assert_eq!(crate::health(&read_only).await, crate::DbHealth::ReadOnly);
+        let refused = sqlx::query("INSERT INTO settings (key, value) VALUES ('x', 'y')")
+            .execute(&read_only)
+            .await
+            .unwrap_err();
+        assert!(cannot_write(&refused), "{refused:?}");
+        // Other errors are not taken for it.
+        let other = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(!cannot_write(&other));
+        read_only.close().await;
+    }
 
     #[tokio::test]
     async fn a_request_fails_fast_when_no_connection_can_be_had() {

@@ -84,3 +84,32 @@ where
 pub async fn ping(pool: &Pool) -> bool {
     sqlx::query("SELECT 1").execute(pool).await.is_ok()
 }
+
+/// What the database can do right now, for `/healthz`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbHealth {
+    Ok,
+    /// It answers but takes no writes (read-only, or out of space).
+    ReadOnly,
+    Unreachable,
+}
+
+/// Reads, then writes one row nothing else reads (a counter of its own in
+/// the rate-limit table, pruned with the others), so a database that went
+/// read-only or ran out of space shows here before a resident finds out.
+pub async fn health(pool: &Pool) -> DbHealth {
+    if !ping(pool).await {
+        return DbHealth::Unreachable;
+    }
+    let wrote = sqlx::query(
+        "INSERT INTO throttle (bucket, window_start, hits, expires) VALUES ('healthz', 0, 1, 0) \
+         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = throttle.hits + 1",
+    )
+    .execute(pool)
+    .await;
+    match wrote {
+        Ok(_) => DbHealth::Ok,
+        Err(e) if db::cannot_write(&e) => DbHealth::ReadOnly,
+        Err(_) => DbHealth::Unreachable,
+    }
+}
