@@ -82,10 +82,16 @@ test('a station session: scheduled at short notice, three requests and a commitm
     await expect(visits.locator(`tr[data-code="${code}"]`)).toBeVisible();
   }
   await expect(visits.getByTestId('commitments')).toContainText('两周内完成楼道灯更换');
-  await expect(visits.getByTestId('my-calendar')).toHaveAttribute('href', /\/calendar\/people\/\d+\.ics$/);
+  // A private address a calendar app can subscribe to without signing in.
+  await expect(visits.getByTestId('my-calendar')).toHaveAttribute('href', /\/calendar\/people\/\d+-[0-9a-f]{24}\.ics$/);
+  const myCalendar = (await visits.getByTestId('my-calendar').getAttribute('href'))!;
 
   // The station's public page shows the upcoming session, and nobody's phone.
   await signOut(page);
+  const subscribed = await page.request.get(myCalendar);
+  expect(subscribed.ok()).toBeTruthy();
+  expect(await subscribed.text()).toContain('BEGIN:VCALENDAR');
+  expect((await page.request.get(myCalendar.replace(/-[0-9a-f]+\.ics$/, '.ics'))).status()).toBe(401);
   await page.goto(`/stations/${stationId}`);
   await expect(page.locator('[data-testid="upcoming"] li')).not.toHaveCount(0);
   await expect(page.getByTestId('station')).not.toContainText('13900001000');

@@ -98,26 +98,49 @@ async fn station(
     }
 }
 
-/// A person's own sessions: only for that person, signed in (or an
-/// administrator). Who meets whom, and when, is not public.
+/// A person's own sessions. Who meets whom, and when, is not public: the
+/// feed answers to its private address (`{id}-{token}.ics`, shown on the
+/// person's own page, for calendar apps), or to that person signed in (or
+/// an administrator) at `{id}.ics`. A wrong token is a 404.
 async fn person(
     State(state): State<AppState>,
     Path(file): Path<String>,
     session: tower_sessions::Session,
     headers: HeaderMap,
 ) -> Response {
-    let Some(id) = id_of(&file) else {
+    let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+    let (id, token) = match file.strip_suffix(".ics").and_then(|f| f.split_once('-')) {
+        Some((id, token)) => (id.parse::<i64>().ok(), Some(token.to_string())),
+        None => (id_of(&file), None),
+    };
+    let Some(id) = id else {
         return (StatusCode::BAD_REQUEST, "expected {person id}.ics").into_response();
     };
-    match app::api::ssr::session_user(&session, &state.pool).await {
-        Ok(Some(me)) if me.id == id || me.role() == domain::Role::Admin => {}
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "only your own calendar").into_response(),
-        Ok(None) => {
-            return (StatusCode::UNAUTHORIZED, "sign in to read your calendar").into_response();
+    match token {
+        Some(token) => {
+            let owner = match store::users::find_by_id(&state.pool, id).await {
+                Ok(owner) => owner.filter(|u| u.disabled_at.is_none()),
+                Err(_) => return unavailable(),
+            };
+            let Some(owner) = owner else {
+                return (StatusCode::NOT_FOUND, "no such calendar").into_response();
+            };
+            match store::sessions::calendar_token(&state.pool, &owner).await {
+                Ok(good) if good == token => {}
+                Ok(_) => return (StatusCode::NOT_FOUND, "no such calendar").into_response(),
+                Err(_) => return unavailable(),
+            }
         }
-        Err(_) => {
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
-        }
+        None => match app::api::ssr::session_user(&session, &state.pool).await {
+            Ok(Some(me)) if me.id == id || me.role() == domain::Role::Admin => {}
+            Ok(Some(_)) => {
+                return (StatusCode::FORBIDDEN, "only your own calendar").into_response();
+            }
+            Ok(None) => {
+                return (StatusCode::UNAUTHORIZED, "sign in to read your calendar").into_response();
+            }
+            Err(_) => return unavailable(),
+        },
     }
     let now = chrono::Utc::now();
     match store::sessions::person_sessions(&state.pool, id, now).await {
@@ -205,9 +228,30 @@ mod tests {
             get_as(&app, &feed, Some(&director)).await.0,
             StatusCode::FORBIDDEN
         );
+        // Calendar apps subscribe to the private address on the person's page.
+        let private = store::sessions::mine(&pool, &leader, now)
+            .await
+            .unwrap()
+            .calendar;
+        assert!(private.starts_with(&format!("/calendar/people/{}-", leader.id)));
+        let (status, by_app) = get(&app, &private).await;
+        assert_eq!(status, StatusCode::OK);
+        let guessed = format!(
+            "{}0.ics",
+            private
+                .trim_end_matches(".ics")
+                .trim_end_matches(char::is_alphanumeric)
+        );
+        assert_eq!(get(&app, &guessed).await.0, StatusCode::NOT_FOUND);
         let cookie = crate::http::tests::sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
         let (status, text) = get_as(&app, &feed, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK);
+        assert_eq!(by_app, text);
+        // Signing out everywhere retires the old private address.
+        store::users::sign_out_everywhere(&pool, &store::cases::By::named("test"), leader.id, now)
+            .await
+            .unwrap();
+        assert_eq!(get(&app, &private).await.0, StatusCode::NOT_FOUND);
         let cal: Calendar = text.parse().unwrap();
         assert_eq!(cal.events().count(), 2);
         assert_eq!(

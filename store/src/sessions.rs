@@ -705,6 +705,32 @@ pub async fn public_station(
     })
 }
 
+/// The secret part of a person's calendar address: calendar apps subscribe
+/// without signing in, so the address itself must be unguessable. Keyed
+/// with a random key kept in the database (made on first use) and the
+/// account's session epoch, so "sign out everywhere" also retires the old
+/// address.
+pub async fn calendar_token(pool: &Pool, user: &UserRow) -> Result<String> {
+    use rand::Rng;
+    use sha2::{Digest, Sha256};
+    let fresh: String = rand::thread_rng()
+        .sample_iter(rand::distributions::Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect();
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('calendar_key', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(fresh)
+    .execute(pool)
+    .await?;
+    let key: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_key'")
+        .fetch_one(pool)
+        .await?;
+    let digest = Sha256::digest(format!("{key}:{}:{}", user.id, user.session_epoch));
+    Ok(digest[..12].iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// A leader's or deputy's own stations, visits, what they heard and promised.
 pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyVisits> {
     let stations: Vec<(i64, String)> = sqlx::query_as(
@@ -733,7 +759,11 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyV
     let commitments = commitments(pool, "k.user_id", user.id, now).await?;
     let deliveries: Vec<Delivery> = commitments.iter().map(|c| c.delivery).collect();
     Ok(MyVisits {
-        calendar: format!("/calendar/people/{}.ics", user.id),
+        calendar: format!(
+            "/calendar/people/{}-{}.ics",
+            user.id,
+            calendar_token(pool, user).await?
+        ),
         stations: stations
             .into_iter()
             .map(|(id, name)| Named { id, name })
