@@ -629,14 +629,7 @@ async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() 
             .collect::<Vec<_>>()
     };
     // A problem the director found on a walk, closed today, not raised at the station.
-    let compound = id(
-        &pool,
-        &format!(
-            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE '{yjz}%' ORDER BY id LIMIT 1"
-        ),
-    )
-    .await;
-    let category = id(&pool, "SELECT MIN(id) FROM categories").await;
+    let (compound, category) = store::testing::compound_and_category(&pool, &director).await;
     let receipt = store::cases::create(
         &pool,
         &domain::NewCase {

@@ -290,17 +290,7 @@ mod tests {
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
         let grid = user(&pool, "grid").await;
-        let compound: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
-        )
-        .bind(format!("{}%", grid.region_path.clone().unwrap()))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let (compound, category) = crate::testing::compound_and_category(&pool, &grid).await;
         let case = |source| domain::NewCase {
             title: "楼道堆放杂物".into(),
             description: "走访发现 2 号楼楼道堆放杂物，存在消防隐患".into(),

@@ -71,15 +71,7 @@ async fn anonymise_case(
     after_days: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let names = [case.resident_name.as_str()];
-    let clean = |text: &str| {
-        let text = domain::mask::redact(text, &names);
-        // A phone written exactly as given, however short.
-        match case.resident_phone.trim() {
-            "" => text,
-            phone => text.replace(phone, "***"),
-        }
-    };
+    let clean = |text: &str| scrub(text, &case.resident_name, &case.resident_phone);
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE cases SET resident_name = $1, resident_phone = '', title = $2, description = $3, \
@@ -133,6 +125,16 @@ async fn anonymise_case(
     Ok(())
 }
 
+/// `text` without the resident's name and numbers (`mask::redact`), and
+/// without their phone as they gave it, however short.
+fn scrub(text: &str, name: &str, phone: &str) -> String {
+    let text = domain::mask::redact(text, &[name]);
+    match phone.trim() {
+        "" => text,
+        phone => text.replace(phone, "***"),
+    }
+}
+
 /// Rewrites `column` of the rows of `table` whose `owner` is `id` where
 /// `clean` changes it (names are this module's constants, never input).
 async fn clean_rows(
@@ -177,13 +179,7 @@ async fn anonymise_wishes(pool: &Pool, cutoff: DateTime<Utc>) -> Result<()> {
         .fetch_all(pool)
         .await?;
         for (id, name, phone, title, detail) in &due {
-            let clean = |text: &str| {
-                let text = domain::mask::redact(text, &[name]);
-                match phone.trim() {
-                    "" => text,
-                    p => text.replace(p, "***"),
-                }
-            };
+            let clean = |text: &str| scrub(text, name, phone);
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE wishes SET resident_name = $1, resident_phone = '', title = $2, detail = $3 WHERE id = $4",
@@ -249,17 +245,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        let region: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
-        )
-        .bind(format!("{}%", director.region_path.clone().unwrap()))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let (region, category) = crate::testing::compound_and_category(&pool, &director).await;
         let (name, phone) = ("欧阳春晓", "13987654321");
         let description = format!("我是{name}，电话{phone}，住3单元1517室，楼道灯坏了");
         let receipt = crate::cases::create(

@@ -713,20 +713,30 @@ pub async fn public_station(
 pub async fn calendar_token(pool: &Pool, user: &UserRow) -> Result<String> {
     use rand::Rng;
     use sha2::{Digest, Sha256};
-    let fresh: String = rand::thread_rng()
-        .sample_iter(rand::distributions::Alphanumeric)
-        .take(43)
-        .map(char::from)
-        .collect();
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('calendar_key', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(fresh)
-    .execute(pool)
-    .await?;
-    let key: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = 'calendar_key'")
-        .fetch_one(pool)
-        .await?;
+    let read = || async {
+        sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = 'calendar_key'")
+            .fetch_optional(pool)
+            .await
+    };
+    // Feeds are read far more often than the key is made: a write only once.
+    let key = match read().await? {
+        Some(key) => key,
+        None => {
+            let fresh: String = rand::thread_rng()
+                .sample_iter(rand::distributions::Alphanumeric)
+                .take(43)
+                .map(char::from)
+                .collect();
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ('calendar_key', $1) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(fresh)
+            .execute(pool)
+            .await?;
+            read().await?.ok_or(StoreError::NotFound)?
+        }
+    };
     let digest = Sha256::digest(format!("{key}:{}:{}", user.id, user.session_epoch));
     Ok(digest[..12].iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -928,17 +938,7 @@ mod tests {
         ));
 
         // In session: three requests heard by the leader, one commitment.
-        let compound: i64 = sqlx::query_scalar(
-            "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
-        )
-        .bind(format!("{}%", director.region_path.clone().unwrap()))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let (compound, category) = crate::testing::compound_and_category(&pool, &director).await;
         let mut codes = Vec::new();
         for t in ["楼道灯不亮", "小区门口积水", "健身器材损坏"] {
             let r = register(

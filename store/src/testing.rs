@@ -102,6 +102,23 @@ impl TestDb {
     }
 }
 
+/// Where tests register a case: the first compound of a seat's area, and the
+/// first category.
+pub async fn compound_and_category(pool: &Pool, user: &crate::users::UserRow) -> (i64, i64) {
+    let compound = sqlx::query_scalar(
+        "SELECT id FROM regions WHERE level = 'compound' AND path LIKE $1 ORDER BY id LIMIT 1",
+    )
+    .bind(format!("{}%", user.region_path.clone().unwrap_or_default()))
+    .fetch_one(pool)
+    .await
+    .expect("a compound in the area");
+    let category = sqlx::query_scalar("SELECT MIN(id) FROM categories")
+        .fetch_one(pool)
+        .await
+        .expect("a category");
+    (compound, category)
+}
+
 impl TestDb {
     /// Another pool on the same database that may only read: work run
     /// through it fails if it tries to write anything.
