@@ -538,6 +538,14 @@ pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
     printed(receipt)
 }
 
+/// Cases per page of a case list.
+pub const CASES_PAGE: i64 = 200;
+
+/// Cards per page of a board column ("more" loads the next).
+pub const BOARD_PAGE: i64 = 50;
+
+/// A page of the cases the user may see: overdue first, then newest, from
+/// `offset`, with the exact number that match.
 #[server(endpoint = "list_cases")]
 pub async fn list_cases(
     step: Option<String>,
@@ -545,7 +553,8 @@ pub async fn list_cases(
     unit: Option<String>,
     overdue: bool,
     q: Option<String>,
-) -> Result<Vec<CaseSummary>, AppError> {
+    offset: Option<i64>,
+) -> Result<domain::view::Page<CaseSummary>, AppError> {
     use ssr::*;
     let user = authorize(domain::Permission::ViewCases).await?;
     let filter = domain::view::CaseFilter {
@@ -556,67 +565,138 @@ pub async fn list_cases(
         q,
         ..Default::default()
     };
-    Ok(store::cases::list(&state()?.pool, &user, &filter, chrono::Utc::now()).await?)
+    let window = (store::cases::Order::Newest, offset.unwrap_or(0), CASES_PAGE);
+    Ok(store::cases::page(&state()?.pool, &user, &filter, window, chrono::Utc::now()).await?)
 }
 
-/// The live board's first load: open cases and those closed this month, with
-/// the filters in the board's query string. The event stream at
-/// `/api/board/events` continues from `last_event_id`.
+/// A board's filter as its query string gives it: open cases and those
+/// closed this month, narrowed by the chosen filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BoardQuery {
+    pub step: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub station: Option<String>,
+    pub region: Option<String>,
+    pub overdue: bool,
+    pub escalated: bool,
+    pub recurring: bool,
+    pub q: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl BoardQuery {
+    async fn filter(
+        self,
+        pool: &store::Pool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<domain::view::CaseFilter, AppError> {
+        use chrono::{Datelike, TimeZone};
+        let china = domain::deadline::china();
+        let month_start = now
+            .with_timezone(&china)
+            .date_naive()
+            .with_day(1)
+            .unwrap_or_default();
+        let closed_since = china
+            .from_local_datetime(&month_start.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let region_path = match self.region.and_then(|r| r.trim().parse::<i64>().ok()) {
+            Some(id) => store::reference::region_tree(pool)
+                .await?
+                .get(id)
+                .map(|n| n.path.clone()),
+            None => None,
+        };
+        Ok(domain::view::CaseFilter {
+            step: self.step.as_deref().and_then(domain::Step::parse),
+            category_id: self.category.and_then(|c| c.parse().ok()),
+            unit_id: self.unit.and_then(|c| c.parse().ok()),
+            station_id: self.station.and_then(|c| c.parse().ok()),
+            region_path,
+            overdue: self.overdue,
+            escalated: self.escalated,
+            recurring: self.recurring,
+            q: self.q.filter(|q| !q.trim().is_empty()),
+            closed_since,
+        })
+    }
+}
+
+/// The live board's first load: the first page of each column (overdue
+/// first, then what waits longest) and the exact counts, with the filters in
+/// the board's query string. The event stream at `/api/board/events`
+/// continues from `last_event_id`.
 #[server(endpoint = "get_board")]
-pub async fn get_board(
-    step: Option<String>,
-    category: Option<String>,
-    unit: Option<String>,
-    station: Option<String>,
-    region: Option<String>,
-    overdue: bool,
-    escalated: bool,
-    recurring: bool,
-    q: Option<String>,
-) -> Result<domain::view::BoardData, AppError> {
-    use chrono::{Datelike, TimeZone};
+pub async fn get_board(query: BoardQuery) -> Result<domain::view::BoardData, AppError> {
     use ssr::*;
     let user = authorize(domain::Permission::ViewCases).await?;
     let pool = state()?.pool;
     // Read the event id first: anything after it arrives through the stream.
     let last_event_id = store::cases::last_event_id(&pool).await?;
     let now = chrono::Utc::now();
-    let china = domain::deadline::china();
-    let month_start = now
-        .with_timezone(&china)
-        .date_naive()
-        .with_day(1)
-        .unwrap_or_default();
-    let closed_since = china
-        .from_local_datetime(&month_start.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc));
-    let region_path = match region.and_then(|r| r.trim().parse::<i64>().ok()) {
-        Some(id) => store::reference::region_tree(&pool)
-            .await?
-            .get(id)
-            .map(|n| n.path.clone()),
-        None => None,
-    };
-    let filter = domain::view::CaseFilter {
-        step: step.as_deref().and_then(domain::Step::parse),
-        category_id: category.and_then(|c| c.parse().ok()),
-        unit_id: unit.and_then(|c| c.parse().ok()),
-        station_id: station.and_then(|c| c.parse().ok()),
-        region_path,
-        overdue,
-        escalated,
-        recurring,
-        q: q.filter(|q| !q.trim().is_empty()),
-        closed_since,
-    };
-    let cards = store::cases::list(&pool, &user, &filter, now).await?;
+    let filter = query.filter(&pool, now).await?;
+    let counts = store::cases::board_counts(&pool, &user, &filter, now).await?;
+    let mut cards = Vec::new();
+    for step in domain::Step::ALL {
+        if step == domain::Step::Closed || filter.step.is_some_and(|s| s != step) {
+            continue;
+        }
+        let column = domain::view::CaseFilter {
+            step: Some(step),
+            ..filter.clone()
+        };
+        let window = (store::cases::Order::Waiting, 0, BOARD_PAGE);
+        cards.extend(
+            store::cases::page(&pool, &user, &column, window, now)
+                .await?
+                .items,
+        );
+    }
     Ok(domain::view::BoardData {
         cards,
+        counts,
+        page_size: BOARD_PAGE,
         last_event_id,
         filter,
         actors: user.role().capacities().to_vec(),
     })
+}
+
+/// The next page of one board column, from `offset`.
+#[server(endpoint = "board_column")]
+pub async fn board_column(
+    query: BoardQuery,
+    column: String,
+    offset: i64,
+) -> Result<domain::view::Page<CaseSummary>, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    let pool = state()?.pool;
+    let now = chrono::Utc::now();
+    let step = domain::Step::parse(&column).ok_or_else(|| {
+        fail(AppError::Invalid(vec![domain::FieldError::new(
+            "column", "unknown",
+        )]))
+    })?;
+    let filter = domain::view::CaseFilter {
+        step: Some(step),
+        ..query.filter(&pool, now).await?
+    };
+    let window = (store::cases::Order::Waiting, offset, BOARD_PAGE);
+    Ok(store::cases::page(&pool, &user, &filter, window, now).await?)
+}
+
+/// A board's exact counts now (the board refreshes them as cases change).
+#[server(endpoint = "board_counts")]
+pub async fn board_counts(query: BoardQuery) -> Result<domain::view::BoardCounts, AppError> {
+    use ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    let pool = state()?.pool;
+    let now = chrono::Utc::now();
+    let filter = query.filter(&pool, now).await?;
+    Ok(store::cases::board_counts(&pool, &user, &filter, now).await?)
 }
 
 #[server(endpoint = "get_case")]

@@ -2,6 +2,8 @@
 //! progress within 3, finish an ordinary matter within 7 and a complex one
 //! within 30; urgent matters count in hours.
 
+use crate::case::CaseState;
+use crate::view::CheckpointView;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -222,16 +224,100 @@ impl DeadlinePolicy {
         now: DateTime<Utc>,
     ) -> CheckpointStatus {
         let due = self.due_extended(class, cp, start, extra_days);
-        // The yellow window before a checkpoint: a quarter of its span, at most a day.
-        let warning = std::cmp::min((due - start) / 4, Duration::days(1));
         match done {
             Some(t) if t <= due => CheckpointStatus::Met,
             Some(_) => CheckpointStatus::Late,
             None if now > due => CheckpointStatus::Overdue,
-            None if now > due - warning => CheckpointStatus::DueSoon,
+            None if now > warn_from(start, due) => CheckpointStatus::DueSoon,
             None => CheckpointStatus::OnTrack,
         }
     }
+
+    /// Every checkpoint of a case's running (or finished) clock.
+    pub fn checkpoints(&self, s: &CaseState, now: DateTime<Utc>) -> Vec<CheckpointView> {
+        self.clock(s)
+            .map(|(cp, start, extra, done)| CheckpointView {
+                checkpoint: cp,
+                due: self.due_extended(s.deadline_class, cp, start, extra),
+                status: self.status_extended(s.deadline_class, cp, (start, extra), done, now),
+            })
+            .collect()
+    }
+
+    /// What the store keeps on a case so lists filter and sort by deadline
+    /// in SQL: the earliest due time and the earliest warning time among the
+    /// checkpoints still open. A case is overdue exactly when `due` has
+    /// passed and due soon when `warn` has (see `checkpoints`); none when
+    /// nothing is open (no clock, finished, or stopped).
+    pub fn open_deadline(&self, s: &CaseState) -> Option<OpenDeadline> {
+        self.clock(s)
+            .filter(|(.., done)| done.is_none())
+            .map(|(cp, start, extra, _)| {
+                let due = self.due_extended(s.deadline_class, cp, start, extra);
+                OpenDeadline {
+                    due,
+                    warn: warn_from(start, due),
+                }
+            })
+            .reduce(|a, b| OpenDeadline {
+                due: a.due.min(b.due),
+                warn: a.warn.min(b.warn),
+            })
+    }
+
+    /// Each checkpoint of the current clock with its start, extension days
+    /// and when it was done (a stopped clock counts as done at its start).
+    fn clock<'a>(
+        &'a self,
+        s: &'a CaseState,
+    ) -> impl Iterator<Item = (Checkpoint, DateTime<Utc>, u32, Option<DateTime<Utc>>)> + 'a {
+        let start = s.clock_start;
+        // A case that left handling without the unit finishing (e.g. returned)
+        // stops its clock: nothing further can be overdue.
+        let stopped_at = start.filter(|_| !s.status.clock_runs() && s.completed_at.is_none());
+        start.into_iter().flat_map(move |start| {
+            Checkpoint::ALL.into_iter().map(move |cp| {
+                let done = match cp {
+                    Checkpoint::Acknowledge => s.acknowledged_at,
+                    Checkpoint::Progress => s.progress_at.or(s.completed_at),
+                    Checkpoint::Completion => s.completed_at,
+                };
+                // Extensions move the completion deadline only.
+                let extra = if cp == Checkpoint::Completion {
+                    s.extension_days
+                } else {
+                    0
+                };
+                (cp, start, extra, done.or(stopped_at))
+            })
+        })
+    }
+}
+
+/// The yellow window before a checkpoint: a quarter of its span, at most a day.
+fn warn_from(start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
+    due - std::cmp::min((due - start) / 4, Duration::days(1))
+}
+
+/// A case's open deadlines as stored on the case (`cases.due_at`, `cases.warn_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenDeadline {
+    pub due: DateTime<Utc>,
+    pub warn: DateTime<Utc>,
+}
+
+/// The one checkpoint a list shows: the worst open one, else completion.
+pub fn headline(cps: &[CheckpointView]) -> Option<CheckpointView> {
+    cps.iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                CheckpointStatus::OnTrack | CheckpointStatus::DueSoon | CheckpointStatus::Overdue
+            )
+        })
+        .max_by_key(|c| c.status.severity())
+        .or_else(|| cps.iter().find(|c| c.checkpoint == Checkpoint::Completion))
+        .cloned()
 }
 
 #[cfg(test)]
@@ -358,6 +444,54 @@ mod tests {
             p.due(DeadlineClass::Ordinary, Checkpoint::Completion, start),
             at(2026, 10, 15, 10)
         );
+    }
+
+    /// The stored form agrees with the checkpoints at every moment: overdue
+    /// exactly when the stored due time has passed, due soon exactly when the
+    /// stored warning time has, for every class, mode and stage of a case.
+    #[test]
+    fn the_stored_deadline_tells_overdue_and_due_soon_like_the_checkpoints() {
+        use crate::case::Status;
+        let start = at(2026, 9, 30, 10);
+        let h = |n: i64| Some(start + Duration::hours(n));
+        for policy in [DeadlinePolicy::default(), working()] {
+            for class in DeadlineClass::ALL {
+                for (status, ack, progress, done, extra) in [
+                    (Status::AwaitingAck, None, None, None, 0),
+                    (Status::InProgress, h(1), None, None, 0),
+                    (Status::InProgress, h(1), h(30), None, 3),
+                    (Status::Rework, h(1), None, None, 0),
+                    (Status::ClosureRequested, h(1), None, h(50), 0),
+                    (Status::Returned, None, None, None, 0),
+                    (Status::FeedbackDue, h(1), h(2), h(3), 0),
+                ] {
+                    let mut s = CaseState::registered(class);
+                    s.status = status;
+                    s.clock_start = Some(start);
+                    s.acknowledged_at = ack;
+                    s.progress_at = progress;
+                    s.completed_at = done;
+                    s.extension_days = extra;
+                    let stored = policy.open_deadline(&s);
+                    for hours in (0..24 * 50).step_by(7) {
+                        let now = start + Duration::hours(hours);
+                        let shown = headline(&policy.checkpoints(&s, now)).map(|c| c.status);
+                        let overdue = stored.is_some_and(|d| d.due < now);
+                        let soon = !overdue && stored.is_some_and(|d| d.warn < now);
+                        assert_eq!(
+                            shown == Some(CheckpointStatus::Overdue),
+                            overdue,
+                            "{status:?} {class:?} at +{hours}h"
+                        );
+                        assert_eq!(
+                            shown == Some(CheckpointStatus::DueSoon),
+                            soon,
+                            "{status:?} {class:?} at +{hours}h"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -410,11 +410,98 @@ impl CaseFilter {
     }
 }
 
-/// A board's first load: its cards, and the last event they include, from
-/// which the live stream continues.
+/// A page of a longer list: `items` from position `offset` (0-based) of
+/// `total` that match — "1–200 of 12,408".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+}
+
+impl<T> Page<T> {
+    pub fn empty(offset: i64) -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+            offset,
+        }
+    }
+
+    /// The first and last positions shown, counting from 1 ((0, 0) when
+    /// the page is empty).
+    pub fn range(&self) -> (i64, i64) {
+        match self.items.len() as i64 {
+            0 => (0, 0),
+            n => (self.offset + 1, self.offset + n),
+        }
+    }
+
+    /// Whether more match after this page.
+    pub fn has_more(&self) -> bool {
+        self.offset + (self.items.len() as i64) < self.total
+    }
+}
+
+/// A board's exact figures, counted in SQL over everything that matches its
+/// filter (its columns show a page of cards each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BoardCounts {
+    /// Matching cases per step.
+    pub steps: Vec<(Step, i64)>,
+    pub open: i64,
+    /// Open and past a 13710 checkpoint.
+    pub overdue: i64,
+    pub escalated: i64,
+    pub closed: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+}
+
+impl BoardCounts {
+    /// Adds the figures of the cases in one status.
+    pub fn add(
+        &mut self,
+        status: crate::case::Status,
+        n: i64,
+        overdue: i64,
+        escalated: i64,
+        rated: i64,
+        satisfied: i64,
+    ) {
+        let step = status.step();
+        match self.steps.iter_mut().find(|(s, _)| *s == step) {
+            Some((_, total)) => *total += n,
+            None => self.steps.push((step, n)),
+        }
+        if status.is_open() {
+            self.open += n;
+            self.overdue += overdue;
+        } else if status == crate::case::Status::Closed {
+            self.closed += n;
+        }
+        self.escalated += escalated;
+        self.rated += rated;
+        self.satisfied += satisfied;
+    }
+
+    pub fn in_step(&self, step: Step) -> i64 {
+        self.steps
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// A board's first load: the first page of cards of each column, the exact
+/// counts, and the last event they include, from which the live stream
+/// continues.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct BoardData {
     pub cards: Vec<CaseSummary>,
+    pub counts: BoardCounts,
+    /// Cards per column page ("more" loads the next).
+    pub page_size: i64,
     pub last_event_id: i64,
     pub filter: CaseFilter,
     /// The viewer's capacities, to tell which drags mean an action.

@@ -11,7 +11,8 @@ export async function apiSignIn(request: APIRequestContext, username: string) {
 export async function listCases(request: APIRequestContext, form: Record<string, string> = {}) {
   const res = await request.post('/api/list_cases', { form: { overdue: 'false', ...form }, headers: json });
   expect(res.ok()).toBeTruthy();
-  return (await res.json()) as { code: string; status: string }[];
+  // One page (the first 200, overdue first, then newest) of the matching cases.
+  return ((await res.json()) as { items: { code: string; status: string }[] }).items;
 }
 
 export async function caseDetail(request: APIRequestContext, code: string) {

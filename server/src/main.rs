@@ -117,6 +117,11 @@ enum Command {
         /// Load only into an empty database; otherwise do nothing (for first starts).
         #[arg(long)]
         if_empty: bool,
+        /// Grow the demo into a city of Lüliang's shape (13 counties, over 300
+        /// communities) with this many more cases over two years, for
+        /// benchmarks and load tests; deterministic.
+        #[arg(long, value_name = "N")]
+        cases: Option<u64>,
     },
 }
 
@@ -239,9 +244,33 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             print_accounts();
             Ok(())
         }
-        Some(Command::Demo { force, .. }) => {
-            store::demo::load(&pool, force, chrono::Utc::now()).await?;
+        Some(Command::Demo { force, cases, .. }) => {
+            let now = chrono::Utc::now();
+            store::demo::load(&pool, force, now).await?;
             println!("demo data loaded into {}", cli.database);
+            if let Some(n) = cases {
+                let started = std::time::Instant::now();
+                let mut shown = 0;
+                let grown = store::city::grow(&pool, n, now, |done, of| {
+                    // A line per tenth (and the last), not per batch.
+                    if done * 10 / of.max(1) > shown || done == of {
+                        shown = done * 10 / of.max(1);
+                        println!(
+                            "  {done} of {of} cases ({:.0} s)",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                })
+                .await?;
+                println!(
+                    "city grown: {} communities, {} more cases ({} open), {} events in {:.0} s",
+                    grown.communities,
+                    grown.cases,
+                    grown.open,
+                    grown.events,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             print_accounts();
             Ok(())
         }

@@ -9,8 +9,7 @@ use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
 use domain::case::{self, transition};
 use domain::view::{
-    CaseDetail, CaseFilter, CaseSummary, CheckpointView, PublicCase, Receipt, StepDate,
-    TimelineEntry,
+    CaseDetail, CaseFilter, CaseSummary, PublicCase, Receipt, StepDate, TimelineEntry,
 };
 use domain::{
     Action, Actor, CaseState, Checkpoint, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase,
@@ -71,6 +70,11 @@ pub struct CaseRow {
     pub item_id: Option<i64>,
     /// The leader or deputy who heard it at a station session.
     pub heard_by: Option<i64>,
+    /// The stored 13710 due times (see `deadlines`).
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -84,7 +88,7 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
-     c.item_id, c.heard_by \
+     c.item_id, c.heard_by, c.due_at, c.warn_at \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -135,61 +139,6 @@ impl CaseRow {
     pub(crate) fn source(&self) -> Source {
         Source::parse(&self.source).unwrap_or(Source::WalkIn)
     }
-}
-
-/// Every checkpoint of a case's running (or finished) clock.
-pub fn checkpoints(
-    policy: &DeadlinePolicy,
-    s: &CaseState,
-    now: DateTime<Utc>,
-) -> Vec<CheckpointView> {
-    let Some(start) = s.clock_start else {
-        return vec![];
-    };
-    let done = |cp| match cp {
-        Checkpoint::Acknowledge => s.acknowledged_at,
-        Checkpoint::Progress => s.progress_at.or(s.completed_at),
-        Checkpoint::Completion => s.completed_at,
-    };
-    // A case that left handling without the unit finishing (e.g. returned)
-    // stops its clock: nothing further can be overdue.
-    let stopped_at = (!s.status.clock_runs() && s.completed_at.is_none()).then_some(start);
-    Checkpoint::ALL
-        .into_iter()
-        .map(|cp| {
-            // Extensions move the completion deadline only.
-            let extra = if cp == Checkpoint::Completion {
-                s.extension_days
-            } else {
-                0
-            };
-            CheckpointView {
-                checkpoint: cp,
-                due: policy.due_extended(s.deadline_class, cp, start, extra),
-                status: policy.status_extended(
-                    s.deadline_class,
-                    cp,
-                    (start, extra),
-                    done(cp).or(stopped_at),
-                    now,
-                ),
-            }
-        })
-        .collect()
-}
-
-/// The one checkpoint a list shows: the worst open one, else completion.
-pub fn headline(cps: &[CheckpointView]) -> Option<CheckpointView> {
-    cps.iter()
-        .filter(|c| {
-            matches!(
-                c.status,
-                CheckpointStatus::OnTrack | CheckpointStatus::DueSoon | CheckpointStatus::Overdue
-            )
-        })
-        .max_by_key(|c| c.status.severity())
-        .or_else(|| cps.iter().find(|c| c.checkpoint == Checkpoint::Completion))
-        .cloned()
 }
 
 pub(crate) async fn load(pool: &Pool, code: &TrackingCode) -> Result<CaseRow> {
@@ -432,13 +381,15 @@ async fn flag_recurrence(
     };
     let days = reference::recurrence_days(&mut **tx).await?;
     let earlier: Option<(i64, String)> = sqlx::query_as(
-        "SELECT c.id, c.code FROM cases c JOIN regions r ON r.id = c.region_id \
+        "SELECT c.id, c.code FROM cases c \
          WHERE c.category_id = $1 AND c.status = 'closed' AND c.closed_at >= $2 \
-         AND r.path LIKE $3 AND c.id <> $4 ORDER BY c.closed_at DESC LIMIT 1",
+         AND c.area_path >= $3 AND c.area_path < $4 AND c.id <> $5 \
+         ORDER BY c.closed_at DESC LIMIT 1",
     )
     .bind(new.category_id)
     .bind((now - chrono::Duration::days(days)).stored())
-    .bind(format!("{}%", place.path))
+    .bind(area_range(&place.path).0)
+    .bind(area_range(&place.path).1)
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -628,6 +579,8 @@ pub async fn apply(
     if changed.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
+    let policy = reference::policy_in(&mut tx).await?;
+    crate::deadlines::write(&mut tx, row.id, &policy, &after).await?;
     let payload = serde_json::to_string(action).unwrap_or_else(|_| "{}".into());
     insert_event(
         &mut tx,
@@ -799,7 +752,7 @@ pub async fn detail(
         .collect();
     let capacities = access::capacities(user, &row.facts());
     let actions = case::allowed_actions(state.status, &capacities);
-    let checkpoints = checkpoints(&policy, &state, now);
+    let checkpoints = policy.checkpoints(&state, now);
     let can_issue_letter = capacities.contains(&Actor::Supervisor)
         && access::scope_for(user, domain::Permission::IssueLetter).covers(&row.facts())
         && state.status.clock_runs()
@@ -869,7 +822,7 @@ pub(crate) fn summarize(
     now: DateTime<Utc>,
 ) -> CaseSummary {
     let state = row.state();
-    let deadline = headline(&checkpoints(policy, &state, now));
+    let deadline = domain::deadline::headline(&policy.checkpoints(&state, now));
     let due_in_hours = deadline
         .as_ref()
         .filter(|d| {
@@ -967,14 +920,29 @@ pub async fn events_since(pool: &Pool, after: i64, limit: i64) -> Result<Vec<(i6
     .await?)
 }
 
-/// Narrows a query over `SELECT_CASE` to `scope`; false when the scope holds
+/// The index range of the cases at and below the region with `path`
+/// ('/1/4/' → '/1/4/' ≤ area_path < '/1/40'): paths are ids between
+/// slashes and '/' sorts just before '0', so exactly the subtree falls in it.
+pub(crate) fn area_range(path: &str) -> (String, String) {
+    let stem = path.strip_suffix('/').unwrap_or(path);
+    (format!("{stem}/"), format!("{stem}0"))
+}
+
+/// Narrows a query over `cases c` to the area with materialised `path`.
+pub(crate) fn push_area(qb: &mut crate::db::Builder, path: &str) {
+    let (from, to) = area_range(path);
+    qb.push(" AND c.area_path >= ")
+        .push_bind(from)
+        .push(" AND c.area_path < ")
+        .push_bind(to);
+}
+
+/// Narrows a query over `cases c` to `scope`; false when the scope holds
 /// nothing (the query need not run).
 pub(crate) fn push_scope(qb: &mut crate::db::Builder, scope: &access::Scope) -> bool {
     match scope {
         access::Scope::All => {}
-        access::Scope::Region(p) => {
-            qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
-        }
+        access::Scope::Region(p) => push_area(qb, p),
         access::Scope::Unit(u) => {
             qb.push(" AND c.unit_id = ").push_bind(*u);
         }
@@ -986,21 +954,39 @@ pub(crate) fn push_scope(qb: &mut crate::db::Builder, scope: &access::Scope) -> 
     true
 }
 
-/// The cases a user may see, filtered, newest first; overdue ones first.
-pub async fn list(
-    pool: &Pool,
+/// The statuses in which the 13710 clock runs, for SQL.
+fn clock_statuses() -> impl Iterator<Item = &'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| s.clock_runs())
+        .map(|s| s.as_str())
+}
+
+/// The 13710 job escalated the case's current clock (and it still runs).
+fn push_escalated(qb: &mut crate::db::Builder) {
+    qb.push(
+        " AND EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
+         AND m.clock_start = c.clock_start AND m.level = 'overdue')",
+    );
+    crate::push_in(qb, "c.status", clock_statuses());
+}
+
+/// The conditions of a case list over `cases c`: the user's scope and every
+/// filter, all in SQL so counts and pages are exact. False when the scope
+/// holds nothing.
+fn push_filter(
+    qb: &mut crate::db::Builder,
     user: &UserRow,
     filter: &CaseFilter,
     now: DateTime<Utc>,
-) -> Result<Vec<CaseSummary>> {
-    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
+) -> bool {
     qb.push(" WHERE 1 = 1");
-    if !push_scope(&mut qb, &access::scope(user)) {
-        return Ok(vec![]);
+    if !push_scope(qb, &access::scope(user)) {
+        return false;
     }
     if let Some(step) = filter.step {
         let statuses = Status::ALL.into_iter().filter(move |s| s.step() == step);
-        crate::push_in(&mut qb, "c.status", statuses.map(|s| s.as_str()));
+        crate::push_in(qb, "c.status", statuses.map(|s| s.as_str()));
     }
     if let Some(c) = filter.category_id {
         qb.push(" AND c.category_id = ").push_bind(c);
@@ -1022,27 +1008,149 @@ pub async fn list(
         qb.push(" AND c.station_id = ").push_bind(st);
     }
     if let Some(p) = filter.region_path.as_deref() {
-        qb.push(" AND r.path LIKE ").push_bind(format!("{p}%"));
+        push_area(qb, p);
     }
     if let Some(t) = filter.closed_since {
         qb.push(" AND (c.closed_at IS NULL OR c.closed_at >= ")
             .push_bind(t.stored())
             .push(")");
     }
-    qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT 2000");
+    if filter.overdue {
+        qb.push(" AND c.due_at < ").push_bind(now.stored());
+    }
+    if filter.escalated {
+        push_escalated(qb);
+    }
+    if filter.recurring {
+        qb.push(" AND c.recurs_case_id IS NOT NULL");
+    }
+    true
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Overdue first, then newest first (case lists).
+    Newest,
+    /// Overdue first, then oldest first: what waits longest (board columns).
+    Waiting,
+}
+
+/// A page of cards out of `total` matching cases, starting at `offset`.
+pub type CasePage = domain::view::Page<CaseSummary>;
+
+/// The cases `user` may see that match `filter`: `limit` cards from
+/// `offset` in `order`, with the exact number that match. Filters, ordering
+/// and paging all run in SQL, on the stored due times.
+pub async fn page(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    (order, offset, limit): (Order, i64, i64),
+    now: DateTime<Utc>,
+) -> Result<CasePage> {
+    let offset = offset.max(0);
+    let mut count = crate::db::Builder::new("SELECT COUNT(*) FROM cases c");
+    if !push_filter(&mut count, user, filter, now) {
+        return Ok(CasePage::empty(offset));
+    }
+    let total: i64 = count.build_query_scalar()?.fetch_one(pool).await?;
+    let cards = if total > offset && limit > 0 {
+        rows(pool, user, filter, order, Some((offset, limit)), now).await?
+    } else {
+        vec![]
+    };
+    Ok(CasePage {
+        items: cards,
+        total,
+        offset,
+    })
+}
+
+/// Every case `user` may see that matches `filter`, overdue first, then
+/// newest first — for areas a person works through whole (a grid, a
+/// community's session); lists people page through use `page`.
+pub async fn list(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<CaseSummary>> {
+    rows(pool, user, filter, Order::Newest, None, now).await
+}
+
+async fn rows(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    order: Order,
+    window: Option<(i64, i64)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CaseSummary>> {
+    let mut qb = crate::db::Builder::new(SELECT_CASE);
+    if !push_filter(&mut qb, user, filter, now) {
+        return Ok(vec![]);
+    }
+    qb.push(" ORDER BY CASE WHEN c.due_at < ")
+        .push_bind(now.stored())
+        .push(" THEN 0 ELSE 1 END, ")
+        .push(match order {
+            Order::Newest => "c.created_at DESC, c.id DESC",
+            Order::Waiting => "c.created_at, c.id",
+        });
+    if let Some((offset, limit)) = window {
+        qb.push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+    }
     let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
-    let mut out: Vec<CaseSummary> = rows
+    Ok(rows
         .iter()
         .map(|row| summarize(row, &policy, &tree, now))
-        .filter(|s| !filter.overdue || s.is_overdue())
-        .filter(|s| !filter.escalated || s.escalated)
-        .filter(|s| !filter.recurring || s.recurs.is_some())
-        .collect();
-    // Stable: newest first within overdue and within the rest.
-    out.sort_by_key(|s| std::cmp::Reverse(s.is_overdue()));
-    Ok(out)
+        .collect())
+}
+
+/// The exact figures of a board: cards per step and the strip's counts, by
+/// one aggregation in SQL over everything that matches.
+pub async fn board_counts(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    now: DateTime<Utc>,
+) -> Result<domain::view::BoardCounts> {
+    let mut qb = crate::db::Builder::new("SELECT c.status, COUNT(*), ");
+    qb.push("CAST(COALESCE(SUM(CASE WHEN c.due_at < ")
+        .push_bind(now.stored())
+        .push(" THEN 1 ELSE 0 END), 0) AS BIGINT), ")
+        .push(
+            "CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
+             AND m.clock_start = c.clock_start AND m.level = 'overdue') THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
+             THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c",
+        );
+    let mut counts = domain::view::BoardCounts::default();
+    if !push_filter(&mut qb, user, filter, now) {
+        return Ok(counts);
+    }
+    qb.push(" GROUP BY c.status");
+    let rows: Vec<(String, i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+    for (status, n, overdue, escalated, rated, satisfied) in rows {
+        let status = Status::parse(&status).unwrap_or(Status::Registered);
+        counts.add(
+            status,
+            n,
+            overdue,
+            escalated * i64::from(status.clock_runs()),
+            rated,
+            satisfied,
+        );
+    }
+    Ok(counts)
 }
 
 /// code, title, description, status, region, unit, station, region path.
@@ -1082,10 +1190,11 @@ pub async fn similar_open(
         .clone();
     let rows: Vec<SimilarRow> = sqlx::query_as(
         "SELECT c.code, c.title, c.description, c.status, c.region_id, c.unit_id, \
-             c.station_id, r.path FROM cases c JOIN regions r ON r.id = c.region_id \
-             WHERE r.path LIKE $1 AND c.status NOT IN ('closed', 'merged')",
+             c.station_id, c.area_path FROM cases c \
+             WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status NOT IN ('closed', 'merged')",
     )
-    .bind(format!("{area}%"))
+    .bind(area_range(&area).0)
+    .bind(area_range(&area).1)
     .fetch_all(pool)
     .await?;
     let mut found: Vec<(f64, domain::view::SimilarCase)> = rows
@@ -1160,7 +1269,8 @@ pub async fn public_view(
             .map(|e| e.at),
     })
     .collect();
-    let deadline = checkpoints(&policy, &state, now)
+    let deadline = policy
+        .checkpoints(&state, now)
         .into_iter()
         .find(|c| c.checkpoint == Checkpoint::Completion);
     Ok(PublicCase {

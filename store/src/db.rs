@@ -221,7 +221,7 @@ pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
 /// Runs pending migrations for whichever database the pool is on.
 pub async fn migrate(pool: &Pool) -> crate::Result<()> {
     migrator(Backend::of(pool)).run(pool).await?;
-    Ok(())
+    crate::deadlines::fill_if_stale(pool).await
 }
 
 /// An optional real number as bound: text, cast back in the SQL

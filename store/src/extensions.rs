@@ -1,6 +1,6 @@
 //! Extensions (延期): a unit asks for more days on the completion deadline
 //! with a reason; the supervision office approves or refuses. The deadline
-//! moves only on approval (see `cases::checkpoints`), and only for the clock
+//! moves only on approval (see `DeadlinePolicy::checkpoints`), and only for the clock
 //! it was asked for — rework starts a new clock without it.
 
 use crate::access;
@@ -190,6 +190,9 @@ pub async fn decide(
     let payload = serde_json::json!({ "days": pending.days, "note": note });
     let kind = format!("extension_{decision}");
     self::note(&mut tx, &case, &by, &kind, payload, now).await?;
+    if approve {
+        crate::deadlines::refresh(&mut tx, case.id).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

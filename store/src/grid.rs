@@ -4,7 +4,7 @@
 //! table of open cases by grid (or compound) and category spots hot spots.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE, checkpoints, push_scope};
+use crate::cases::{CaseRow, SELECT_CASE, push_scope};
 use crate::reference::{self, RegionRow};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -56,8 +56,8 @@ pub async fn view(
         return Err(StoreError::Forbidden);
     }
     let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
-    qb.push(" WHERE c.status <> 'merged' AND r.path LIKE ")
-        .push_bind(format!("{}%", root.path));
+    qb.push(" WHERE c.status <> 'merged'");
+    crate::cases::push_area(&mut qb, &root.path);
     let cases: Vec<CaseRow> = if push_scope(&mut qb, &scope) {
         qb.build_query_as()?.fetch_all(pool).await?
     } else {
@@ -113,7 +113,8 @@ pub async fn view(
 
     for case in &cases {
         let state = case.state();
-        let overdue = checkpoints(&policy, &state, now)
+        let overdue = policy
+            .checkpoints(&state, now)
             .iter()
             .any(|c| c.status == CheckpointStatus::Overdue);
         for (row, n) in rows.iter_mut().zip(&nodes) {

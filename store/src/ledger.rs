@@ -4,7 +4,7 @@
 //! newest first, so an export of the whole city never holds it all.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE, checkpoints, display_code, push_scope};
+use crate::cases::{CaseRow, SELECT_CASE, display_code, push_scope};
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
@@ -55,7 +55,7 @@ fn query(
             .get(id)
             .map(|n| n.path.clone())
             .unwrap_or_else(|| "-".into());
-        qb.push(" AND r.path LIKE ").push_bind(format!("{path}%"));
+        crate::cases::push_area(&mut qb, &path);
     }
     if let Some(u) = filter.unit_id {
         qb.push(" AND c.unit_id = ").push_bind(u);
@@ -208,7 +208,7 @@ fn line(
     measures: &HashMap<i64, String>,
 ) -> Line {
     let state = row.state();
-    let cps = checkpoints(&ctx.policy, &state, ctx.now);
+    let cps = ctx.policy.checkpoints(&state, ctx.now);
     let due = |cp: Checkpoint| {
         cps.iter().find(|c| c.checkpoint == cp).map(|c| Due {
             due: c.due,

@@ -1,7 +1,7 @@
 //! Open311 GeoReport v2 storage: API keys, categories as services, requests
 //! arriving through the API, and requests as the API publishes them.
 
-use crate::cases::{self, By, CaseRow, SELECT_CASE, checkpoints, headline};
+use crate::cases::{self, By, CaseRow, SELECT_CASE};
 use crate::db::{Stamp, Stored};
 use crate::{Pool, Result, StoreError, reference};
 use chrono::{DateTime, Utc};
@@ -469,7 +469,7 @@ pub async fn search(
         .iter()
         .map(|row| {
             let state = row.state();
-            let expected = headline(&checkpoints(&policy, &state, now))
+            let expected = domain::deadline::headline(&policy.checkpoints(&state, now))
                 .filter(|d| {
                     matches!(
                         d.status,

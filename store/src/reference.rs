@@ -410,6 +410,23 @@ fn calendar_change<'a>(
     Change::by(by, action, "calendar", what).states(None, after)
 }
 
+/// A calendar change moves open deadlines: their stored due times are
+/// recomputed in the same transaction (no list reads a due time from the
+/// old calendar), and the audit trail records how many moved with it.
+async fn recompute_due_times(tx: &mut crate::db::Conn, by: &By, now: DateTime<Utc>) -> Result<()> {
+    let n = crate::deadlines::recompute(tx, crate::deadlines::Reach::Open, |done, of| {
+        tracing::info!(done, of, "recomputing the open cases' 13710 due times");
+    })
+    .await?;
+    let after = Some(serde_json::json!({ "open_cases": n }));
+    audit::record(
+        tx,
+        calendar_change(by, "calendar.recomputed", "due_times".into(), after),
+        now,
+    )
+    .await
+}
+
 /// Days after a closure during which a case of the same category in the
 /// same place counts as a recurrence.
 pub const DEFAULT_RECURRENCE_DAYS: i64 = 90;
@@ -472,6 +489,7 @@ pub async fn set_day_mode(pool: &Pool, by: &By, mode: DayMode, now: DateTime<Utc
         now,
     )
     .await?;
+    recompute_due_times(&mut tx, by, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -503,6 +521,7 @@ pub async fn set_calendar_day(
         now,
     )
     .await?;
+    recompute_due_times(&mut tx, by, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -535,18 +554,25 @@ pub async fn clear_calendar_day(
             now,
         )
         .await?;
+        recompute_due_times(&mut tx, by, now).await?;
     }
     tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
 pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
+    policy_in(&mut *pool.acquire().await?).await
+}
+
+/// The policy as a transaction sees it (a calendar change recomputes the
+/// due times with the calendar it has just written).
+pub(crate) async fn policy_in(conn: &mut sqlx::AnyConnection) -> Result<DeadlinePolicy> {
     let mode: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'day_mode'")
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?;
     let days: Vec<(String, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
     let mut policy = DeadlinePolicy {
         day_mode: if mode.as_deref() == Some("working") {
@@ -685,13 +711,14 @@ mod tests {
         assert!(clear_calendar_day(&pool, &by, w, now).await.unwrap());
         assert!(!clear_calendar_day(&pool, &by, w, now).await.unwrap());
         assert!(!policy(&pool).await.unwrap().calendar.is_working_day(w));
-        // Three marks and one unmark are in the audit trail; the futile second
+        // Three marks and one unmark are in the audit trail, each with the
+        // recomputation of the open cases' due times; the futile second
         // unmark is not.
         let trail = audit::for_entity(&pool, "calendar", &w.to_string())
             .await
             .unwrap();
         let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["calendar.marked", "calendar.cleared"]);
-        assert_eq!(audit::verify(&pool).await.unwrap(), Ok(4));
+        assert_eq!(audit::verify(&pool).await.unwrap(), Ok(8));
     }
 }

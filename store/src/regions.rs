@@ -321,6 +321,18 @@ pub async fn move_node(
     .bind(format!("{}%", node.path))
     .execute(&mut *tx)
     .await?;
+    // Cases keep their region's path (their area scope): the same rewrite.
+    let (from, to) = crate::cases::area_range(&node.path);
+    sqlx::query(
+        "UPDATE cases SET area_path = $1 || substr(area_path, CAST($2 AS INTEGER)) \
+         WHERE area_path >= $3 AND area_path < $4",
+    )
+    .bind(&new_path)
+    .bind(i64::try_from(node.path.len()).unwrap_or(0) + 1)
+    .bind(from)
+    .bind(to)
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut tx,
         Change::by(&By::user(user), "region.moved", "region", id.to_string()).states(
@@ -532,16 +544,15 @@ mod tests {
         )
         .await;
         let community = id_of("SELECT id FROM regions WHERE name = '袁家庄社区'").await;
+        // By the path each case carries, as lists scope them.
         let cases_of = |path: String| {
             let pool = pool.clone();
             async move {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id WHERE r.path LIKE $1",
-                )
-                .bind(format!("{path}%"))
-                .fetch_one(&pool)
-                .await
-                .unwrap()
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases WHERE area_path LIKE $1")
+                    .bind(format!("{path}%"))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
             }
         };
         let tree = reference::region_tree(&pool).await.unwrap();

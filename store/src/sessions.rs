@@ -565,9 +565,11 @@ pub async fn brief(
     .await?;
     raised_rows.retain(|c| scope.covers(&c.facts()));
     let mut area: Vec<CaseRow> = sqlx::query_as(&format!(
-        "{SELECT_CASE} WHERE r.path LIKE $1 AND c.status <> 'merged' ORDER BY c.id"
+        "{SELECT_CASE} WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status <> 'merged' \
+         ORDER BY c.id"
     ))
-    .bind(format!("{}%", st.path))
+    .bind(crate::cases::area_range(&st.path).0)
+    .bind(crate::cases::area_range(&st.path).1)
     .fetch_all(pool)
     .await?;
     area.retain(|c| scope.covers(&c.facts()));

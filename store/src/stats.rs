@@ -1,7 +1,7 @@
 //! Statistics: the public figures (collected, closed, on time, rated) and
 //! the monthly figures by which responsible units are ranked.
 
-use crate::cases::{CaseRow, checkpoints};
+use crate::cases::CaseRow;
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::{Pool, Result, StoreError};
@@ -126,11 +126,13 @@ pub async fn public_stats(
             .ok_or(StoreError::NotFound)?,
     };
     let sql = format!(
-        "{} WHERE r.path LIKE $1 AND c.status <> $2",
+        "{} WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status <> $3",
         crate::cases::SELECT_CASE
     );
+    let (from, to) = crate::cases::area_range(&root.path);
     let rows: Vec<CaseRow> = sqlx::query_as(&sql)
-        .bind(format!("{}%", root.path))
+        .bind(from)
+        .bind(to)
         .bind(Status::Merged.as_str())
         .fetch_all(pool)
         .await?;
@@ -141,7 +143,8 @@ pub async fn public_stats(
         .iter()
         .map(|row| {
             let state = row.state();
-            let completion = checkpoints(&policy, &state, now)
+            let completion = policy
+                .checkpoints(&state, now)
                 .into_iter()
                 .find(|c| c.checkpoint == Checkpoint::Completion);
             Fact {
@@ -317,7 +320,7 @@ pub async fn unit_figures(
             continue;
         };
         let state = row.state();
-        let cps = checkpoints(&policy, &state, now);
+        let cps = policy.checkpoints(&state, now);
         let met = |cp: Checkpoint| {
             cps.iter()
                 .any(|c| c.checkpoint == cp && c.status == CheckpointStatus::Met)
@@ -371,7 +374,7 @@ pub(crate) fn fact(
     now: DateTime<Utc>,
 ) -> domain::figures::CaseFact {
     let state = row.state();
-    let cps = checkpoints(policy, &state, now);
+    let cps = policy.checkpoints(&state, now);
     let met = |cp: Checkpoint| {
         cps.iter()
             .find(|c| c.checkpoint == cp)

@@ -1,7 +1,7 @@
 //! Supervision: the 13710 reminder job and supervision letters (督办函).
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE, checkpoints};
+use crate::cases::{CaseRow, SELECT_CASE};
 use crate::db::Stored;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, reference};
@@ -91,7 +91,7 @@ async fn remind_batch(
         let Some(start) = state.clock_start else {
             continue;
         };
-        for cp in checkpoints(policy, &state, now) {
+        for cp in policy.checkpoints(&state, now) {
             let level = match cp.status {
                 CheckpointStatus::DueSoon => "due_soon",
                 CheckpointStatus::Overdue => "overdue",
@@ -227,7 +227,8 @@ pub async fn issue_letter(
     }
     let policy = reference::policy(pool).await?;
     let state = case.state();
-    let missed = checkpoints(&policy, &state, now)
+    let missed = policy
+        .checkpoints(&state, now)
         .into_iter()
         .find(|c| c.status == CheckpointStatus::Overdue && state.status.clock_runs())
         .ok_or_else(|| StoreError::invalid("case", "not_overdue"))?;

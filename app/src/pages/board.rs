@@ -1,13 +1,13 @@
 //! The live case board: five columns, one per step, updated as cases change
 //! anywhere, without reloading.
 
-use crate::api::{get_board, intake_options, perform};
+use crate::api::{BoardQuery, board_column, get_board, intake_options, perform};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::case::CaseLoader;
 use crate::pages::layout::{DeadlineBadge, ErrorNote};
 use domain::view::{BoardData, CaseFilter, CaseSummary};
-use domain::{Rating, Source, Step};
+use domain::{Source, Step};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -32,25 +32,20 @@ pub fn Board() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+    let board_query = move || BoardQuery {
+        step: get("step"),
+        category: get("category"),
+        unit: get("unit"),
+        station: get("station"),
+        region: get("region"),
+        overdue: get("overdue").is_some(),
+        escalated: get("escalated").is_some(),
+        recurring: get("recurring").is_some(),
+        q: get("q"),
+    };
     let data = Resource::new(
-        move || {
-            (
-                get("step"),
-                get("category"),
-                get("unit"),
-                get("station"),
-                get("region"),
-                get("overdue").is_some(),
-                get("escalated").is_some(),
-                get("recurring").is_some(),
-                get("q"),
-            )
-        },
-        |(step, category, unit, station, region, overdue, escalated, recurring, q)| {
-            get_board(
-                step, category, unit, station, region, overdue, escalated, recurring, q,
-            )
-        },
+        board_query,
+        |q| async move { (get_board(q.clone()).await, q) },
     );
     let options = Resource::new(|| (), |_| intake_options());
     let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
@@ -122,8 +117,8 @@ pub fn Board() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let units = options.await.map(|o| o.units).unwrap_or_default();
                     match data.await {
-                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                        Ok(d) => view! { <BoardView d units /> }.into_any(),
+                        (Err(e), _) => view! { <ErrorNote error=e /> }.into_any(),
+                        (Ok(d), query) => view! { <BoardView d query units /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -132,8 +127,11 @@ pub fn Board() -> impl IntoView {
 }
 
 #[component]
-fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
+fn BoardView(d: BoardData, query: BoardQuery, units: Vec<domain::view::Named>) -> impl IntoView {
     let i18n = use_i18n();
+    let query = StoredValue::new(query);
+    let counts = RwSignal::new(d.counts);
+    let page_size = d.page_size;
     let cards: RwSignal<Vec<(String, Card)>> = RwSignal::new(
         d.cards
             .into_iter()
@@ -150,7 +148,61 @@ fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
     );
     let outside = RwSignal::new(0u32);
     let live = RwSignal::new(false);
-    follow(d.filter, d.last_event_id, cards, outside, live);
+    // Counts are exact over everything that matches, not only the cards
+    // loaded: after live changes the board asks for them again (one request
+    // at a time, once more if changes arrived meanwhile).
+    let counting = RwSignal::new(false);
+    let recount = RwSignal::new(false);
+    let refresh_counts = move || {
+        if counting.get_untracked() {
+            recount.set(true);
+            return;
+        }
+        counting.set(true);
+        leptos::task::spawn_local(async move {
+            loop {
+                recount.set(false);
+                if let Ok(c) = crate::api::board_counts(query.get_value()).await {
+                    counts.set(c);
+                }
+                if !recount.get_untracked() {
+                    break;
+                }
+            }
+            counting.set(false);
+        });
+    };
+    follow(
+        d.filter,
+        d.last_event_id,
+        cards,
+        outside,
+        live,
+        refresh_counts,
+    );
+    // A column's next page, added after the cards it already shows.
+    let loading_more: RwSignal<Option<Step>> = RwSignal::new(None);
+    let more = move |step: Step, shown: usize| {
+        loading_more.set(Some(step));
+        leptos::task::spawn_local(async move {
+            let page =
+                board_column(query.get_value(), step.as_str().to_string(), shown as i64).await;
+            if let Ok(page) = page {
+                cards.update(|cs| {
+                    for c in page.items {
+                        if !cs.iter().any(|(code, _)| *code == c.code) {
+                            let card = Card {
+                                data: RwSignal::new(c.clone()),
+                                flash: RwSignal::new(false),
+                            };
+                            cs.push((c.code, card));
+                        }
+                    }
+                });
+            }
+            loading_more.set(None);
+        });
+    };
     // The case open in the side panel, the card being dragged, and why a drop was refused.
     let selected: RwSignal<Option<String>> = RwSignal::new(None);
     let dragging: RwSignal<Option<String>> = RwSignal::new(None);
@@ -219,27 +271,16 @@ fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
         }
     };
 
-    let count = move |f: &dyn Fn(&CaseSummary) -> bool| {
-        cards.with(|cs| cs.iter().filter(|(_, c)| c.data.with(|d| f(d))).count())
-    };
-    let open = move || count(&|c| c.step != Step::Closed);
-    let overdue = move || count(&|c| c.step != Step::Closed && c.is_overdue());
-    let escalated = move || count(&|c| c.escalated);
-    let closed = move || count(&|c| c.step == Step::Closed);
+    let open = move || counts.with(|c| c.open);
+    let overdue = move || counts.with(|c| c.overdue);
+    let escalated = move || counts.with(|c| c.escalated);
+    let closed = move || counts.with(|c| c.closed);
     let satisfaction = move || {
-        let rated = count(&|c| {
-            matches!(
-                c.rating,
-                Some(Rating::Satisfied | Rating::FairlySatisfied | Rating::Dissatisfied)
-            )
-        });
-        let happy =
-            count(&|c| matches!(c.rating, Some(Rating::Satisfied | Rating::FairlySatisfied)));
-        let figures = domain::view::AreaStats {
-            rated: rated as i64,
-            satisfied: happy as i64,
+        let figures = counts.with(|c| domain::view::AreaStats {
+            rated: c.rated,
+            satisfied: c.satisfied,
             ..Default::default()
-        };
+        });
         figures
             .satisfaction_rate()
             .map(|p| format!("{p}%"))
@@ -311,13 +352,30 @@ fn BoardView(d: BoardData, units: Vec<domain::view::Named>) -> impl IntoView {
                         <h2>
                             {move || labels::step(i18n.get_locale(), step)}
                             " "
-                            <span class="count">{move || codes.with(|c| c.len())}</span>
+                            <span class="count" data-testid="column-count">{move || counts.with(|c| c.in_step(step))}</span>
                         </h2>
                         <ol>
                             <For each=move || codes.get() key=|code| code.clone() let:code>
                                 {cards.with_untracked(|cs| cs.iter().find(|(c, _)| *c == code).map(|(_, card)| view! { <CardView card=*card selected dragging picked /> }))}
                             </For>
                         </ol>
+                        {move || {
+                            let shown = codes.with(|c| c.len());
+                            let total = counts.with(|c| c.in_step(step));
+                            (i64::try_from(shown).unwrap_or(0) < total).then(|| view! {
+                                <p class="column-more">
+                                    <span data-testid="column-shown">
+                                        {move || td_string!(i18n.get_locale(), board.shown, shown = shown, total = total).to_string()}
+                                    </span>
+                                    " "
+                                    <button type="button" data-testid="column-more"
+                                        disabled=move || loading_more.get().is_some()
+                                        on:click=move |_| more(step, shown)>
+                                        {move || td_string!(i18n.get_locale(), board.more, n = page_size.min(total - shown as i64)).to_string()}
+                                    </button>
+                                </p>
+                            })
+                        }}
                     </section>
                 }
             }).collect_view()}
@@ -472,6 +530,7 @@ fn follow(
     cards: RwSignal<Vec<(String, Card)>>,
     outside: RwSignal<u32>,
     live: RwSignal<bool>,
+    changed: impl Fn() + Clone + 'static,
 ) {
     use send_wrapper::SendWrapper;
     use std::cell::RefCell;
@@ -505,6 +564,7 @@ fn follow(
         cards: RwSignal<Vec<(String, Card)>>,
         outside: RwSignal<u32>,
         live: RwSignal<bool>,
+        changed: impl Fn() + Clone + 'static,
     ) {
         let last = state.borrow().last;
         let Ok(source) = EventSource::new(&format!("/api/board/events?since={last}")) else {
@@ -513,6 +573,7 @@ fn follow(
         let on_case = {
             let state = state.clone();
             let filter = filter.clone();
+            let changed = changed.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
                 let Some(text) = e.data().as_string() else {
                     return;
@@ -520,6 +581,7 @@ fn follow(
                 if let Ok(ev) = serde_json::from_str::<domain::view::BoardEvent>(&text) {
                     state.borrow_mut().last = ev.id;
                     apply(cards, outside, &filter, ev);
+                    changed();
                 }
             })
         };
@@ -535,9 +597,9 @@ fn follow(
                     .as_ref()
                     .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
                 if gave_up && !state.borrow().closed {
-                    let (state, filter) = (state.clone(), filter.clone());
+                    let (state, filter, changed) = (state.clone(), filter.clone(), changed.clone());
                     set_timeout(
-                        move || open(state, filter, cards, outside, live),
+                        move || open(state, filter, cards, outside, live, changed),
                         std::time::Duration::from_secs(2),
                     );
                 }
@@ -561,7 +623,16 @@ fn follow(
 
     Effect::new({
         let state = state.clone();
-        move |_| open(state.clone(), filter.clone(), cards, outside, live)
+        move |_| {
+            open(
+                state.clone(),
+                filter.clone(),
+                cards,
+                outside,
+                live,
+                changed.clone(),
+            )
+        }
     });
     let state = SendWrapper::new(state);
     on_cleanup(move || {
@@ -615,5 +686,6 @@ fn follow(
     _: RwSignal<Vec<(String, Card)>>,
     _: RwSignal<u32>,
     _: RwSignal<bool>,
+    _: impl Fn() + Clone + 'static,
 ) {
 }

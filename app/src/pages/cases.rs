@@ -23,9 +23,12 @@ pub fn CaseList() -> impl IntoView {
                 get("unit"),
                 get("overdue").is_some(),
                 get("q"),
+                get("offset").and_then(|o| o.parse::<i64>().ok()),
             )
         },
-        |(step, category, unit, overdue, q)| list_cases(step, category, unit, overdue, q),
+        |(step, category, unit, overdue, q, offset)| {
+            list_cases(step, category, unit, overdue, q, offset)
+        },
     );
     let options = Resource::new(|| (), |_| intake_options());
     let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
@@ -87,9 +90,14 @@ pub fn CaseList() -> impl IntoView {
 #[component]
 pub fn Inbox() -> impl IntoView {
     let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let cases = Resource::new(
-        || (),
-        |_| list_cases(Some("handle".into()), None, None, false, None),
+        move || get("offset"),
+        move |_| {
+            let offset = get("offset").and_then(|o| o.parse::<i64>().ok());
+            list_cases(Some("handle".into()), None, None, false, None, offset)
+        },
     );
     view! {
         <section>
@@ -100,25 +108,59 @@ pub fn Inbox() -> impl IntoView {
 }
 
 #[component]
-fn CaseTable(cases: Resource<Result<Vec<CaseSummary>, crate::error::AppError>>) -> impl IntoView {
+fn CaseTable(
+    cases: Resource<Result<domain::view::Page<CaseSummary>, crate::error::AppError>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match cases.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">{t!(i18n, cases.empty)}</p> }.into_any(),
-                    Ok(list) => {
-                        let n = list.len();
+                    Ok(page) if page.total == 0 => view! { <p class="empty">{t!(i18n, cases.empty)}</p> }.into_any(),
+                    Ok(page) => {
+                        let (from, to) = page.range();
+                        let total = page.total;
+                        let (prev, next) = (
+                            (page.offset > 0).then(|| (page.offset - crate::api::CASES_PAGE).max(0)),
+                            page.has_more().then_some(to),
+                        );
                         view! {
-                            <p class="count">{t!(i18n, cases.count, n = move || n)}</p>
-                            <SummaryTable list />
+                            <p class="count" data-testid="cases-range" data-total=total>
+                                {t!(i18n, cases.range, from = move || from, to = move || to, total = move || total)}
+                            </p>
+                            <SummaryTable list=page.items />
+                            <Pager prev next />
                         }
                             .into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+/// Links to the neighbouring pages, keeping the list's other filters.
+#[component]
+fn Pager(prev: Option<i64>, next: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let location = leptos_router::hooks::use_location();
+    let href = move |offset: i64| {
+        let mut q = query.get_untracked();
+        q.replace("offset", offset.to_string());
+        format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            q.to_query_string()
+        )
+    };
+    view! {
+        <p class="pager">
+            {prev.map(|o| view! { <A href=href(o) attr:data-testid="cases-prev">{t!(i18n, cases.prev)}</A> })}
+            " "
+            {next.map(|o| view! { <A href=href(o) attr:data-testid="cases-next">{t!(i18n, cases.next)}</A> })}
+        </p>
     }
 }
 

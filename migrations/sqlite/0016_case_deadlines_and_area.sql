@@ -1,0 +1,39 @@
+-- A city of a million cases (issue 18): what lists filter, sort and scope
+-- by is kept on the case, indexed, instead of worked out per row.
+--
+-- area_path: the materialised path of the case's region, so an area's cases
+-- are an index range ('/1/4/' <= area_path < '/1/40'), not a join through
+-- every case of the city. Set by the insert that creates the case (or, when
+-- it leaves it empty, by the trigger below); moving a region rewrites it.
+--
+-- due_at / warn_at: the earliest due time and the earliest warning time of
+-- the 13710 checkpoints still open (DeadlinePolicy::open_deadline); NULL
+-- when none is open. "Overdue" is due_at < now, "due soon" warn_at < now.
+-- Written with every change of the clock; the store fills them for the
+-- existing cases after migrating (the rules live in Rust), see
+-- deadlines_stale below.
+ALTER TABLE cases ADD COLUMN area_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN due_at TEXT;
+ALTER TABLE cases ADD COLUMN warn_at TEXT;
+
+UPDATE cases SET area_path = (SELECT r.path FROM regions r WHERE r.id = cases.region_id);
+
+CREATE TRIGGER cases_area_on_insert AFTER INSERT ON cases WHEN NEW.area_path = ''
+BEGIN
+    UPDATE cases SET area_path = (SELECT r.path FROM regions r WHERE r.id = NEW.region_id)
+    WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER cases_area_on_move AFTER UPDATE OF region_id ON cases
+BEGIN
+    UPDATE cases SET area_path = (SELECT r.path FROM regions r WHERE r.id = NEW.region_id)
+    WHERE id = NEW.id;
+END;
+
+CREATE INDEX cases_area ON cases(area_path);
+CREATE INDEX cases_due ON cases(due_at);
+CREATE INDEX cases_closed_at ON cases(closed_at);
+CREATE INDEX cases_created ON cases(created_at);
+
+INSERT INTO settings (key, value) VALUES ('deadlines_stale', 'migration 0016')
+ON CONFLICT (key) DO NOTHING;

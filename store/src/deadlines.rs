@@ -1,0 +1,336 @@
+//! The 13710 due times kept on each case (`cases.due_at`, `cases.warn_at`),
+//! so "overdue" and "due soon" are indexed SQL predicates instead of a rule
+//! run in Rust over every row. `DeadlinePolicy::open_deadline` still defines
+//! them; this module writes its answer whenever a clock starts or changes:
+//! a transition (`cases::apply`), an approved extension, a change of the
+//! calendar or the day mode, and once for every case after migration 0016.
+
+use crate::db::{Conn, Pool, Stored};
+use crate::{Result, cases::CaseRow};
+use chrono::{DateTime, Utc};
+use domain::{CaseState, DeadlineClass, DeadlinePolicy, Status};
+
+/// Cases recomputed per statement batch: bounded memory and short writes
+/// whatever the backlog.
+const BATCH: i64 = if cfg!(test) { 7 } else { 1_000 };
+
+/// What the rules read of a case, with the approved extension days of its
+/// current clock.
+const SELECT_CLOCK: &str = "SELECT c.id, c.status, c.deadline_class, c.clock_start, \
+     c.acknowledged_at, c.progress_at, c.completed_at, \
+     (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
+             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
+     FROM cases c";
+
+#[derive(sqlx::FromRow)]
+struct ClockRow {
+    id: i64,
+    status: String,
+    deadline_class: String,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    clock_start: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    acknowledged_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    progress_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    completed_at: Option<DateTime<Utc>>,
+    extension_days: i64,
+}
+
+impl ClockRow {
+    fn state(&self) -> CaseState {
+        let mut s = CaseState::registered(
+            DeadlineClass::parse(&self.deadline_class).unwrap_or(DeadlineClass::Ordinary),
+        );
+        s.status = Status::parse(&self.status).unwrap_or(Status::Registered);
+        s.clock_start = self.clock_start;
+        s.acknowledged_at = self.acknowledged_at;
+        s.progress_at = self.progress_at;
+        s.completed_at = self.completed_at;
+        s.extension_days = u32::try_from(self.extension_days).unwrap_or(0);
+        s
+    }
+}
+
+/// Writes the due times of case `id` in state `state` (in the caller's
+/// transaction, with the state it has just written).
+pub(crate) async fn write(
+    conn: &mut Conn,
+    id: i64,
+    policy: &DeadlinePolicy,
+    state: &CaseState,
+) -> Result<()> {
+    let open = policy.open_deadline(state);
+    sqlx::query("UPDATE cases SET due_at = $1, warn_at = $2 WHERE id = $3")
+        .bind(open.map(|d| d.due).stored())
+        .bind(open.map(|d| d.warn).stored())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes case `id` from what the database holds (after a change that
+/// is not a transition, such as an approved extension).
+pub(crate) async fn refresh(conn: &mut Conn, id: i64) -> Result<()> {
+    let policy = crate::reference::policy_in(conn).await?;
+    let row: ClockRow = sqlx::query_as(&format!("{SELECT_CLOCK} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    write(conn, id, &policy, &row.state()).await
+}
+
+/// Which cases a recomputation visits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Cases with an open checkpoint: all a calendar change can move.
+    Open,
+    /// Every case whose clock ever started (after migration, or a repair).
+    Started,
+}
+
+/// Recomputes the due times of the cases in `reach`, batch by batch in the
+/// caller's transaction, with the policy that transaction sees; `progress`
+/// hears (done, of) after each batch. Returns how many were visited.
+pub(crate) async fn recompute(
+    conn: &mut Conn,
+    reach: Reach,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64> {
+    let policy = crate::reference::policy_in(conn).await?;
+    let filter = match reach {
+        Reach::Open => " WHERE c.due_at IS NOT NULL",
+        Reach::Started => " WHERE c.clock_start IS NOT NULL",
+    };
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM cases c{filter}"))
+        .fetch_one(&mut *conn)
+        .await?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let (mut after, mut done) = (0i64, 0u64);
+    loop {
+        // By id, so rows the batch itself changes (due_at cleared) never
+        // shift the next batch.
+        let rows: Vec<ClockRow> = sqlx::query_as(&format!(
+            "{SELECT_CLOCK}{filter} AND c.id > $1 ORDER BY c.id LIMIT $2"
+        ))
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in &rows {
+            write(conn, row.id, &policy, &row.state()).await?;
+        }
+        done += rows.len() as u64;
+        progress(done, total);
+    }
+    Ok(done)
+}
+
+/// After migrating: fills the due times of the existing cases once, when a
+/// migration has marked them stale (migration 0016 added the columns).
+/// Several instances starting together may each run it; the result is the same.
+pub(crate) async fn fill_if_stale(pool: &Pool) -> Result<()> {
+    let stale: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'deadlines_stale'")
+            .fetch_optional(pool)
+            .await?;
+    let Some(reason) = stale else { return Ok(()) };
+    let mut tx = pool.begin().await?;
+    let n = recompute(&mut tx, Reach::Started, |done, of| {
+        tracing::info!(done, of, "filling the cases' 13710 due times ({reason})");
+    })
+    .await?;
+    sqlx::query("DELETE FROM settings WHERE key = 'deadlines_stale'")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if n > 0 {
+        tracing::info!(cases = n, "13710 due times filled");
+    }
+    Ok(())
+}
+
+/// Every case whose stored due times differ from what the rules give for
+/// what the database holds now, by code (empty when all agree). Reads the
+/// cases in batches, so it runs over a whole generated city.
+pub async fn disagreeing(pool: &Pool) -> Result<Vec<String>> {
+    let policy = crate::reference::policy(pool).await?;
+    let mut out = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+            "{} WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+            crate::cases::SELECT_CASE
+        ))
+        .bind(after)
+        .bind(BATCH * 10)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        out.extend(rows.into_iter().filter_map(|row| {
+            let open = policy.open_deadline(&row.state());
+            let want = (open.map(|d| d.due), open.map(|d| d.warn));
+            (want != (row.due_at, row.warn_at)).then_some(row.code)
+        }));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::{self, By};
+    use crate::testing::TestDb;
+    use domain::{Action, Actor, DayMode, TrackingCode};
+
+    async fn user(pool: &Pool, name: &str) -> crate::users::UserRow {
+        crate::users::find_by_username(pool, name)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn due_of(pool: &Pool, code: &str) -> Option<DateTime<Utc>> {
+        sqlx::query_scalar::<_, Option<crate::db::Stamp>>(
+            "SELECT due_at FROM cases WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .map(|s| s.0)
+    }
+
+    /// Every way a clock starts or moves writes the due times in the same
+    /// transaction: the stored times equal the rules' for every case after
+    /// the demo's transitions, an approved extension, a return, a rework,
+    /// a change of day mode and a new holiday (recomputed, and audited).
+    #[tokio::test]
+    async fn every_change_of_the_clock_writes_the_due_times() {
+        let db = TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE due_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(open > 10, "the demo has running clocks: {open}");
+
+        // An approved extension moves the completion deadline.
+        let (handler, leader) = (user(&pool, "handler").await, user(&pool, "leader").await);
+        let running = cases::list(&pool, &handler, &Default::default(), now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == Status::InProgress)
+            .unwrap();
+        let code = TrackingCode::parse(&running.code).unwrap();
+        crate::extensions::request(&pool, &handler, &code, 20, "需要采购材料", now)
+            .await
+            .unwrap();
+        crate::extensions::decide(&pool, &leader, &code, true, "同意", now)
+            .await
+            .unwrap();
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        let row = cases::load(&pool, &code).await.unwrap();
+        assert_eq!(row.extension_days, 20);
+        assert!(row.due_at.is_some());
+
+        // A return stops the clock: nothing open, no due time.
+        let waiting = cases::list(&pool, &handler, &Default::default(), now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == Status::AwaitingAck)
+            .unwrap();
+        let code = TrackingCode::parse(&waiting.code).unwrap();
+        assert!(due_of(&pool, code.as_str()).await.is_some());
+        let row = cases::load(&pool, &code).await.unwrap();
+        cases::apply(
+            &pool,
+            &row,
+            &Action::Return {
+                reason: "不属于本单位职责".into(),
+            },
+            Actor::Unit,
+            &By::named("单位"),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(due_of(&pool, code.as_str()).await, None);
+
+        // A dissatisfied rating starts a new clock.
+        let rated = cases::list(&pool, &handler, &Default::default(), now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == Status::AwaitingRating);
+        if let Some(rated) = rated {
+            let code = TrackingCode::parse(&rated.code).unwrap();
+            let row = cases::load(&pool, &code).await.unwrap();
+            cases::apply(
+                &pool,
+                &row,
+                &Action::Rate {
+                    rating: domain::Rating::Dissatisfied,
+                    comment: String::new(),
+                },
+                Actor::Resident,
+                &By::resident(),
+                now,
+            )
+            .await
+            .unwrap();
+            assert!(due_of(&pool, code.as_str()).await.is_some());
+        }
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+
+        // Calendar changes recompute every open case, in the audit trail.
+        let by = By::named("管理员");
+        crate::reference::set_day_mode(&pool, &by, DayMode::Working, now)
+            .await
+            .unwrap();
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        for d in 0..10 {
+            let day = (now + chrono::Duration::days(d)).date_naive();
+            crate::reference::set_calendar_day(&pool, &by, day, false, "假日", now)
+                .await
+                .unwrap();
+        }
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        let recomputed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.recomputed'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(recomputed, 11);
+    }
+
+    /// An existing database gets its due times filled after migrating.
+    #[tokio::test]
+    async fn migrating_fills_the_due_times_of_existing_cases() {
+        let db = TestDb::new().await;
+        let pool = db.pool.clone();
+        crate::demo::load(&pool, false, Utc::now()).await.unwrap();
+        sqlx::query("UPDATE cases SET due_at = NULL, warn_at = NULL")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('deadlines_stale', 'test')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(!disagreeing(&pool).await.unwrap().is_empty());
+        crate::db::migrate(&pool).await.unwrap();
+        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+    }
+}
