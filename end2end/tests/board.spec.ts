@@ -230,3 +230,28 @@ test('a leader narrows the board to a street', async ({ page }) => {
   expect(places.length).toBeGreaterThan(0);
   for (const p of places) expect(p).toMatch(/^(袁家庄社区|生态园社区)/);
 });
+
+test('a board column with more cards than a page shows them page by page; counts stay exact', async ({ page }) => {
+  // The whole city's handling column holds more cards than one page (50).
+  await signIn(page, 'leader');
+  await page.goto('/board');
+  await hydrated(page);
+  const column = page.locator('section.column[data-step="handle"]');
+  const total = Number(await column.getByTestId('column-count').textContent());
+  expect(total).toBeGreaterThan(50);
+  const cards = column.locator('li.card-item');
+  await expect(cards).toHaveCount(50);
+  await expect(column.getByTestId('column-shown')).toContainText(String(total));
+  let shown = 50;
+  while (shown < total) {
+    await column.getByTestId('column-more').click();
+    shown = Math.min(total, shown + 50);
+    await expect(cards).toHaveCount(shown);
+  }
+  await expect(column.getByTestId('column-more')).toHaveCount(0);
+  const codes = await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
+  expect(new Set(codes).size).toBe(total);
+  // Overdue cards come first, before the page was cut.
+  const overdue = await cards.evaluateAll((els) => els.map((e) => e.classList.contains('overdue')));
+  expect(overdue.indexOf(false) === -1 || overdue.slice(overdue.indexOf(false)).every((o) => !o)).toBeTruthy();
+});
