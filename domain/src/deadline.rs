@@ -265,6 +265,22 @@ impl DeadlinePolicy {
             })
     }
 
+    /// The completion deadline of the case's current (or last) clock,
+    /// extensions included: what figures judge "on time" by. A finished
+    /// case met it exactly when it was done (completed, or its clock
+    /// stopped at the start) by then — `completed_at.or(clock_start) <= due`,
+    /// which the store's figures ask in SQL.
+    pub fn completion_due(&self, s: &CaseState) -> Option<DateTime<Utc>> {
+        s.clock_start.map(|start| {
+            self.due_extended(
+                s.deadline_class,
+                Checkpoint::Completion,
+                start,
+                s.extension_days,
+            )
+        })
+    }
+
     /// Each checkpoint of the current clock with its start, extension days
     /// and when it was done (a stopped clock counts as done at its start).
     fn clock<'a>(
@@ -488,6 +504,42 @@ mod tests {
                             soon,
                             "{status:?} {class:?} at +{hours}h"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The stored completion deadline tells "on time" for a finished case
+    /// exactly as the completion checkpoint does.
+    #[test]
+    fn the_stored_completion_deadline_tells_on_time_like_the_checkpoint() {
+        use crate::case::Status;
+        let start = at(2026, 9, 30, 10);
+        for policy in [DeadlinePolicy::default(), working()] {
+            for class in DeadlineClass::ALL {
+                for done in [
+                    None,
+                    Some(1),
+                    Some(23),
+                    Some(25),
+                    Some(24 * 8),
+                    Some(24 * 40),
+                ] {
+                    for extra in [0, 5] {
+                        let mut s = CaseState::registered(class);
+                        s.status = Status::Closed;
+                        s.clock_start = Some(start);
+                        s.completed_at = done.map(|h| start + Duration::hours(h));
+                        s.extension_days = extra;
+                        let met = policy
+                            .checkpoints(&s, start + Duration::days(90))
+                            .into_iter()
+                            .find(|c| c.checkpoint == Checkpoint::Completion)
+                            .map(|c| c.status == CheckpointStatus::Met);
+                        let stored = policy.completion_due(&s);
+                        let sql = stored.map(|due| s.completed_at.unwrap_or(start) <= due);
+                        assert_eq!(met, sql, "{class:?} done {done:?} +{extra}");
                     }
                 }
             }

@@ -531,6 +531,16 @@ pub struct AreaStats {
 }
 
 impl AreaStats {
+    /// Adds the counts of `other` (a part of this area).
+    pub fn merge(&mut self, other: &AreaStats) {
+        self.collected += other.collected;
+        self.closed += other.closed;
+        self.timed += other.timed;
+        self.on_time += other.on_time;
+        self.rated += other.rated;
+        self.satisfied += other.satisfied;
+    }
+
     /// 办结率: closed / collected, in whole percent.
     pub fn closure_rate(&self) -> Option<u32> {
         percent(self.closed, self.collected)

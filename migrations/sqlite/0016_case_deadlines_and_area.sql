@@ -9,12 +9,17 @@
 -- due_at / warn_at: the earliest due time and the earliest warning time of
 -- the 13710 checkpoints still open (DeadlinePolicy::open_deadline); NULL
 -- when none is open. "Overdue" is due_at < now, "due soon" warn_at < now.
+-- completion_due_at: the completion deadline of the case's current (or
+-- last) clock, extensions included, by which figures judge "on time". A
+-- finished clock keeps the deadline it was judged by: a later change of the
+-- calendar recomputes only the open cases.
 -- Written with every change of the clock; the store fills them for the
 -- existing cases after migrating (the rules live in Rust), see
 -- deadlines_stale below.
 ALTER TABLE cases ADD COLUMN area_path TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN due_at TEXT;
 ALTER TABLE cases ADD COLUMN warn_at TEXT;
+ALTER TABLE cases ADD COLUMN completion_due_at TEXT;
 
 UPDATE cases SET area_path = (SELECT r.path FROM regions r WHERE r.id = cases.region_id);
 
@@ -31,6 +36,8 @@ BEGIN
 END;
 
 CREATE INDEX cases_area ON cases(area_path);
+-- The recurrence check at intake: the same category closed in the same place.
+CREATE INDEX cases_category_area ON cases(category_id, area_path);
 CREATE INDEX cases_due ON cases(due_at);
 CREATE INDEX cases_closed_at ON cases(closed_at);
 CREATE INDEX cases_created ON cases(created_at);

@@ -1,24 +1,22 @@
-//! Scale benchmarks (not tests): the demo city grown to 100,000 cases, then
-//! intake throughput on top of them and the board, ledger and public-figure
-//! queries people run all day.
+//! Scale benchmarks (not tests): the demo city grown by `store::city::grow`
+//! into Lüliang's shape with `LIANXIN_BENCH_CASES` cases (default 100,000;
+//! the issue's figures are taken at 1,000,000), then intake throughput on
+//! top of them and the board, ledger and public-figure queries people run
+//! all day.
 //!
 //! Run with `cargo bench -p store --bench scale` (SQLite, a fresh file in
 //! the temp directory), or with `LIANXIN_TEST_DATABASE=postgres://…` for a
 //! fresh database on that server; figures go to `docs/benchmarks.md`.
 
-use chrono::{Datelike, Duration as Days, Utc};
+use chrono::{Datelike, Utc};
 use domain::view::CaseFilter;
-use domain::{NewCase, Source};
+use domain::{NewCase, Source, Step};
 use std::time::{Duration, Instant};
 
-const CASES: i64 = 100_000;
-/// One copy in this many keeps its original (often open) state; the rest
-/// are closed months ago, as in a city that has run the loop for two years.
-const OPEN_EVERY: i64 = 50;
 const INTAKE: usize = 1_000;
 const RUNS: usize = 20;
-/// The city's public figures read every case: a few runs tell enough.
-const STATS_RUNS: usize = 3;
+/// Uncached public figures of the whole city: a few runs tell enough.
+const STATS_RUNS: usize = 5;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -74,55 +72,26 @@ async fn main() {
     };
     let (director, leader) = (user("director").await, user("leader").await);
 
-    // Grow the city by copying the demo's cases, batch by batch, each copy
-    // with its own code and (mostly) an old closing date.
+    let cases: u64 = std::env::var("LIANXIN_BENCH_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
     let t = Instant::now();
-    let demo: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let (mut n, mut total) = (0, demo);
-    while total < CASES {
-        n += 1;
-        let old = now - Days::days(40 + (n * 7) % 680);
-        let copied = sqlx::query(
-            "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, \
-             source, resident_name, resident_phone, status, route, tier, unit_id, deadline_class, \
-             clock_start, acknowledged_at, progress_at, completed_at, result, rating, rework_count, \
-             closed_at, created_by, created_at, updated_at, version) \
-             SELECT 'S' || $1 || 'X' || c.id, c.pin, c.title, c.description, c.category_id, \
-             c.region_id, c.station_id, c.source, c.resident_name, c.resident_phone, \
-             CASE WHEN $2 THEN c.status ELSE 'closed' END, c.route, c.tier, c.unit_id, \
-             c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, \
-             c.result, c.rating, c.rework_count, \
-             CASE WHEN $2 THEN c.closed_at ELSE $3 END, c.created_by, \
-             CASE WHEN $2 THEN c.created_at ELSE $3 END, $3, 0 \
-             FROM cases c WHERE c.code NOT LIKE 'S%' AND c.status <> 'merged'",
-        )
-        .bind(n)
-        .bind(n % OPEN_EVERY == 0)
-        .bind(store::db::Stamp(old))
-        .execute(&pool)
-        .await
-        .unwrap();
-        total += i64::try_from(copied.rows_affected()).unwrap_or(0);
-    }
-    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status <> 'closed'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let grown = store::city::grow(&pool, cases, now, |done, of| {
+        if done % 100_000 == 0 || done == of {
+            println!("  {done} of {of} ({:.0} s)", t.elapsed().as_secs_f64());
+        }
+    })
+    .await
+    .unwrap();
     println!(
-        "filled: {total} cases ({open} not closed) in {:.1} s",
+        "city: {} communities, {} cases ({} open), {} events in {:.1} s",
+        grown.communities,
+        grown.cases,
+        grown.open,
+        grown.events,
         t.elapsed().as_secs_f64()
     );
-    // Fresh statistics, as autovacuum (or SQLite's optimize) would gather
-    // them shortly after such a load; without them PostgreSQL plans the
-    // ledger's keyed page as if the tables were empty.
-    let analyze = match store::Backend::of(&pool) {
-        store::Backend::Sqlite => "PRAGMA optimize",
-        store::Backend::Postgres => "ANALYZE",
-    };
-    sqlx::query(analyze).execute(&pool).await.unwrap();
 
     // 1. Intake: registrations at the desk on top of the full city.
     let tree = store::reference::region_tree(&pool).await.unwrap();
@@ -170,25 +139,63 @@ async fn main() {
         closed_since: Some(month_start),
         ..Default::default()
     };
-    let cards = time("director board (store::cases::list)", RUNS, || {
-        store::cases::list(&pool, &director, &board, Utc::now())
+    // A board as the page loads it: the exact counts, then the first page
+    // of each of its five columns.
+    let load_board = |user: store::users::UserRow, filter: CaseFilter| {
+        let pool = pool.clone();
+        async move {
+            let now = Utc::now();
+            let counts = store::cases::board_counts(&pool, &user, &filter, now)
+                .await
+                .unwrap();
+            let mut cards = 0;
+            for step in [
+                Step::Register,
+                Step::Consolidate,
+                Step::Handle,
+                Step::Feedback,
+                Step::Rate,
+            ] {
+                let column = CaseFilter {
+                    step: Some(step),
+                    ..filter.clone()
+                };
+                let window = (store::cases::Order::Waiting, 0, 50);
+                cards += store::cases::page(&pool, &user, &column, window, now)
+                    .await
+                    .unwrap()
+                    .items
+                    .len();
+            }
+            (counts, cards)
+        }
+    };
+    let (counts, cards) = time("director board (counts + 5 columns of 50)", RUNS, || {
+        load_board(director.clone(), board.clone())
     })
-    .await
-    .unwrap()
-    .len();
-    println!("director board: {cards} cards");
+    .await;
+    println!(
+        "director board: {cards} cards shown of {} open",
+        counts.open
+    );
     let overdue = CaseFilter {
         overdue: true,
         closed_since: Some(month_start),
         ..Default::default()
     };
-    let late = time("city overdue board (leader)", RUNS, || {
-        store::cases::list(&pool, &leader, &overdue, Utc::now())
+    let (counts, cards) = time("city overdue board (leader)", RUNS, || {
+        load_board(leader.clone(), overdue.clone())
     })
-    .await
-    .unwrap()
-    .len();
-    println!("city overdue board: {late} cards");
+    .await;
+    println!(
+        "city overdue board: {cards} cards shown of {} overdue",
+        counts.overdue
+    );
+    let (counts, _) = time("city board (leader, everything open)", RUNS, || {
+        load_board(leader.clone(), board.clone())
+    })
+    .await;
+    println!("city board: {} open", counts.open);
 
     // 3. The ledger's first page and its count, city-wide.
     let ctx = store::ledger::Context::load(&pool, Utc::now())
@@ -207,9 +214,16 @@ async fn main() {
     .unwrap();
     println!("ledger count: {counted}");
 
-    // 4. The public figures of the whole city.
-    time("public figures /stats (city)", STATS_RUNS, || {
+    // 4. The public figures, uncached: the whole city and the director's
+    // community (what a cold cache costs the first visitor of a minute).
+    time("public figures /stats (city, uncached)", STATS_RUNS, || {
         store::stats::public_stats(&pool, None, Utc::now())
+    })
+    .await
+    .unwrap();
+    let community = director.region_id;
+    time("public figures (a community, uncached)", RUNS, || {
+        store::stats::public_stats(&pool, community, Utc::now())
     })
     .await
     .unwrap();

@@ -75,6 +75,8 @@ pub struct CaseRow {
     pub due_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub warn_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub completion_due_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -88,7 +90,7 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
-     c.item_id, c.heard_by, c.due_at, c.warn_at \
+     c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \

@@ -293,6 +293,7 @@ struct Case {
     state: CaseState,
     created_at: DateTime<Utc>,
     due: Option<domain::deadline::OpenDeadline>,
+    completion_due: Option<DateTime<Utc>>,
     events: Vec<Event>,
     /// The 13710 job's escalation of an overdue clock: (clock start, at).
     reminded: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -513,6 +514,7 @@ fn generate(
             rng.gen_range(0..100_000_000u32)
         ),
         due: policy.open_deadline(&s),
+        completion_due: policy.completion_due(&s),
         created_at: created,
         events,
         reminded,
@@ -526,7 +528,7 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
         "INSERT INTO cases (id, code, pin, title, description, category_id, region_id, area_path, \
          station_id, source, resident_name, resident_phone, status, route, tier, unit_id, \
          deadline_class, clock_start, acknowledged_at, progress_at, completed_at, result, rating, \
-         rework_count, closed_at, created_at, updated_at, due_at, warn_at) VALUES ",
+         rework_count, closed_at, created_at, updated_at, due_at, warn_at, completion_due_at) VALUES ",
     );
     for (n, c) in rows.iter().enumerate() {
         if n > 0 {
@@ -590,6 +592,8 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
             .push_bind(c.due.map(|d| Stamp(d.due)))
             .push(", ")
             .push_bind(c.due.map(|d| Stamp(d.warn)))
+            .push(", ")
+            .push_bind(c.completion_due.map(Stamp))
             .push(")");
     }
     qb.build()?.execute(&mut **tx).await?;
@@ -671,7 +675,9 @@ mod tests {
         assert!(grown.communities > 300, "{grown:?}");
         assert!(grown.open > 50 && grown.open < 600, "{grown:?}");
         assert_eq!(
-            crate::deadlines::disagreeing(&pool).await.unwrap(),
+            crate::deadlines::disagreeing(&pool, crate::deadlines::Reach::Started)
+                .await
+                .unwrap(),
             Vec::<String>::new()
         );
 

@@ -62,9 +62,10 @@ pub(crate) async fn write(
     state: &CaseState,
 ) -> Result<()> {
     let open = policy.open_deadline(state);
-    sqlx::query("UPDATE cases SET due_at = $1, warn_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE cases SET due_at = $1, warn_at = $2, completion_due_at = $3 WHERE id = $4")
         .bind(open.map(|d| d.due).stored())
         .bind(open.map(|d| d.warn).stored())
+        .bind(policy.completion_due(state).stored())
         .bind(id)
         .execute(&mut *conn)
         .await?;
@@ -156,8 +157,10 @@ pub(crate) async fn fill_if_stale(pool: &Pool) -> Result<()> {
 
 /// Every case whose stored due times differ from what the rules give for
 /// what the database holds now, by code (empty when all agree). Reads the
-/// cases in batches, so it runs over a whole generated city.
-pub async fn disagreeing(pool: &Pool) -> Result<Vec<String>> {
+/// cases in batches, so it runs over a whole generated city. With
+/// `Reach::Open` a finished clock's completion deadline is not compared:
+/// it keeps the one it was judged by when the calendar changes later.
+pub async fn disagreeing(pool: &Pool, reach: Reach) -> Result<Vec<String>> {
     let policy = crate::reference::policy(pool).await?;
     let mut out = Vec::new();
     let mut after = 0i64;
@@ -173,9 +176,14 @@ pub async fn disagreeing(pool: &Pool) -> Result<Vec<String>> {
         let Some(last) = rows.last() else { break };
         after = last.id;
         out.extend(rows.into_iter().filter_map(|row| {
-            let open = policy.open_deadline(&row.state());
-            let want = (open.map(|d| d.due), open.map(|d| d.warn));
-            (want != (row.due_at, row.warn_at)).then_some(row.code)
+            let state = row.state();
+            let open = policy.open_deadline(&state);
+            let finished = reach == Reach::Open && open.is_none() && row.due_at.is_none();
+            let completion_agrees =
+                finished || policy.completion_due(&state) == row.completion_due_at;
+            let agrees = (open.map(|d| d.due), open.map(|d| d.warn)) == (row.due_at, row.warn_at)
+                && completion_agrees;
+            (!agrees).then_some(row.code)
         }));
     }
     Ok(out)
@@ -216,7 +224,10 @@ mod tests {
         let pool = db.pool.clone();
         let now = Utc::now();
         crate::demo::load(&pool, false, now).await.unwrap();
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Started).await.unwrap(),
+            Vec::<String>::new()
+        );
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE due_at IS NOT NULL")
             .fetch_one(&pool)
             .await
@@ -238,7 +249,10 @@ mod tests {
         crate::extensions::decide(&pool, &leader, &code, true, "同意", now)
             .await
             .unwrap();
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Started).await.unwrap(),
+            Vec::<String>::new()
+        );
         let row = cases::load(&pool, &code).await.unwrap();
         assert_eq!(row.extension_days, 20);
         assert!(row.due_at.is_some());
@@ -291,21 +305,30 @@ mod tests {
             .unwrap();
             assert!(due_of(&pool, code.as_str()).await.is_some());
         }
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Started).await.unwrap(),
+            Vec::<String>::new()
+        );
 
         // Calendar changes recompute every open case, in the audit trail.
         let by = By::named("管理员");
         crate::reference::set_day_mode(&pool, &by, DayMode::Working, now)
             .await
             .unwrap();
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Open).await.unwrap(),
+            Vec::<String>::new()
+        );
         for d in 0..10 {
             let day = (now + chrono::Duration::days(d)).date_naive();
             crate::reference::set_calendar_day(&pool, &by, day, false, "假日", now)
                 .await
                 .unwrap();
         }
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Open).await.unwrap(),
+            Vec::<String>::new()
+        );
         let recomputed: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.recomputed'",
         )
@@ -329,8 +352,11 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        assert!(!disagreeing(&pool).await.unwrap().is_empty());
+        assert!(!disagreeing(&pool, Reach::Started).await.unwrap().is_empty());
         crate::db::migrate(&pool).await.unwrap();
-        assert_eq!(disagreeing(&pool).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            disagreeing(&pool, Reach::Started).await.unwrap(),
+            Vec::<String>::new()
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
 use chrono::{DateTime, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
-use domain::{Checkpoint, CheckpointStatus, DeadlinePolicy, Route, Source, Status};
+use domain::{Checkpoint, DeadlinePolicy, Route, Source, Status};
 use std::collections::HashMap;
 
 /// Rows read per query.
@@ -39,7 +39,7 @@ impl Context {
 fn query(
     user: &UserRow,
     filter: &Filter,
-    tree: &RegionTree,
+    ctx: &Context,
     before: Option<i64>,
     select: &str,
 ) -> Option<crate::db::Builder> {
@@ -51,7 +51,8 @@ fn query(
     }
     if let Some(id) = filter.region_id {
         // An unknown node matches nothing rather than everything.
-        let path = tree
+        let path = ctx
+            .tree
             .get(id)
             .map(|n| n.path.clone())
             .unwrap_or_else(|| "-".into());
@@ -82,9 +83,16 @@ fn query(
             qb.push(" AND c.status = ")
                 .push_bind(Status::Closed.as_str());
         }
-        Some(StateFilter::Open | StateFilter::Overdue) => {
+        Some(StateFilter::Open) => {
             qb.push(" AND c.status <> ")
                 .push_bind(Status::Closed.as_str());
+        }
+        // Past any 13710 checkpoint still open, by the stored due time.
+        Some(StateFilter::Overdue) => {
+            qb.push(" AND c.status <> ")
+                .push_bind(Status::Closed.as_str())
+                .push(" AND c.due_at < ")
+                .push_bind(ctx.now.stored());
         }
         None => {}
     }
@@ -95,7 +103,8 @@ fn query(
 }
 
 /// One page of the ledger: at most `PAGE` rows read, newest first, from
-/// before `before`; the lines that pass the filter, and the id to continue
+/// before `before`; every filter runs in SQL, so each page is full but the
+/// last. Returns the lines and the id to continue
 /// from (None at the end).
 pub async fn page(
     pool: &Pool,
@@ -106,7 +115,7 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<Line>, Option<i64>)> {
     access::permit(user, domain::Permission::ViewCases)?;
-    let Some(mut qb) = query(user, filter, &ctx.tree, before, SELECT_CASE) else {
+    let Some(mut qb) = query(user, filter, ctx, before, SELECT_CASE) else {
         return Ok((vec![], None));
     };
     let limit = limit.clamp(1, PAGE);
@@ -122,7 +131,6 @@ pub async fn page(
     let lines = rows
         .iter()
         .map(|row| line(row, ctx, &returns, &persons, &measures))
-        .filter(|l| filter.state != Some(StateFilter::Overdue) || is_overdue(l))
         .collect();
     Ok((lines, next))
 }
@@ -130,36 +138,10 @@ pub async fn page(
 /// How many lines the filter selects.
 pub async fn count(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) -> Result<i64> {
     access::permit(user, domain::Permission::ViewCases)?;
-    if filter.state != Some(StateFilter::Overdue) {
-        let Some(mut qb) = query(
-            user,
-            filter,
-            &ctx.tree,
-            None,
-            "SELECT COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id",
-        ) else {
-            return Ok(0);
-        };
-        return Ok(qb.build_query_scalar()?.fetch_one(pool).await?);
-    }
-    // Overdue is a matter of the 13710 calendar, not of a column: walk.
-    let mut n = 0;
-    let mut before = None;
-    loop {
-        let (lines, next) = page(pool, user, filter, ctx, before, PAGE).await?;
-        n += lines.len() as i64;
-        match next {
-            Some(id) => before = Some(id),
-            None => return Ok(n),
-        }
-    }
-}
-
-fn is_overdue(l: &Line) -> bool {
-    [&l.ack, &l.completion]
-        .into_iter()
-        .flatten()
-        .any(|d| d.status == CheckpointStatus::Overdue)
+    let Some(mut qb) = query(user, filter, ctx, None, "SELECT COUNT(*) FROM cases c") else {
+        return Ok(0);
+    };
+    Ok(qb.build_query_scalar()?.fetch_one(pool).await?)
 }
 
 /// Events of `kind` per case among `ids`.

@@ -11,32 +11,6 @@ use domain::view::{AreaStats, CategoryStats, ClosedBrief, MonthStats, Named, Pub
 use domain::{Checkpoint, CheckpointStatus, Rating, RegionLevel, Status};
 use std::collections::HashMap;
 
-/// The facts one case contributes to the figures.
-struct Fact {
-    path: String,
-    region_id: i64,
-    closed: bool,
-    on_time: Option<bool>,
-    rating: Option<Rating>,
-    created: DateTime<Utc>,
-    closed_at: Option<DateTime<Utc>>,
-    category: i64,
-}
-
-fn add(stats: &mut AreaStats, f: &Fact) {
-    stats.collected += 1;
-    if f.closed {
-        stats.closed += 1;
-        if let Some(met) = f.on_time {
-            stats.timed += 1;
-            stats.on_time += i64::from(met);
-        }
-    }
-    let (rated, satisfied) = Rating::tally(f.rating);
-    stats.rated += rated;
-    stats.satisfied += satisfied;
-}
-
 fn month_key(t: DateTime<Utc>) -> String {
     t.with_timezone(&china()).format("%Y-%m").to_string()
 }
@@ -103,7 +77,9 @@ impl FiguresCache {
 }
 
 /// The figures for `region_id` (the whole city when None). Merged duplicates
-/// are not counted: their original is.
+/// are not counted: their original is. Everything is counted by the
+/// database (a handful of aggregations over the area's index range), so the
+/// cost grows with the area's cases but no case is read into memory.
 pub async fn public_stats(
     pool: &Pool,
     region_id: Option<i64>,
@@ -125,41 +101,14 @@ pub async fn public_stats(
             .cloned()
             .ok_or(StoreError::NotFound)?,
     };
-    let sql = format!(
-        "{} WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status <> $3",
-        crate::cases::SELECT_CASE
-    );
-    let (from, to) = crate::cases::area_range(&root.path);
-    let rows: Vec<CaseRow> = sqlx::query_as(&sql)
-        .bind(from)
-        .bind(to)
-        .bind(Status::Merged.as_str())
-        .fetch_all(pool)
-        .await?;
-    let policy = reference::policy(pool).await?;
-    let categories = reference::categories(pool).await?;
+    let area = |sql: &str| {
+        let mut qb = crate::db::Builder::new(sql);
+        qb.push(" WHERE c.status <> 'merged'");
+        crate::cases::push_area(&mut qb, &root.path);
+        qb
+    };
 
-    let facts: Vec<Fact> = rows
-        .iter()
-        .map(|row| {
-            let state = row.state();
-            let completion = policy
-                .checkpoints(&state, now)
-                .into_iter()
-                .find(|c| c.checkpoint == Checkpoint::Completion);
-            Fact {
-                path: row.region_path.clone(),
-                region_id: row.region_id,
-                closed: state.status == Status::Closed,
-                on_time: completion.map(|c| c.status == CheckpointStatus::Met),
-                rating: state.rating,
-                created: row.created_at,
-                closed_at: state.closed_at,
-                category: row.category_id,
-            }
-        })
-        .collect();
-
+    // The area and each child area: figures per region, rolled up the tree.
     let mut total = AreaStats {
         region_id: root.id,
         name: root.name.clone(),
@@ -180,45 +129,115 @@ pub async fn public_stats(
             ..Default::default()
         })
         .collect();
+    let mut per_region = area(
+        "SELECT c.region_id, COUNT(*), \
+         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.clock_start IS NOT NULL \
+             THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.clock_start IS NOT NULL \
+             AND COALESCE(c.completed_at, c.clock_start) <= c.completion_due_at \
+             THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
+             THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
+             THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM cases c",
+    );
+    per_region.push(" GROUP BY c.region_id");
+    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> =
+        per_region.build_query_as()?.fetch_all(pool).await?;
+    for (region, collected, closed, timed, on_time, rated, satisfied) in rows {
+        let figures = AreaStats {
+            collected,
+            closed,
+            timed,
+            on_time,
+            rated,
+            satisfied,
+            ..Default::default()
+        };
+        total.merge(&figures);
+        let path = tree
+            .get(region)
+            .map(|n| n.path.as_str())
+            .unwrap_or_default();
+        if let Some((stats, _)) = areas
+            .iter_mut()
+            .zip(&children)
+            .find(|(_, c)| path.starts_with(&c.path))
+        {
+            stats.merge(&figures);
+        }
+    }
+
+    // The last twelve months (China time), collected and closed, in one pass.
     let this_month = now
         .with_timezone(&china())
         .date_naive()
         .with_day(1)
         .unwrap_or_default();
-    let month_keys: Vec<String> = (0..12)
+    // The first day of each of the twelve months, and of the month after.
+    let firsts: Vec<chrono::NaiveDate> = (0..12)
         .rev()
         .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
-        .map(|d| d.format("%Y-%m").to_string())
+        .chain(this_month.checked_add_months(Months::new(1)))
         .collect();
-    let mut months: Vec<MonthStats> = month_keys
-        .iter()
-        .map(|m| MonthStats {
-            month: m.clone(),
-            collected: 0,
-            closed: 0,
-        })
-        .collect();
-    let mut by_category: HashMap<i64, i64> = HashMap::new();
-    for f in &facts {
-        add(&mut total, f);
-        if let Some((area, _)) = areas
-            .iter_mut()
-            .zip(&children)
-            .find(|(_, c)| f.path.starts_with(&c.path))
-        {
-            add(area, f);
+    let bounds: Vec<DateTime<Utc>> = firsts.iter().map(|d| day_start(*d)).collect();
+    let mut months_query = {
+        // One sum per month and measure; bounds are each month's first
+        // midnight in China, as UTC stamps.
+        let mut qb2 = crate::db::Builder::new("SELECT ");
+        let mut first = true;
+        for (column, status) in [
+            ("created_at", ""),
+            ("closed_at", "c.status = 'closed' AND "),
+        ] {
+            for w in bounds.windows(2) {
+                if !first {
+                    qb2.push(", ");
+                }
+                first = false;
+                qb2.push(format_args!(
+                    "CAST(COALESCE(SUM(CASE WHEN {status}c.{column} >= "
+                ))
+                .push_bind(w[0].stored())
+                .push(format_args!(" AND c.{column} < "))
+                .push_bind(w[1].stored())
+                .push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
+            }
         }
-        if let Some(m) = months.iter_mut().find(|m| m.month == month_key(f.created)) {
-            m.collected += 1;
+        qb2.push(" FROM cases c WHERE c.status <> 'merged'");
+        crate::cases::push_area(&mut qb2, &root.path);
+        if let Some(since) = bounds.first() {
+            qb2.push(" AND (c.created_at >= ")
+                .push_bind(since.stored())
+                .push(" OR c.closed_at >= ")
+                .push_bind(since.stored())
+                .push(")");
         }
-        if let Some(closed) = f.closed_at.filter(|_| f.closed)
-            && let Some(m) = months.iter_mut().find(|m| m.month == month_key(closed))
-        {
-            m.closed += 1;
-        }
-        *by_category.entry(f.category).or_default() += 1;
+        qb2
+    };
+    let row = months_query.build()?.fetch_one(pool).await?;
+    let count = |i: usize| -> Result<i64> { Ok(sqlx::Row::try_get::<i64, _>(&row, i)?) };
+    let mut months = Vec::with_capacity(12);
+    for (i, first) in firsts.iter().take(12).enumerate() {
+        months.push(MonthStats {
+            month: first.format("%Y-%m").to_string(),
+            collected: count(i)?,
+            closed: count(12 + i)?,
+        });
     }
 
+    // The five categories with most cases.
+    let mut by_category = area("SELECT c.category_id, COUNT(*) FROM cases c");
+    by_category.push(" GROUP BY c.category_id");
+    let by_category: HashMap<i64, i64> = by_category
+        .build_query_as::<(i64, i64)>()?
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
+    let categories = reference::categories(pool).await?;
     let mut top_categories: Vec<CategoryStats> = categories
         .iter()
         .filter_map(|c| {
@@ -232,18 +251,20 @@ pub async fn public_stats(
     top_categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.name_zh.cmp(&b.name_zh)));
     top_categories.truncate(5);
 
-    let mut closed: Vec<(&CaseRow, &Fact)> =
-        rows.iter().zip(&facts).filter(|(_, f)| f.closed).collect();
-    closed.sort_by_key(|(_, f)| std::cmp::Reverse(f.closed_at));
-    let recently_closed = closed
+    // The ten most recently closed.
+    let mut recent = area(crate::cases::SELECT_CASE);
+    recent.push(" AND c.status = 'closed' ORDER BY c.closed_at DESC, c.id DESC LIMIT 10");
+    let recently_closed = recent
+        .build_query_as::<CaseRow>()?
+        .fetch_all(pool)
+        .await?
         .into_iter()
-        .take(10)
-        .map(|(row, f)| ClosedBrief {
+        .map(|row| ClosedBrief {
             title: row.title.clone(),
             category: row.category.clone(),
-            place: tree.public_place(f.region_id),
-            closed_at: f.closed_at.unwrap_or(row.created_at),
-            rating: f.rating,
+            place: tree.public_place(row.region_id),
+            closed_at: row.closed_at.unwrap_or(row.created_at),
+            rating: row.rating.as_deref().and_then(Rating::parse),
         })
         .collect();
 
@@ -553,6 +574,241 @@ pub async fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::{Checkpoint, CheckpointStatus};
+
+    /// The facts one case contributes to the figures.
+    struct Fact {
+        path: String,
+        region_id: i64,
+        closed: bool,
+        on_time: Option<bool>,
+        rating: Option<Rating>,
+        created: DateTime<Utc>,
+        closed_at: Option<DateTime<Utc>>,
+        category: i64,
+    }
+
+    fn add(stats: &mut AreaStats, f: &Fact) {
+        stats.collected += 1;
+        if f.closed {
+            stats.closed += 1;
+            if let Some(met) = f.on_time {
+                stats.timed += 1;
+                stats.on_time += i64::from(met);
+            }
+        }
+        let (rated, satisfied) = Rating::tally(f.rating);
+        stats.rated += rated;
+        stats.satisfied += satisfied;
+    }
+
+    /// The public figures as they were worked out before they moved into SQL:
+    /// every case of the area read and judged one by one. The oracle the SQL
+    /// figures are compared with.
+    async fn by_rows(
+        pool: &Pool,
+        region_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PublicStats> {
+        let tree: RegionTree = reference::region_tree(pool).await?;
+        let root = match region_id {
+            Some(id) => tree
+                .get(id)
+                .filter(|n| {
+                    n.level()
+                        .is_some_and(domain::RegionLevel::has_public_figures)
+                })
+                .ok_or(StoreError::NotFound)?
+                .clone(),
+            None => tree
+                .within("/")
+                .find(|n| n.parent_id.is_none())
+                .cloned()
+                .ok_or(StoreError::NotFound)?,
+        };
+        let sql = format!(
+            "{} WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status <> $3",
+            crate::cases::SELECT_CASE
+        );
+        let (from, to) = crate::cases::area_range(&root.path);
+        let rows: Vec<CaseRow> = sqlx::query_as(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(Status::Merged.as_str())
+            .fetch_all(pool)
+            .await?;
+        let policy = reference::policy(pool).await?;
+        let categories = reference::categories(pool).await?;
+
+        let facts: Vec<Fact> = rows
+            .iter()
+            .map(|row| {
+                let state = row.state();
+                let completion = policy
+                    .checkpoints(&state, now)
+                    .into_iter()
+                    .find(|c| c.checkpoint == Checkpoint::Completion);
+                Fact {
+                    path: row.region_path.clone(),
+                    region_id: row.region_id,
+                    closed: state.status == Status::Closed,
+                    on_time: completion.map(|c| c.status == CheckpointStatus::Met),
+                    rating: state.rating,
+                    created: row.created_at,
+                    closed_at: state.closed_at,
+                    category: row.category_id,
+                }
+            })
+            .collect();
+
+        let mut total = AreaStats {
+            region_id: root.id,
+            name: root.name.clone(),
+            ..Default::default()
+        };
+        let children: Vec<_> = tree
+            .within(&root.path)
+            .filter(|n| n.parent_id == Some(root.id))
+            // Below a community the areas are grids and compounds, which is as far as public figures go.
+            .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+            .cloned()
+            .collect();
+        let mut areas: Vec<AreaStats> = children
+            .iter()
+            .map(|c| AreaStats {
+                region_id: c.id,
+                name: c.name.clone(),
+                ..Default::default()
+            })
+            .collect();
+        let this_month = now
+            .with_timezone(&china())
+            .date_naive()
+            .with_day(1)
+            .unwrap_or_default();
+        let month_keys: Vec<String> = (0..12)
+            .rev()
+            .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
+            .map(|d| d.format("%Y-%m").to_string())
+            .collect();
+        let mut months: Vec<MonthStats> = month_keys
+            .iter()
+            .map(|m| MonthStats {
+                month: m.clone(),
+                collected: 0,
+                closed: 0,
+            })
+            .collect();
+        let mut by_category: HashMap<i64, i64> = HashMap::new();
+        for f in &facts {
+            add(&mut total, f);
+            if let Some((area, _)) = areas
+                .iter_mut()
+                .zip(&children)
+                .find(|(_, c)| f.path.starts_with(&c.path))
+            {
+                add(area, f);
+            }
+            if let Some(m) = months.iter_mut().find(|m| m.month == month_key(f.created)) {
+                m.collected += 1;
+            }
+            if let Some(closed) = f.closed_at.filter(|_| f.closed)
+                && let Some(m) = months.iter_mut().find(|m| m.month == month_key(closed))
+            {
+                m.closed += 1;
+            }
+            *by_category.entry(f.category).or_default() += 1;
+        }
+
+        let mut top_categories: Vec<CategoryStats> = categories
+            .iter()
+            .filter_map(|c| {
+                by_category.get(&c.id).map(|n| CategoryStats {
+                    name_zh: c.name_zh.clone(),
+                    name_en: c.name_en.clone(),
+                    count: *n,
+                })
+            })
+            .collect();
+        top_categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.name_zh.cmp(&b.name_zh)));
+        top_categories.truncate(5);
+
+        let mut closed: Vec<(&CaseRow, &Fact)> =
+            rows.iter().zip(&facts).filter(|(_, f)| f.closed).collect();
+        closed.sort_by_key(|(_, f)| std::cmp::Reverse(f.closed_at));
+        let recently_closed = closed
+            .into_iter()
+            .take(10)
+            .map(|(row, f)| ClosedBrief {
+                title: row.title.clone(),
+                category: row.category.clone(),
+                place: tree.public_place(f.region_id),
+                closed_at: f.closed_at.unwrap_or(row.created_at),
+                rating: f.rating,
+            })
+            .collect();
+
+        let trail = {
+            let mut t: Vec<Named> = Vec::new();
+            let mut cur = Some(&root);
+            while let Some(n) = cur {
+                t.push(Named {
+                    id: n.id,
+                    name: n.name.clone(),
+                });
+                cur = n.parent_id.and_then(|p| tree.get(p));
+            }
+            t.reverse();
+            t
+        };
+        Ok(PublicStats {
+            total,
+            trail,
+            areas,
+            months,
+            top_categories,
+            recently_closed,
+        })
+    }
+
+    /// The figures counted by the database equal those worked out case by
+    /// case, for the city and an area at each level, over a generated city.
+    #[tokio::test]
+    async fn figures_from_sql_equal_the_case_by_case_count() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        crate::city::grow(&pool, 3_000, now, |_, _| {})
+            .await
+            .unwrap();
+        let mut areas = vec![None];
+        for level in ["district", "street", "community"] {
+            // The busiest area of the level.
+            let id: i64 = sqlx::query_scalar(&format!(
+                "SELECT r.id FROM regions r WHERE r.level = '{level}' ORDER BY \
+                 (SELECT COUNT(*) FROM cases c WHERE c.area_path LIKE r.path || '%') DESC, r.id LIMIT 1"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            areas.push(Some(id));
+        }
+        for area in areas {
+            let sql = public_stats(&pool, area, now).await.unwrap();
+            let rows = by_rows(&pool, area, now).await.unwrap();
+            assert!(sql.total.collected > 0, "{area:?}");
+            assert_eq!(sql.total, rows.total, "{area:?}");
+            assert_eq!(sql.areas, rows.areas, "{area:?}");
+            assert_eq!(sql.months, rows.months, "{area:?}");
+            assert_eq!(sql.top_categories, rows.top_categories, "{area:?}");
+            assert_eq!(sql.trail, rows.trail, "{area:?}");
+            let closed = |s: &PublicStats| -> Vec<_> {
+                s.recently_closed.iter().map(|c| c.closed_at).collect()
+            };
+            assert_eq!(closed(&sql), closed(&rows), "{area:?}");
+        }
+    }
 
     /// A month of cases written down by hand, and the figures counted from them.
     #[tokio::test]
