@@ -29,7 +29,7 @@ test('a resident looks a case up without JavaScript', async ({ page, request }) 
     form: { step: 'rate', overdue: 'false' },
     headers: { Accept: 'application/json' },
   });
-  const cases = await list.json();
+  const cases = (await list.json()).items;
   expect(cases.length).toBeGreaterThan(0);
   const detail = await request.post('/api/get_case', {
     form: { code: cases[0].code },
