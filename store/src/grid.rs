@@ -4,33 +4,14 @@
 //! table of open cases by grid (or compound) and category spots hot spots.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE, push_scope};
+use crate::cases::push_scope;
+use crate::db::Stored;
 use crate::reference::{self, RegionRow};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
 use domain::view::{CaseFilter, GridRow, GridView, HeatRow, MyGrid, Named};
-use domain::{CheckpointStatus, Permission, Rating, RegionLevel, Role, Source, Status, Tier};
-
-/// What one case adds to every node above it.
-fn add(row: &mut GridRow, case: &CaseRow, overdue: bool, month_start: DateTime<Utc>) {
-    let state = case.state();
-    if state.status == Status::Closed {
-        if state.closed_at.is_some_and(|t| t >= month_start) {
-            row.closed_this_month += 1;
-        }
-        if let Some(tier) = state.tier {
-            row.tiered += 1;
-            row.low_tier += i64::from(matches!(tier, Tier::Compound | Tier::Grid));
-        }
-    } else {
-        row.open += 1;
-        row.overdue += i64::from(overdue);
-    }
-    let (rated, satisfied) = Rating::tally(state.rating);
-    row.rated += rated;
-    row.satisfied += satisfied;
-}
+use domain::{Permission, RegionLevel, Role, Source, Status};
 
 /// The grid view of `node` (the top of the reader's area by default) over
 /// the cases the reader may see.
@@ -55,15 +36,6 @@ pub async fn view(
     if !root.path.starts_with(&top.path) {
         return Err(StoreError::Forbidden);
     }
-    let mut qb: crate::db::Builder = crate::db::Builder::new(SELECT_CASE);
-    qb.push(" WHERE c.status <> 'merged'");
-    crate::cases::push_area(&mut qb, &root.path);
-    let cases: Vec<CaseRow> = if push_scope(&mut qb, &scope) {
-        qb.build_query_as()?.fetch_all(pool).await?
-    } else {
-        vec![]
-    };
-    let policy = reference::policy(pool).await?;
     let (month_start, _) =
         crate::stats::month_bounds(now.with_timezone(&domain::deadline::china()).date_naive());
 
@@ -111,25 +83,68 @@ pub async fn view(
         })
         .collect();
 
-    for case in &cases {
-        let state = case.state();
-        let overdue = policy
-            .checkpoints(&state, now)
-            .iter()
-            .any(|c| c.status == CheckpointStatus::Overdue);
-        for (row, n) in rows.iter_mut().zip(&nodes) {
-            if case.region_path.starts_with(&n.path) {
-                add(row, case, overdue, month_start);
+    // The figures of every (place, category) of the subtree, counted by the
+    // database, then added to each node above the place (a walk up the tree,
+    // not a comparison with every node).
+    let mut qb = crate::db::Builder::new(
+        "SELECT c.region_id, c.category_id, \
+         CAST(COALESCE(SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN c.status <> 'closed' AND c.due_at < ",
+    );
+    qb.push_bind(now.stored())
+        .push(
+            " THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.closed_at >= ",
+        )
+        .push_bind(month_start.stored())
+        .push(
+            " THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.tier IS NOT NULL \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.tier IN ('compound', 'grid') \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM cases c WHERE c.status <> 'merged'",
+        );
+    crate::cases::push_area(&mut qb, &root.path);
+    type Group = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    let groups: Vec<Group> = if push_scope(&mut qb, &scope) {
+        qb.push(" GROUP BY c.region_id, c.category_id");
+        qb.build_query_as()?.fetch_all(pool).await?
+    } else {
+        vec![]
+    };
+    let row_of: std::collections::HashMap<i64, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let heat_of: std::collections::HashMap<i64, usize> = heat_nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id, i))
+        .collect();
+    for (region, category, open, overdue, closed_month, rated, satisfied, tiered, low) in groups {
+        let col = categories.iter().position(|c| c.id == category);
+        let mut at = Some(region);
+        while let Some(id) = at {
+            if let Some(&i) = row_of.get(&id) {
+                let row = &mut rows[i];
+                row.open += open;
+                row.overdue += overdue;
+                row.closed_this_month += closed_month;
+                row.rated += rated;
+                row.satisfied += satisfied;
+                row.tiered += tiered;
+                row.low_tier += low;
             }
-        }
-        if state.status != Status::Closed
-            && let Some(col) = categories.iter().position(|c| c.id == case.category_id)
-        {
-            for (h, n) in heat.iter_mut().zip(&heat_nodes) {
-                if case.region_path.starts_with(&n.path) {
-                    h.cells[col] += 1;
-                }
+            if let (Some(&h), Some(col)) = (heat_of.get(&id), col) {
+                heat[h].cells[col] += open;
             }
+            if id == root.id {
+                break;
+            }
+            at = tree.get(id).and_then(|n| n.parent_id);
         }
     }
     // Only the categories with an open case somewhere in the table.
