@@ -1,5 +1,7 @@
 -- A city of a million cases (issue 18): what lists filter, sort and scope
 -- by is kept on the case, indexed, instead of worked out per row.
+-- (cases_area holds the status too: a board column of a community is one
+-- range of it.)
 --
 -- area_path: the materialised path of the case's region, so an area's cases
 -- are an index range ('/1/4/' <= area_path < '/1/40'), not a join through
@@ -37,7 +39,7 @@ CREATE TRIGGER cases_area_on_insert BEFORE INSERT ON cases
 CREATE TRIGGER cases_area_on_move BEFORE UPDATE OF region_id ON cases
     FOR EACH ROW EXECUTE FUNCTION cases_area();
 
-CREATE INDEX cases_area ON cases(area_path);
+CREATE INDEX cases_area ON cases(area_path, status);
 -- The recurrence check at intake: the same category closed in the same place.
 CREATE INDEX cases_category_area ON cases(category_id, area_path);
 CREATE INDEX cases_due ON cases(due_at);
@@ -46,3 +48,20 @@ CREATE INDEX cases_created ON cases(created_at);
 
 INSERT INTO settings (key, value) VALUES ('deadlines_stale', 'migration 0016')
 ON CONFLICT (key) DO NOTHING;
+
+-- A counter of changes to the region tree, kept by the database itself, so
+-- every instance can keep the tree in memory and reload it only when some
+-- instance changed it (one indexed read per use instead of the whole tree).
+CREATE TABLE region_changes (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    n BIGINT NOT NULL
+);
+INSERT INTO region_changes (id, n) VALUES (1, 0);
+CREATE FUNCTION regions_changed() RETURNS trigger AS $$
+BEGIN
+    UPDATE region_changes SET n = n + 1 WHERE id = 1;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER regions_changed AFTER INSERT OR UPDATE OR DELETE ON regions
+    FOR EACH STATEMENT EXECUTE FUNCTION regions_changed();

@@ -56,11 +56,27 @@ where
 
 #[tokio::main]
 async fn main() {
-    let db = store::testing::TestDb::new().await;
-    let pool = db.pool.clone();
+    // A city generated before (`lianxin demo --cases N`, or a copy of an
+    // earlier run's) is measured as it is; otherwise one is generated.
+    let existing = std::env::var("LIANXIN_BENCH_DATABASE").ok();
+    let db = match &existing {
+        Some(_) => None,
+        None => Some(store::testing::TestDb::new().await),
+    };
+    let pool = match (&db, &existing) {
+        (Some(db), _) => db.pool.clone(),
+        (None, Some(url)) => {
+            let pool = store::connect(url).await.expect("the benchmark's database");
+            store::migrate(&pool).await.expect("migrations apply");
+            pool
+        }
+        (None, None) => unreachable!("one of the two is set"),
+    };
     println!("database: {:?}", store::Backend::of(&pool));
     let now = Utc::now();
-    store::demo::load(&pool, false, now).await.expect("demo");
+    if db.is_some() {
+        store::demo::load(&pool, false, now).await.expect("demo");
+    }
     let user = |name: &'static str| {
         let pool = pool.clone();
         async move {
@@ -72,26 +88,33 @@ async fn main() {
     };
     let (director, leader) = (user("director").await, user("leader").await);
 
-    let cases: u64 = std::env::var("LIANXIN_BENCH_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
-    let t = Instant::now();
-    let grown = store::city::grow(&pool, cases, now, |done, of| {
-        if done % 100_000 == 0 || done == of {
-            println!("  {done} of {of} ({:.0} s)", t.elapsed().as_secs_f64());
-        }
-    })
-    .await
-    .unwrap();
-    println!(
-        "city: {} communities, {} cases ({} open), {} events in {:.1} s",
-        grown.communities,
-        grown.cases,
-        grown.open,
-        grown.events,
-        t.elapsed().as_secs_f64()
-    );
+    if db.is_some() {
+        let cases: u64 = std::env::var("LIANXIN_BENCH_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        let t = Instant::now();
+        let grown = store::city::grow(&pool, cases, now, |done, of| {
+            if done % 100_000 == 0 || done == of {
+                println!("  {done} of {of} ({:.0} s)", t.elapsed().as_secs_f64());
+            }
+        })
+        .await
+        .unwrap();
+        println!(
+            "city: {} communities, {} cases ({} open), {} events in {:.1} s",
+            grown.communities,
+            grown.cases,
+            grown.open,
+            grown.events,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    println!("measuring over {total} cases");
 
     // 1. Intake: registrations at the desk on top of the full city.
     let tree = store::reference::region_tree(&pool).await.unwrap();
@@ -170,6 +193,50 @@ async fn main() {
             (counts, cards)
         }
     };
+    // Where a board's time goes: its counts, then each column's page.
+    for (who, user, filter) in [
+        ("director", &director, &board),
+        (
+            "leader, overdue",
+            &leader,
+            &CaseFilter {
+                overdue: true,
+                ..board.clone()
+            },
+        ),
+    ] {
+        let t = Instant::now();
+        store::cases::board_counts(&pool, user, filter, Utc::now())
+            .await
+            .unwrap();
+        let mut parts = vec![format!(
+            "counts {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        )];
+        for step in [
+            Step::Register,
+            Step::Consolidate,
+            Step::Handle,
+            Step::Feedback,
+            Step::Rate,
+        ] {
+            let column = CaseFilter {
+                step: Some(step),
+                ..filter.clone()
+            };
+            let t = Instant::now();
+            let window = (store::cases::Order::Waiting, 0, 50);
+            store::cases::page(&pool, user, &column, window, Utc::now())
+                .await
+                .unwrap();
+            parts.push(format!(
+                "{} {:.1} ms",
+                step.as_str(),
+                t.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
+        println!("board of the {who}: {}", parts.join(", "));
+    }
     let (counts, cards) = time("director board (counts + 5 columns of 50)", RUNS, || {
         load_board(director.clone(), board.clone())
     })

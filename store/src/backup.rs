@@ -18,8 +18,10 @@ pub struct TableSummary {
     pub sha256: String,
 }
 
-/// Sessions are not data: a restore or a copy signs everyone out instead.
-const SKIPPED: [&str; 2] = ["_sqlx_migrations", "tower_sessions"];
+/// Not data. Sessions: a restore or a copy signs everyone out instead. The
+/// region-change counter: each database keeps its own (its triggers count
+/// the regions a restore or copy writes, so every instance reloads them).
+const SKIPPED: [&str; 3] = ["_sqlx_migrations", "tower_sessions", "region_changes"];
 
 /// The application's tables, by name.
 pub async fn tables(pool: &Pool) -> Result<Vec<String>> {

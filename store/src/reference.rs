@@ -131,7 +131,37 @@ impl RegionTree {
     }
 }
 
+/// The region tree, from memory while no instance has changed it: the
+/// database counts changes to `regions` (triggers on `region_changes`), so
+/// a use costs one read of that counter, not the tree (thousands of nodes
+/// in a city, on every list, board and registration).
 pub async fn region_tree(pool: &Pool) -> Result<RegionTree> {
+    type Cached = (i64, RegionTree);
+    static TREES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Cached>>> =
+        std::sync::LazyLock::new(Default::default);
+    let key = pool.connect_options().database_url.to_string();
+    let changes: i64 = sqlx::query_scalar("SELECT n FROM region_changes WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    let cached = TREES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .filter(|(n, _)| *n == changes)
+        .map(|(_, tree)| tree.clone());
+    if let Some(tree) = cached {
+        return Ok(tree);
+    }
+    // Read after the counter: a change in between makes the next use reload.
+    let tree = load_region_tree(pool).await?;
+    TREES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, (changes, tree.clone()));
+    Ok(tree)
+}
+
+async fn load_region_tree(pool: &Pool) -> Result<RegionTree> {
     let rows: Vec<RegionRow> =
         sqlx::query_as("SELECT id, parent_id, level, name, path, retired FROM regions ORDER BY id")
             .fetch_all(pool)
@@ -597,6 +627,31 @@ pub(crate) async fn policy_in(conn: &mut sqlx::AnyConnection) -> Result<Deadline
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each instance keeps the region tree in memory, and sees a change made
+    /// through another instance (a second pool) at its next use, and one
+    /// made by plain SQL too.
+    #[tokio::test]
+    async fn a_kept_region_tree_follows_changes_from_any_instance() {
+        let db = crate::testing::TestDb::new().await;
+        let other = crate::connect(&db.url).await.unwrap();
+        let city = insert_region(&db.pool, None, RegionLevel::City, "吕梁市")
+            .await
+            .unwrap();
+        assert_eq!(region_tree(&db.pool).await.unwrap().within("/").count(), 1);
+        let district = insert_region(&other, Some(city), RegionLevel::District, "离石区")
+            .await
+            .unwrap();
+        let tree = region_tree(&db.pool).await.unwrap();
+        assert_eq!(tree.get(district).map(|n| n.name.as_str()), Some("离石区"));
+        sqlx::query("UPDATE regions SET name = '离石' WHERE id = $1")
+            .bind(district)
+            .execute(&other)
+            .await
+            .unwrap();
+        let tree = region_tree(&db.pool).await.unwrap();
+        assert_eq!(tree.get(district).map(|n| n.name.as_str()), Some("离石"));
+    }
 
     #[tokio::test]
     async fn the_tree_labels_and_reduces_places() {
