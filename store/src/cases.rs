@@ -382,6 +382,7 @@ async fn flag_recurrence(
         return Ok(());
     };
     let days = reference::recurrence_days(&mut **tx).await?;
+    let (from, to) = area_range(&place.path);
     let earlier: Option<(i64, String)> = sqlx::query_as(
         "SELECT c.id, c.code FROM cases c \
          WHERE c.category_id = $1 AND c.status = 'closed' AND c.closed_at >= $2 \
@@ -390,8 +391,8 @@ async fn flag_recurrence(
     )
     .bind(new.category_id)
     .bind((now - chrono::Duration::days(days)).stored())
-    .bind(area_range(&place.path).0)
-    .bind(area_range(&place.path).1)
+    .bind(from)
+    .bind(to)
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
@@ -1199,13 +1200,14 @@ pub async fn similar_open(
         .ok_or_else(|| StoreError::invalid("region_id", "unknown"))?
         .path
         .clone();
+    let (from, to) = area_range(&area);
     let rows: Vec<SimilarRow> = sqlx::query_as(
         "SELECT c.code, c.title, c.description, c.status, c.region_id, c.unit_id, \
              c.station_id, c.area_path FROM cases c \
              WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status NOT IN ('closed', 'merged')",
     )
-    .bind(area_range(&area).0)
-    .bind(area_range(&area).1)
+    .bind(from)
+    .bind(to)
     .fetch_all(pool)
     .await?;
     let mut found: Vec<(f64, domain::view::SimilarCase)> = rows

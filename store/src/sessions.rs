@@ -564,12 +564,13 @@ pub async fn brief(
     )
     .await?;
     raised_rows.retain(|c| scope.covers(&c.facts()));
+    let (from, to) = crate::cases::area_range(&st.path);
     let mut area: Vec<CaseRow> = sqlx::query_as(&format!(
         "{SELECT_CASE} WHERE c.area_path >= $1 AND c.area_path < $2 AND c.status <> 'merged' \
          ORDER BY c.id"
     ))
-    .bind(crate::cases::area_range(&st.path).0)
-    .bind(crate::cases::area_range(&st.path).1)
+    .bind(from)
+    .bind(to)
     .fetch_all(pool)
     .await?;
     area.retain(|c| scope.covers(&c.facts()));

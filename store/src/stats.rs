@@ -268,19 +268,7 @@ pub async fn public_stats(
         })
         .collect();
 
-    let trail = {
-        let mut t: Vec<Named> = Vec::new();
-        let mut cur = Some(&root);
-        while let Some(n) = cur {
-            t.push(Named {
-                id: n.id,
-                name: n.name.clone(),
-            });
-            cur = n.parent_id.and_then(|p| tree.get(p));
-        }
-        t.reverse();
-        t
-    };
+    let trail = trail(&tree, &root);
     Ok(PublicStats {
         total,
         trail,
@@ -289,6 +277,21 @@ pub async fn public_stats(
         top_categories,
         recently_closed,
     })
+}
+
+/// The node's path from the city down, for navigation.
+fn trail(tree: &RegionTree, root: &reference::RegionRow) -> Vec<Named> {
+    let mut t: Vec<Named> = Vec::new();
+    let mut cur = Some(root);
+    while let Some(n) = cur {
+        t.push(Named {
+            id: n.id,
+            name: n.name.clone(),
+        });
+        cur = n.parent_id.and_then(|p| tree.get(p));
+    }
+    t.reverse();
+    t
 }
 
 /// Midnight of `day` in China, in UTC.
@@ -748,19 +751,7 @@ mod tests {
             })
             .collect();
 
-        let trail = {
-            let mut t: Vec<Named> = Vec::new();
-            let mut cur = Some(&root);
-            while let Some(n) = cur {
-                t.push(Named {
-                    id: n.id,
-                    name: n.name.clone(),
-                });
-                cur = n.parent_id.and_then(|p| tree.get(p));
-            }
-            t.reverse();
-            t
-        };
+        let trail = trail(&tree, &root);
         Ok(PublicStats {
             total,
             trail,
