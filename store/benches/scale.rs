@@ -6,7 +6,9 @@
 //!
 //! Run with `cargo bench -p store --bench scale` (SQLite, a fresh file in
 //! the temp directory), or with `LIANXIN_TEST_DATABASE=postgres://…` for a
-//! fresh database on that server; figures go to `docs/benchmarks.md`.
+//! fresh database on that server; `LIANXIN_BENCH_DATABASE=<url>` grows the
+//! city there once (when it is empty) and measures it on every later run.
+//! Figures go to `docs/benchmarks.md`.
 
 use chrono::{Datelike, Utc};
 use domain::view::CaseFilter;
@@ -56,8 +58,10 @@ where
 
 #[tokio::main]
 async fn main() {
-    // A city generated before (`lianxin demo --cases N`, or a copy of an
-    // earlier run's) is measured as it is; otherwise one is generated.
+    // `LIANXIN_BENCH_DATABASE` names a database to measure and keep: a city
+    // generated before (`lianxin demo --cases N`, or an earlier run's) is
+    // measured as it is; an empty one is grown first and kept for the next
+    // run. Without it, a fresh database is grown and dropped afterwards.
     let existing = std::env::var("LIANXIN_BENCH_DATABASE").ok();
     let db = match &existing {
         Some(_) => None,
@@ -74,7 +78,12 @@ async fn main() {
     };
     println!("database: {:?}", store::Backend::of(&pool));
     let now = Utc::now();
-    if db.is_some() {
+    let empty: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let grow = empty == 0;
+    if grow {
         store::demo::load(&pool, false, now).await.expect("demo");
     }
     let user = |name: &'static str| {
@@ -88,7 +97,7 @@ async fn main() {
     };
     let (director, leader) = (user("director").await, user("leader").await);
 
-    if db.is_some() {
+    if grow {
         let cases: u64 = std::env::var("LIANXIN_BENCH_CASES")
             .ok()
             .and_then(|n| n.parse().ok())

@@ -346,6 +346,17 @@ mod tests {
         let cases = rows(&before, "cases").unwrap_or_default() as u64;
         assert_eq!(last.get("cases"), Some(&(cases, cases)));
         assert_eq!(last.len(), before.len(), "progress names every table");
+        // The figures' tallies are not copied: the target's triggers count
+        // the cases as they arrive, to the same figures.
+        let now = Utc::now();
+        assert_eq!(
+            crate::stats::public_stats(&target.pool, None, now)
+                .await
+                .unwrap(),
+            crate::stats::public_stats(&source.pool, None, now)
+                .await
+                .unwrap()
+        );
 
         // The copy carries on where the source stopped.
         assert!(crate::audit::verify(&target.pool).await.unwrap().is_ok());

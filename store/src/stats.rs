@@ -129,21 +129,15 @@ pub async fn public_stats(
             ..Default::default()
         })
         .collect();
-    let mut per_region = area(
-        "SELECT c.region_id, COUNT(*), \
-         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.clock_start IS NOT NULL \
-             THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.clock_start IS NOT NULL \
-             AND COALESCE(c.completed_at, c.clock_start) <= c.completion_due_at \
-             THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
-             THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
-             THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM cases c",
+    // Figures per region from the tallies the database keeps with every
+    // change to a case (migration 0017), rolled up the tree here.
+    let mut per_region = tallies(
+        "SELECT t.region_id, CAST(SUM(t.collected) AS BIGINT), CAST(SUM(t.closed) AS BIGINT), \
+         CAST(SUM(t.timed) AS BIGINT), CAST(SUM(t.on_time) AS BIGINT), \
+         CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT) FROM case_tallies t",
+        &root.path,
     );
-    per_region.push(" GROUP BY c.region_id");
+    per_region.push(" GROUP BY t.region_id");
     let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> =
         per_region.build_query_as()?.fetch_all(pool).await?;
     for (region, collected, closed, timed, on_time, rated, satisfied) in rows {
@@ -170,67 +164,53 @@ pub async fn public_stats(
         }
     }
 
-    // The last twelve months (China time), collected and closed, in one pass.
+    // The last twelve months (China time), collected and closed.
     let this_month = now
         .with_timezone(&china())
         .date_naive()
         .with_day(1)
         .unwrap_or_default();
-    // The first day of each of the twelve months, and of the month after.
-    let firsts: Vec<chrono::NaiveDate> = (0..12)
+    let months_shown: Vec<String> = (0..12)
         .rev()
         .filter_map(|back| this_month.checked_sub_months(Months::new(back)))
-        .chain(this_month.checked_add_months(Months::new(1)))
+        .map(|d| d.format("%Y-%m").to_string())
         .collect();
-    let bounds: Vec<DateTime<Utc>> = firsts.iter().map(|d| day_start(*d)).collect();
-    let mut months_query = {
-        // One sum per month and measure; bounds are each month's first
-        // midnight in China, as UTC stamps.
-        let mut qb2 = crate::db::Builder::new("SELECT ");
-        let mut first = true;
-        for (column, status) in [
-            ("created_at", ""),
-            ("closed_at", "c.status = 'closed' AND "),
-        ] {
-            for w in bounds.windows(2) {
-                if !first {
-                    qb2.push(", ");
-                }
-                first = false;
-                qb2.push(format_args!(
-                    "CAST(COALESCE(SUM(CASE WHEN {status}c.{column} >= "
-                ))
-                .push_bind(w[0].stored())
-                .push(format_args!(" AND c.{column} < "))
-                .push_bind(w[1].stored())
-                .push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
+    let mut by_month = tallies(
+        "SELECT t.month, CAST(SUM(t.collected) AS BIGINT), CAST(SUM(t.closed_in) AS BIGINT) \
+         FROM case_tallies t",
+        &root.path,
+    );
+    by_month
+        .push(" WHERE t.month >= ")
+        .push_bind(months_shown.first().cloned().unwrap_or_default())
+        .push(" AND t.month <= ")
+        .push_bind(months_shown.last().cloned().unwrap_or_default())
+        .push(" GROUP BY t.month");
+    let by_month: HashMap<String, (i64, i64)> = by_month
+        .build_query_as::<(String, i64, i64)>()?
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(month, collected, closed)| (month, (collected, closed)))
+        .collect();
+    let months = months_shown
+        .into_iter()
+        .map(|month| {
+            let (collected, closed) = by_month.get(&month).copied().unwrap_or_default();
+            MonthStats {
+                month,
+                collected,
+                closed,
             }
-        }
-        qb2.push(" FROM cases c WHERE c.status <> 'merged'");
-        crate::cases::push_area(&mut qb2, &root.path);
-        if let Some(since) = bounds.first() {
-            qb2.push(" AND (c.created_at >= ")
-                .push_bind(since.stored())
-                .push(" OR c.closed_at >= ")
-                .push_bind(since.stored())
-                .push(")");
-        }
-        qb2
-    };
-    let row = months_query.build()?.fetch_one(pool).await?;
-    let count = |i: usize| -> Result<i64> { Ok(sqlx::Row::try_get::<i64, _>(&row, i)?) };
-    let mut months = Vec::with_capacity(12);
-    for (i, first) in firsts.iter().take(12).enumerate() {
-        months.push(MonthStats {
-            month: first.format("%Y-%m").to_string(),
-            collected: count(i)?,
-            closed: count(12 + i)?,
-        });
-    }
+        })
+        .collect();
 
     // The five categories with most cases.
-    let mut by_category = area("SELECT c.category_id, COUNT(*) FROM cases c");
-    by_category.push(" GROUP BY c.category_id");
+    let mut by_category = tallies(
+        "SELECT t.category_id, CAST(SUM(t.n) AS BIGINT) FROM category_tallies t",
+        &root.path,
+    );
+    by_category.push(" GROUP BY t.category_id HAVING SUM(t.n) > 0");
     let by_category: HashMap<i64, i64> = by_category
         .build_query_as::<(i64, i64)>()?
         .fetch_all(pool)
@@ -292,6 +272,18 @@ fn trail(tree: &RegionTree, root: &reference::RegionRow) -> Vec<Named> {
     }
     t.reverse();
     t
+}
+
+/// A query over the tallies `t` of the places within `path`. The city
+/// holds every tally; below it, the places are a prefix of the region tree
+/// (a few thousand regions at most: read whole, as the tallies are).
+fn tallies(sql: &str, path: &str) -> crate::db::Builder {
+    let mut qb = crate::db::Builder::new(sql);
+    if !crate::access::Scope::Region(path.to_string()).is_whole_city() {
+        qb.push(" JOIN regions r ON r.id = t.region_id AND r.path LIKE ")
+            .push_bind(format!("{path}%"));
+    }
+    qb
 }
 
 /// Midnight of `day` in China, in UTC.
@@ -785,20 +777,45 @@ mod tests {
             .unwrap();
             areas.push(Some(id));
         }
-        for area in areas {
-            let sql = public_stats(&pool, area, now).await.unwrap();
-            let rows = by_rows(&pool, area, now).await.unwrap();
-            assert!(sql.total.collected > 0, "{area:?}");
-            assert_eq!(sql.total, rows.total, "{area:?}");
-            assert_eq!(sql.areas, rows.areas, "{area:?}");
-            assert_eq!(sql.months, rows.months, "{area:?}");
-            assert_eq!(sql.top_categories, rows.top_categories, "{area:?}");
-            assert_eq!(sql.trail, rows.trail, "{area:?}");
-            let closed = |s: &PublicStats| -> Vec<_> {
-                s.recently_closed.iter().map(|c| c.closed_at).collect()
-            };
-            assert_eq!(closed(&sql), closed(&rows), "{area:?}");
+        let compare = async |areas: &[Option<i64>]| {
+            for area in areas.iter().copied() {
+                let sql = public_stats(&pool, area, now).await.unwrap();
+                let rows = by_rows(&pool, area, now).await.unwrap();
+                assert!(sql.total.collected > 0, "{area:?}");
+                assert_eq!(sql.total, rows.total, "{area:?}");
+                assert_eq!(sql.areas, rows.areas, "{area:?}");
+                assert_eq!(sql.months, rows.months, "{area:?}");
+                assert_eq!(sql.top_categories, rows.top_categories, "{area:?}");
+                assert_eq!(sql.trail, rows.trail, "{area:?}");
+                let closed = |s: &PublicStats| -> Vec<_> {
+                    s.recently_closed.iter().map(|c| c.closed_at).collect()
+                };
+                assert_eq!(closed(&sql), closed(&rows), "{area:?}");
+            }
+        };
+        compare(&areas).await;
+
+        // Every change to a case moves the tallies the figures add up:
+        // reopened, rerated, merged, moved to another place, filed under
+        // another category, closed late.
+        for change in [
+            "UPDATE cases SET status = 'handling', closed_at = NULL WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id LIMIT 40)",
+            "UPDATE cases SET rating = 'dissatisfied' WHERE id IN \
+             (SELECT id FROM cases WHERE rating = 'satisfied' ORDER BY id DESC LIMIT 40)",
+            "UPDATE cases SET status = 'merged' WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 25)",
+            "UPDATE cases SET region_id = (SELECT MIN(id) FROM regions WHERE level = 'compound') \
+             WHERE id IN (SELECT id FROM cases ORDER BY id LIMIT 60)",
+            "UPDATE cases SET category_id = (SELECT MAX(id) FROM categories) \
+             WHERE id IN (SELECT id FROM cases ORDER BY created_at LIMIT 60)",
+            "UPDATE cases SET completed_at = '2099-01-01T00:00:00+00:00' WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' AND clock_start IS NOT NULL \
+              ORDER BY id LIMIT 30)",
+        ] {
+            sqlx::query(change).execute(&pool).await.unwrap();
         }
+        compare(&areas).await;
     }
 
     /// A month of cases written down by hand, and the figures counted from them.
