@@ -955,7 +955,7 @@ pub async fn get_unit_ranking(month: Option<String>) -> Result<domain::ranking::
     let today = now.with_timezone(&domain::deadline::china()).date_naive();
     let day = domain::ranking::month_of(month.as_deref(), today)
         .map_err(|e| fail(AppError::Invalid(vec![e])))?;
-    let units = store::stats::unit_figures(&state()?.pool, day, now).await?;
+    let units = store::stats::unit_figures(&state()?.pool, day).await?;
     Ok(domain::ranking::Ranking::of(day, units, RANKING_LIST_LEN))
 }
 
@@ -982,7 +982,7 @@ pub async fn get_figures(
     };
     let (first, end) = domain::figures::period(from.as_deref(), to.as_deref(), today)
         .map_err(|e| fail(AppError::Invalid(e)))?;
-    store::stats::report(&state()?.pool, &user, dimension, first, end, now)
+    store::stats::report(&state()?.pool, &user, dimension, first, end)
         .await
         .map_err(fail)
 }

@@ -281,6 +281,15 @@ impl DeadlinePolicy {
         })
     }
 
+    /// The acknowledgement deadline of the case's current (or last) clock:
+    /// what figures judge "acknowledged in time" by. Met exactly when the
+    /// unit acknowledged by then, or its clock stopped at the start without
+    /// the unit finishing (see `clock`), which the store's figures ask in SQL.
+    pub fn acknowledge_due(&self, s: &CaseState) -> Option<DateTime<Utc>> {
+        s.clock_start
+            .map(|start| self.due_extended(s.deadline_class, Checkpoint::Acknowledge, start, 0))
+    }
+
     /// Each checkpoint of the current clock with its start, extension days
     /// and when it was done (a stopped clock counts as done at its start).
     fn clock<'a>(
@@ -540,6 +549,44 @@ mod tests {
                         let stored = policy.completion_due(&s);
                         let sql = stored.map(|due| s.completed_at.unwrap_or(start) <= due);
                         assert_eq!(met, sql, "{class:?} done {done:?} +{extra}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The stored acknowledgement deadline tells "acknowledged in time" as
+    /// the checkpoint does, for running, finished and stopped clocks.
+    #[test]
+    fn the_stored_acknowledgement_deadline_tells_in_time_like_the_checkpoint() {
+        use crate::case::Status;
+        let start = at(2026, 9, 30, 10);
+        for policy in [DeadlinePolicy::default(), working()] {
+            for class in DeadlineClass::ALL {
+                for status in [Status::AwaitingAck, Status::Closed, Status::Consolidating] {
+                    for acknowledged in [None, Some(1), Some(23), Some(25), Some(24 * 3)] {
+                        for completed in [None, Some(24 * 8)] {
+                            let mut s = CaseState::registered(class);
+                            s.status = status;
+                            s.clock_start = Some(start);
+                            s.acknowledged_at = acknowledged.map(|h| start + Duration::hours(h));
+                            s.completed_at = completed.map(|h| start + Duration::hours(h));
+                            let met = policy
+                                .checkpoints(&s, start + Duration::days(90))
+                                .into_iter()
+                                .find(|c| c.checkpoint == Checkpoint::Acknowledge)
+                                .map(|c| c.status == CheckpointStatus::Met);
+                            // The store's SQL: acknowledged, or stopped at the start.
+                            let stopped =
+                                (!status.clock_runs() && s.completed_at.is_none()).then_some(start);
+                            let sql = policy
+                                .acknowledge_due(&s)
+                                .map(|due| s.acknowledged_at.or(stopped).is_some_and(|t| t <= due));
+                            assert_eq!(
+                                met, sql,
+                                "{class:?} {status:?} ack {acknowledged:?} done {completed:?}"
+                            );
+                        }
                     }
                 }
             }

@@ -120,6 +120,21 @@ impl Figures {
         self.satisfied += satisfied;
     }
 
+    /// Adds the counts of `other` (another set of cases).
+    pub fn merge(&mut self, other: &Figures) {
+        self.collected += other.collected;
+        self.closed += other.closed;
+        self.timed += other.timed;
+        self.on_time += other.on_time;
+        self.assigned += other.assigned;
+        self.ack_due += other.ack_due;
+        self.acknowledged += other.acknowledged;
+        self.returned += other.returned;
+        self.reworked += other.reworked;
+        self.rated += other.rated;
+        self.satisfied += other.satisfied;
+    }
+
     /// 办结率 = closed / collected.
     pub fn closure_rate(&self) -> Option<u32> {
         percent(self.closed, self.collected)

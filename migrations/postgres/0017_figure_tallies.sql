@@ -33,7 +33,7 @@ CREATE TABLE category_tallies (
 );
 
 -- The month of a stored stamp (RFC 3339 text, UTC) in China (UTC+8, no
--- daylight saving), as stats::month_key writes it.
+-- daylight saving): the months the figures show.
 CREATE FUNCTION china_month(stamp TEXT) RETURNS TEXT AS $$
     SELECT to_char((stamp::timestamptz AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM')
 $$ LANGUAGE sql STABLE;

@@ -117,7 +117,7 @@ async fn ranking(
     let Ok(day) = domain::ranking::month_of(q.month.as_deref(), today) else {
         return refuse(StatusCode::BAD_REQUEST, "month must be YYYY-MM");
     };
-    let units = match store::stats::unit_figures(&state.pool, day, now).await {
+    let units = match store::stats::unit_figures(&state.pool, day).await {
         Ok(u) => u,
         Err(e) => return unavailable(e),
     };
@@ -209,7 +209,7 @@ async fn figures(
         Ok(p) => p,
         Err(e) => return bad_fields(&e),
     };
-    let report = match store::stats::report(&state.pool, &user, dimension, first, end, now).await {
+    let report = match store::stats::report(&state.pool, &user, dimension, first, end).await {
         Ok(r) => r,
         Err(e) => return unavailable(e),
     };
@@ -699,7 +699,7 @@ mod tests {
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let now = chrono::Utc::now();
         let today = now.with_timezone(&domain::deadline::china()).date_naive();
-        let figures = store::stats::unit_figures(&pool, today, now).await.unwrap();
+        let figures = store::stats::unit_figures(&pool, today).await.unwrap();
         assert_eq!(rows.len(), figures.len());
         for f in &figures {
             let row = rows.iter().find(|r| &r[0] == f.name.as_str()).unwrap();
@@ -875,7 +875,6 @@ mod tests {
             domain::figures::Dimension::Community,
             first,
             end,
-            now,
         )
         .await
         .unwrap();

@@ -77,6 +77,8 @@ pub struct CaseRow {
     pub warn_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub completion_due_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub acknowledge_due_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
@@ -90,7 +92,8 @@ pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.des
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
-     c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at \
+     c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
+     c.acknowledge_due_at \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
@@ -1096,24 +1099,54 @@ async fn rows(
     window: Option<(i64, i64)>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CaseSummary>> {
-    let mut qb = crate::db::Builder::new(SELECT_CASE);
-    if !push_filter(&mut qb, user, filter, now) {
-        return Ok(vec![]);
-    }
-    qb.push(" ORDER BY CASE WHEN c.due_at < ")
-        .push_bind(now.stored())
-        .push(" THEN 0 ELSE 1 END, ")
-        .push(match order {
-            Order::Newest => "c.created_at DESC, c.id DESC",
-            Order::Waiting => "c.created_at, c.id",
-        });
-    if let Some((offset, limit)) = window {
-        qb.push(" LIMIT ")
-            .push_bind(limit)
-            .push(" OFFSET ")
-            .push_bind(offset);
-    }
-    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
+    let sorted = |select: &str| {
+        let mut qb = crate::db::Builder::new(select);
+        if !push_filter(&mut qb, user, filter, now) {
+            return None;
+        }
+        qb.push(" ORDER BY CASE WHEN c.due_at < ")
+            .push_bind(now.stored())
+            .push(" THEN 0 ELSE 1 END, ")
+            .push(match order {
+                Order::Newest => "c.created_at DESC, c.id DESC",
+                Order::Waiting => "c.created_at, c.id",
+            });
+        Some(qb)
+    };
+    let rows: Vec<CaseRow> = match window {
+        // A page: the matching ids are sorted first and only the page's
+        // cases are read whole. Sorted whole, every match (23,000 overdue
+        // cases of a city) would have its letters, escalation, recurrence
+        // and extensions worked out before the sort, for 50 shown.
+        Some((offset, limit)) => {
+            let Some(mut ids) = sorted("SELECT c.id FROM cases c") else {
+                return Ok(vec![]);
+            };
+            ids.push(" LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let ids: Vec<i64> = ids.build_query_scalar()?.fetch_all(pool).await?;
+            if ids.is_empty() {
+                return Ok(vec![]);
+            }
+            let mut page = crate::db::Builder::new(SELECT_CASE);
+            page.push(" WHERE 1 = 1");
+            crate::push_in(&mut page, "c.id", ids.clone());
+            let mut by_id: std::collections::HashMap<i64, CaseRow> = page
+                .build_query_as::<CaseRow>()?
+                .fetch_all(pool)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+            ids.iter().filter_map(|id| by_id.remove(id)).collect()
+        }
+        None => match sorted(SELECT_CASE) {
+            Some(mut qb) => qb.build_query_as()?.fetch_all(pool).await?,
+            None => return Ok(vec![]),
+        },
+    };
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     Ok(rows
@@ -1133,14 +1166,21 @@ pub async fn board_counts(
     // Grouped by an expression, not the column: grouped by the column,
     // SQLite walks the status index over every case of the city to save a
     // sort, instead of reading the few the filters select by their indexes.
+    // Escalation is looked up only for running clocks (the statuses are the
+    // code's own words): a city board also counts its recent closures.
+    let running: Vec<String> = clock_statuses().map(|s| format!("'{s}'")).collect();
     let mut qb = crate::db::Builder::new("SELECT c.status || '', COUNT(*), ");
     qb.push("CAST(COALESCE(SUM(CASE WHEN c.due_at < ")
         .push_bind(now.stored())
         .push(" THEN 1 ELSE 0 END), 0) AS BIGINT), ")
+        .push(format_args!(
+            "CAST(COALESCE(SUM(CASE WHEN c.status IN ({}) AND EXISTS (SELECT 1 FROM reminders m \
+             WHERE m.case_id = c.id AND m.clock_start = c.clock_start AND m.level = 'overdue') \
+             THEN 1 ELSE 0 END), 0) AS BIGINT), ",
+            running.join(", ")
+        ))
         .push(
-            "CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
-             AND m.clock_start = c.clock_start AND m.level = 'overdue') THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
+            "CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
              THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
              THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c",
@@ -1153,14 +1193,7 @@ pub async fn board_counts(
     let rows: Vec<(String, i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
     for (status, n, overdue, escalated, rated, satisfied) in rows {
         let status = Status::parse(&status).unwrap_or(Status::Registered);
-        counts.add(
-            status,
-            n,
-            overdue,
-            escalated * i64::from(status.clock_runs()),
-            rated,
-            satisfied,
-        );
+        counts.add(status, n, overdue, escalated, rated, satisfied);
     }
     Ok(counts)
 }

@@ -294,6 +294,7 @@ struct Case {
     created_at: DateTime<Utc>,
     due: Option<domain::deadline::OpenDeadline>,
     completion_due: Option<DateTime<Utc>>,
+    acknowledge_due: Option<DateTime<Utc>>,
     events: Vec<Event>,
     /// The 13710 job's escalation of an overdue clock: (clock start, at).
     reminded: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -515,6 +516,7 @@ fn generate(
         ),
         due: policy.open_deadline(&s),
         completion_due: policy.completion_due(&s),
+        acknowledge_due: policy.acknowledge_due(&s),
         created_at: created,
         events,
         reminded,
@@ -528,7 +530,8 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
         "INSERT INTO cases (id, code, pin, title, description, category_id, region_id, area_path, \
          station_id, source, resident_name, resident_phone, status, route, tier, unit_id, \
          deadline_class, clock_start, acknowledged_at, progress_at, completed_at, result, rating, \
-         rework_count, closed_at, created_at, updated_at, due_at, warn_at, completion_due_at) VALUES ",
+         rework_count, closed_at, created_at, updated_at, due_at, warn_at, completion_due_at, \
+         acknowledge_due_at) VALUES ",
     );
     for (n, c) in rows.iter().enumerate() {
         if n > 0 {
@@ -594,6 +597,8 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
             .push_bind(c.due.map(|d| Stamp(d.warn)))
             .push(", ")
             .push_bind(c.completion_due.map(Stamp))
+            .push(", ")
+            .push_bind(c.acknowledge_due.map(Stamp))
             .push(")");
     }
     qb.build()?.execute(&mut **tx).await?;

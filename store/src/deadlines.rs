@@ -3,7 +3,9 @@
 //! run in Rust over every row. `DeadlinePolicy::open_deadline` still defines
 //! them; this module writes its answer whenever a clock starts or changes:
 //! a transition (`cases::apply`), an approved extension, a change of the
-//! calendar or the day mode, and once for every case after migration 0016.
+//! calendar or the day mode, and once for every case after a migration that
+//! adds one (0016, 0018). With them it keeps the clock's completion and
+//! acknowledgement deadlines, by which figures judge "in time".
 
 use crate::db::{Conn, Pool, Stored};
 use crate::{Result, cases::CaseRow};
@@ -62,13 +64,17 @@ pub(crate) async fn write(
     state: &CaseState,
 ) -> Result<()> {
     let open = policy.open_deadline(state);
-    sqlx::query("UPDATE cases SET due_at = $1, warn_at = $2, completion_due_at = $3 WHERE id = $4")
-        .bind(open.map(|d| d.due).stored())
-        .bind(open.map(|d| d.warn).stored())
-        .bind(policy.completion_due(state).stored())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE cases SET due_at = $1, warn_at = $2, completion_due_at = $3, \
+         acknowledge_due_at = $4 WHERE id = $5",
+    )
+    .bind(open.map(|d| d.due).stored())
+    .bind(open.map(|d| d.warn).stored())
+    .bind(policy.completion_due(state).stored())
+    .bind(policy.acknowledge_due(state).stored())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -179,8 +185,11 @@ pub async fn disagreeing(pool: &Pool, reach: Reach) -> Result<Vec<String>> {
             let state = row.state();
             let open = policy.open_deadline(&state);
             let finished = reach == Reach::Open && open.is_none() && row.due_at.is_none();
-            let completion_agrees =
-                finished || policy.completion_due(&state) == row.completion_due_at;
+            let completion_agrees = finished
+                || (
+                    policy.completion_due(&state),
+                    policy.acknowledge_due(&state),
+                ) == (row.completion_due_at, row.acknowledge_due_at);
             let agrees = (open.map(|d| d.due), open.map(|d| d.warn)) == (row.due_at, row.warn_at)
                 && completion_agrees;
             (!agrees).then_some(row.code)

@@ -758,17 +758,7 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyV
         .into_iter()
         .partition(|s| s.status == "scheduled" && s.ends_at >= now);
     let heard_rows = cases_where(pool, "c.heard_by = $1", user.id).await?;
-    let returned = crate::stats::returned_cases(pool).await?;
-    let policy = reference::policy(pool).await?;
-    let mut figures = domain::figures::Figures::default();
-    for r in &heard_rows {
-        figures.add(&crate::stats::fact(
-            r,
-            &policy,
-            returned.contains(&r.id),
-            now,
-        ));
-    }
+    let figures = crate::stats::figures_where(pool, "c.heard_by = $1", user.id).await?;
     let commitments = commitments(pool, "k.user_id", user.id, now).await?;
     let deliveries: Vec<Delivery> = commitments.iter().map(|c| c.delivery).collect();
     Ok(MyVisits {
@@ -1062,7 +1052,6 @@ mod tests {
             domain::figures::Dimension::HeardBy,
             first,
             end,
-            now,
         )
         .await
         .unwrap();
