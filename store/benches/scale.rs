@@ -303,4 +303,39 @@ async fn main() {
     })
     .await
     .unwrap();
+
+    // 5. The staff's figures: the last twelve months grouped by community
+    // (the city's leader) and by unit (the director), this month's ranking
+    // of the units, and the grid view's heat table of the city.
+    let today = now
+        .with_timezone(&domain::deadline::china())
+        .date_naive();
+    let (first, end) = domain::figures::period(None, None, today).unwrap();
+    use domain::figures::Dimension;
+    for (who, user, dimension) in [
+        ("leader", &leader, Dimension::Community),
+        ("leader", &leader, Dimension::Leader),
+        ("director", &director, Dimension::Unit),
+    ] {
+        let report = time(&format!("figures by {dimension:?} ({who}, 12 months)"), RUNS, || {
+            store::stats::report(&pool, user, dimension, first, end)
+        })
+        .await
+        .unwrap();
+        println!(
+            "figures by {dimension:?} ({who}): {} cases in {} groups",
+            report.total.collected,
+            report.groups.len()
+        );
+    }
+    time("unit ranking (this month)", RUNS, || {
+        store::stats::unit_figures(&pool, today)
+    })
+    .await
+    .unwrap();
+    time("grid view (leader, the city)", RUNS, || {
+        store::grid::view(&pool, &leader, None, Utc::now())
+    })
+    .await
+    .unwrap();
 }
