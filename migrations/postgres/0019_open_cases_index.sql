@@ -8,3 +8,9 @@
 DROP INDEX cases_due;
 CREATE INDEX cases_open ON cases(due_at, status, created_at, closed_at, clock_start, rating) INCLUDE (id)
 WHERE due_at IS NOT NULL;
+
+-- The units' monthly ranking: the cases whose clock started in the month
+-- (read whole-table before, 0.5 s at a million), and the returns of the
+-- month among 7.7 million events (2 s).
+CREATE INDEX cases_clock_start ON cases(clock_start);
+CREATE INDEX case_events_kind_at ON case_events(kind, at);

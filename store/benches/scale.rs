@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 const INTAKE: usize = 1_000;
 const RUNS: usize = 20;
-/// Uncached public figures of the whole city: a few runs tell enough.
+/// Uncached figures of the whole city: a few runs tell enough.
 const STATS_RUNS: usize = 5;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -307,9 +307,7 @@ async fn main() {
     // 5. The staff's figures: the last twelve months grouped by community
     // (the city's leader) and by unit (the director), this month's ranking
     // of the units, and the grid view's heat table of the city.
-    let today = now
-        .with_timezone(&domain::deadline::china())
-        .date_naive();
+    let today = now.with_timezone(&domain::deadline::china()).date_naive();
     let (first, end) = domain::figures::period(None, None, today).unwrap();
     use domain::figures::Dimension;
     for (who, user, dimension) in [
@@ -317,9 +315,11 @@ async fn main() {
         ("leader", &leader, Dimension::Leader),
         ("director", &director, Dimension::Unit),
     ] {
-        let report = time(&format!("figures by {dimension:?} ({who}, 12 months)"), RUNS, || {
-            store::stats::report(&pool, user, dimension, first, end)
-        })
+        let report = time(
+            &format!("figures by {dimension:?} ({who}, 12 months)"),
+            STATS_RUNS,
+            || store::stats::report(&pool, user, dimension, first, end),
+        )
         .await
         .unwrap();
         println!(

@@ -514,11 +514,14 @@ pub async fn report(
         "SELECT {id} AS id, {label} AS month, {} FROM cases c",
         figure_columns()
     ));
+    // The period is compared as an expression: as a column, SQLite reads
+    // the half million cases of a year by the registration index even for
+    // a community, whose area range holds a few thousand (2.6 s, not ms).
     qb.push(" WHERE c.status <> ")
         .push_bind(Status::Merged.as_str())
-        .push(" AND c.created_at >= ")
+        .push(" AND c.created_at || '' >= ")
         .push_bind(from.stored())
-        .push(" AND c.created_at < ")
+        .push(" AND c.created_at || '' < ")
         .push_bind(to.stored());
     let rows: Vec<FigureRow> = if crate::cases::push_scope(&mut qb, &crate::access::scope(user)) {
         qb.push(" GROUP BY 1, 2");
