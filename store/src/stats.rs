@@ -495,7 +495,7 @@ pub async fn report(
     first: chrono::NaiveDate,
     end: chrono::NaiveDate,
 ) -> Result<domain::figures::Report> {
-    use domain::figures::{Dimension as D, Figures, Group, Report};
+    use domain::figures::{Dimension as D, Figures};
     let (from, _) = month_bounds(first);
     let (to, _) = month_bounds(end);
     let month = match crate::db::Backend::of(pool) {
@@ -605,55 +605,95 @@ pub async fn report(
         }
     };
 
-    let mut groups: Vec<Group> = match dimension {
-        // Every month of the period has a line, empty or not.
-        D::Month => domain::figures::months(first, end)
-            .into_iter()
-            .map(|m| Group {
-                id: None,
-                name: m,
-                figures: Figures::default(),
-            })
-            .collect(),
-        _ => vec![],
-    };
+    let mut groups = Groups::new(dimension, first, end);
     for row in &rows {
         let figures = row.figures();
         for (id, name) in keys(row) {
-            let at = match groups.iter().position(|g| g.id == id && g.name == name) {
-                Some(i) => i,
-                None => {
-                    groups.push(Group {
-                        id,
-                        name,
-                        figures: Figures::default(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            groups[at].figures.merge(&figures);
+            groups.get(id, name).merge(&figures);
         }
     }
-    if dimension != D::Month {
-        groups.sort_by(|a, b| {
-            b.figures
-                .collected
-                .cmp(&a.figures.collected)
-                .then_with(|| a.name.cmp(&b.name))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+    Ok(groups.report(total))
+}
+
+/// A report's groups as they fill up, whatever counts them.
+struct Groups {
+    dimension: domain::figures::Dimension,
+    first: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    groups: Vec<domain::figures::Group>,
+}
+
+impl Groups {
+    fn new(
+        dimension: domain::figures::Dimension,
+        first: chrono::NaiveDate,
+        end: chrono::NaiveDate,
+    ) -> Self {
+        use domain::figures::{Dimension, Figures, Group};
+        let groups = match dimension {
+            // Every month of the period has a line, empty or not.
+            Dimension::Month => domain::figures::months(first, end)
+                .into_iter()
+                .map(|m| Group {
+                    id: None,
+                    name: m,
+                    figures: Figures::default(),
+                })
+                .collect(),
+            _ => vec![],
+        };
+        Self {
+            dimension,
+            first,
+            end,
+            groups,
+        }
     }
-    Ok(Report {
-        dimension,
-        from: first.format("%Y-%m").to_string(),
-        to: end
-            .checked_sub_months(Months::new(1))
-            .unwrap_or(end)
-            .format("%Y-%m")
-            .to_string(),
-        total,
-        groups,
-    })
+
+    /// The figures of group `(id, name)`, a new line when it has none yet.
+    fn get(&mut self, id: Option<i64>, name: String) -> &mut domain::figures::Figures {
+        let at = match self
+            .groups
+            .iter()
+            .position(|g| g.id == id && g.name == name)
+        {
+            Some(i) => i,
+            None => {
+                self.groups.push(domain::figures::Group {
+                    id,
+                    name,
+                    figures: Default::default(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[at].figures
+    }
+
+    /// The report: months in order, other groups biggest first.
+    fn report(mut self, total: domain::figures::Figures) -> domain::figures::Report {
+        if self.dimension != domain::figures::Dimension::Month {
+            self.groups.sort_by(|a, b| {
+                b.figures
+                    .collected
+                    .cmp(&a.figures.collected)
+                    .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+        }
+        domain::figures::Report {
+            dimension: self.dimension,
+            from: self.first.format("%Y-%m").to_string(),
+            to: self
+                .end
+                .checked_sub_months(Months::new(1))
+                .unwrap_or(self.end)
+                .format("%Y-%m")
+                .to_string(),
+            total,
+            groups: self.groups,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -842,7 +882,7 @@ mod tests {
         end: chrono::NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<domain::figures::Report> {
-        use domain::figures::{Dimension, Figures, Group, Report};
+        use domain::figures::Figures;
         let (from, _) = month_bounds(first);
         let (to, _) = month_bounds(end);
         let mut qb: crate::db::Builder = crate::db::Builder::new(crate::cases::SELECT_CASE);
@@ -881,56 +921,15 @@ mod tests {
         };
         let policy = reference::policy(pool).await?;
         let mut total = Figures::default();
-        let mut groups: Vec<Group> = match dimension {
-            // Every month of the period has a line, empty or not.
-            Dimension::Month => domain::figures::months(first, end)
-                .into_iter()
-                .map(|m| Group {
-                    id: None,
-                    name: m,
-                    figures: Figures::default(),
-                })
-                .collect(),
-            _ => vec![],
-        };
+        let mut groups = Groups::new(dimension, first, end);
         for row in &rows {
             let f = fact(row, &policy, returned.contains(&row.id), now);
             total.add(&f);
             for (id, name) in grouping.keys(row) {
-                let at = match groups.iter().position(|g| g.id == id && g.name == name) {
-                    Some(i) => i,
-                    None => {
-                        groups.push(Group {
-                            id,
-                            name,
-                            figures: Figures::default(),
-                        });
-                        groups.len() - 1
-                    }
-                };
-                groups[at].figures.add(&f);
+                groups.get(id, name).add(&f);
             }
         }
-        if dimension != Dimension::Month {
-            groups.sort_by(|a, b| {
-                b.figures
-                    .collected
-                    .cmp(&a.figures.collected)
-                    .then_with(|| a.name.cmp(&b.name))
-                    .then_with(|| a.id.cmp(&b.id))
-            });
-        }
-        Ok(Report {
-            dimension,
-            from: first.format("%Y-%m").to_string(),
-            to: end
-                .checked_sub_months(Months::new(1))
-                .unwrap_or(end)
-                .format("%Y-%m")
-                .to_string(),
-            total,
-            groups,
-        })
+        Ok(groups.report(total))
     }
 
     /// Cases written by hand carry no due times: they get them as existing
