@@ -357,6 +357,20 @@ mod tests {
                 .await
                 .unwrap()
         );
+        let leader = crate::users::find_by_username(&source.pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let today = now.with_timezone(&domain::deadline::china()).date_naive();
+        let (first, end) = domain::figures::period(None, None, today).unwrap();
+        for dimension in domain::figures::Dimension::ALL {
+            let report = async |pool| {
+                crate::stats::report(pool, &leader, dimension, first, end)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(report(&target.pool).await, report(&source.pool).await);
+        }
 
         // The copy carries on where the source stopped.
         assert!(crate::audit::verify(&target.pool).await.unwrap().is_ok());

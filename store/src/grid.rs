@@ -12,6 +12,7 @@ use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
 use domain::view::{CaseFilter, GridRow, GridView, HeatRow, MyGrid, Named};
 use domain::{Permission, RegionLevel, Role, Source, Status};
+use std::collections::HashMap;
 
 /// The grid view of `node` (the top of the reader's area by default) over
 /// the cases the reader may see.
@@ -83,68 +84,115 @@ pub async fn view(
         })
         .collect();
 
-    // The figures of every (place, category) of the subtree, counted by the
-    // database, then added to each node above the place (a walk up the tree,
-    // not a comparison with every node).
-    let mut qb = crate::db::Builder::new(
-        "SELECT c.region_id, c.category_id, \
-         CAST(COALESCE(SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN c.status <> 'closed' AND c.due_at < ",
-    );
-    qb.push_bind(now.stored())
-        .push(
-            " THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.closed_at >= ",
-        )
-        .push_bind(month_start.stored())
-        .push(
-            " THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied') \
-                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.rating IN ('satisfied', 'fairly_satisfied') \
-                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.tier IS NOT NULL \
-                 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN c.status = 'closed' AND c.tier IN ('compound', 'grid') \
-                 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM cases c WHERE c.status <> 'merged'",
+    // Each place's figures, counted by the database, then added to each node
+    // above the place (a walk up the tree, not a comparison with every node).
+    let mut per_place: HashMap<i64, GridRow> = HashMap::new();
+    let mut open_by_category: Vec<(i64, i64, i64)> = vec![];
+    if !matches!(scope, access::Scope::Nothing) {
+        // Open and overdue by place and category: the few percent of cases
+        // still open, by the status index.
+        let mut qb = crate::db::Builder::new(
+            "SELECT c.region_id, c.category_id, COUNT(*), \
+             CAST(COALESCE(SUM(CASE WHEN c.due_at < ",
         );
-    crate::cases::push_area(&mut qb, &root.path);
-    type Group = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
-    let groups: Vec<Group> = if push_scope(&mut qb, &scope) {
+        qb.push_bind(now.stored())
+            .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c WHERE 1 = 1");
+        crate::push_in(
+            &mut qb,
+            "c.status",
+            Status::ALL
+                .into_iter()
+                .filter(|s| !matches!(s, Status::Closed | Status::Merged))
+                .map(Status::as_str),
+        );
+        crate::cases::push_area(&mut qb, &root.path);
+        push_scope(&mut qb, &scope);
         qb.push(" GROUP BY c.region_id, c.category_id");
-        qb.build_query_as()?.fetch_all(pool).await?
-    } else {
-        vec![]
-    };
-    let row_of: std::collections::HashMap<i64, usize> =
-        nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let heat_of: std::collections::HashMap<i64, usize> = heat_nodes
+        let open: Vec<(i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+        for (region, category, n, overdue) in open {
+            let place = per_place.entry(region).or_default();
+            place.open += n;
+            place.overdue += overdue;
+            open_by_category.push((region, category, n));
+        }
+
+        // Closed this month, by the closing time's index.
+        let mut qb =
+            crate::db::Builder::new("SELECT c.region_id, COUNT(*) FROM cases c WHERE c.status = ");
+        qb.push_bind(Status::Closed.as_str())
+            .push(" AND c.closed_at >= ")
+            .push_bind(month_start.stored());
+        crate::cases::push_area(&mut qb, &root.path);
+        push_scope(&mut qb, &scope);
+        qb.push(" GROUP BY c.region_id");
+        let closed: Vec<(i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+        for (region, n) in closed {
+            per_place.entry(region).or_default().closed_this_month += n;
+        }
+
+        // Ratings and tiers of all time, from the tallies the database keeps
+        // per place (migration 0020): all of a place's cases, or those of
+        // the reader's unit or station.
+        let (dimension, key) = match &scope {
+            access::Scope::Unit(u) => ("unit", *u),
+            access::Scope::Station(s) => ("station", *s),
+            _ => ("place", 0),
+        };
+        let mut qb = crate::stats::tallies(
+            "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
+             CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT) FROM report_tallies t",
+            &root.path,
+        );
+        qb.push(" WHERE t.dimension = ")
+            .push_bind(dimension)
+            .push(" AND t.key_id = ")
+            .push_bind(key)
+            .push(" GROUP BY t.region_id");
+        let all_time: Vec<(i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+        for (region, rated, satisfied, tiered, low_tier) in all_time {
+            let place = per_place.entry(region).or_default();
+            place.rated += rated;
+            place.satisfied += satisfied;
+            place.tiered += tiered;
+            place.low_tier += low_tier;
+        }
+    }
+    let row_of: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let heat_of: HashMap<i64, usize> = heat_nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.id, i))
         .collect();
-    for (region, category, open, overdue, closed_month, rated, satisfied, tiered, low) in groups {
-        let col = categories.iter().position(|c| c.id == category);
-        let mut at = Some(region);
-        while let Some(id) = at {
+    // The places and their ancestors up to the view's node.
+    let up = |region: i64| {
+        std::iter::successors(Some(region), |&id| {
+            (id != root.id)
+                .then(|| tree.get(id).and_then(|n| n.parent_id))
+                .flatten()
+        })
+    };
+    for (region, place) in &per_place {
+        for id in up(*region) {
             if let Some(&i) = row_of.get(&id) {
                 let row = &mut rows[i];
-                row.open += open;
-                row.overdue += overdue;
-                row.closed_this_month += closed_month;
-                row.rated += rated;
-                row.satisfied += satisfied;
-                row.tiered += tiered;
-                row.low_tier += low;
+                row.open += place.open;
+                row.overdue += place.overdue;
+                row.closed_this_month += place.closed_this_month;
+                row.rated += place.rated;
+                row.satisfied += place.satisfied;
+                row.tiered += place.tiered;
+                row.low_tier += place.low_tier;
             }
-            if let (Some(&h), Some(col)) = (heat_of.get(&id), col) {
+        }
+    }
+    for (region, category, open) in open_by_category {
+        let Some(col) = categories.iter().position(|c| c.id == category) else {
+            continue;
+        };
+        for id in up(region) {
+            if let Some(&h) = heat_of.get(&id) {
                 heat[h].cells[col] += open;
             }
-            if id == root.id {
-                break;
-            }
-            at = tree.get(id).and_then(|n| n.parent_id);
         }
     }
     // Only the categories with an open case somewhere in the table.
@@ -231,6 +279,98 @@ mod tests {
             .await
             .unwrap()
             .unwrap()
+    }
+
+    /// Every node's figures and every heat cell equal a case-by-case count
+    /// over a generated city, for the city's leader, a community's director
+    /// and a unit's handler, at the top of their area and further down.
+    #[tokio::test]
+    async fn the_grid_view_equals_a_case_by_case_count() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        crate::city::grow(&pool, 1_500, now, |_, _| {})
+            .await
+            .unwrap();
+        let tree = reference::region_tree(&pool).await.unwrap();
+        let all: Vec<crate::cases::CaseRow> = sqlx::query_as(crate::cases::SELECT_CASE)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let (month_start, _) =
+            crate::stats::month_bounds(now.with_timezone(&domain::deadline::china()).date_naive());
+        let street: i64 = sqlx::query_scalar(
+            "SELECT r.id FROM regions r WHERE r.level = 'street' ORDER BY \
+             (SELECT COUNT(*) FROM cases c WHERE c.area_path LIKE r.path || '%') DESC, r.id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        for (name, node) in [
+            ("leader", None),
+            ("leader", Some(street)),
+            ("director", None),
+            ("handler", None),
+        ] {
+            let reader = user(&pool, name).await;
+            let scope = access::scope(&reader);
+            let seen: Vec<&crate::cases::CaseRow> = all
+                .iter()
+                .filter(|c| c.status != "merged" && scope.covers(&c.facts()))
+                .collect();
+            let v = view(&pool, &reader, node, now).await.unwrap();
+            let under = |id: i64| {
+                let path = tree.get(id).unwrap().path.clone();
+                seen.iter()
+                    .copied()
+                    .filter(move |c| c.region_path.starts_with(&path))
+            };
+            let open = |c: &&crate::cases::CaseRow| c.status != "closed";
+            let closed = |c: &&crate::cases::CaseRow| c.status == "closed";
+            let rated = |c: &&crate::cases::CaseRow| {
+                matches!(
+                    c.rating.as_deref(),
+                    Some("satisfied" | "fairly_satisfied" | "dissatisfied")
+                )
+            };
+            let mut compared = 0;
+            for row in &v.rows {
+                let count = |keep: &dyn Fn(&&crate::cases::CaseRow) -> bool| {
+                    under(row.id).filter(|c| keep(c)).count() as i64
+                };
+                let expected = GridRow {
+                    id: row.id,
+                    name: row.name.clone(),
+                    level: row.level.clone(),
+                    depth: row.depth,
+                    open: count(&open),
+                    overdue: count(&|c| open(c) && c.due_at.is_some_and(|d| d < now)),
+                    closed_this_month: count(&|c| {
+                        closed(c) && c.closed_at.is_some_and(|t| t >= month_start)
+                    }),
+                    rated: count(&rated),
+                    satisfied: count(&|c| {
+                        matches!(c.rating.as_deref(), Some("satisfied" | "fairly_satisfied"))
+                    }),
+                    tiered: count(&|c| closed(c) && c.tier.is_some()),
+                    low_tier: count(&|c| {
+                        closed(c) && matches!(c.tier.as_deref(), Some("compound" | "grid"))
+                    }),
+                };
+                assert_eq!(row, &expected, "{name} {node:?}");
+                compared += row.open + row.rated;
+            }
+            assert!(compared > 0, "{name} {node:?}");
+            for h in &v.heat {
+                for (cell, category) in h.cells.iter().zip(&v.categories) {
+                    let n = under(h.id)
+                        .filter(|c| open(c) && c.category_id == category.id)
+                        .count() as i64;
+                    assert_eq!(*cell, n, "{name} {node:?} {} × {}", h.name, category.name);
+                }
+            }
+        }
     }
 
     #[tokio::test]

@@ -282,7 +282,7 @@ fn trail(tree: &RegionTree, root: &reference::RegionRow) -> Vec<Named> {
 /// A query over the tallies `t` of the places within `path`. The city
 /// holds every tally; below it, the places are a prefix of the region tree
 /// (a few thousand regions at most: read whole, as the tallies are).
-fn tallies(sql: &str, path: &str) -> crate::db::Builder {
+pub(crate) fn tallies(sql: &str, path: &str) -> crate::db::Builder {
     let mut qb = crate::db::Builder::new(sql);
     if !crate::access::Scope::Region(path.to_string()).is_whole_city() {
         qb.push(" JOIN regions r ON r.id = t.region_id AND r.path LIKE ")
@@ -446,6 +446,25 @@ fn figure_columns() -> String {
     )
 }
 
+/// `domain::figures::Figures` added up over `report_tallies t`.
+fn tally_sums() -> String {
+    [
+        "collected",
+        "closed",
+        "timed",
+        "on_time",
+        "assigned",
+        "ack_due",
+        "acknowledged",
+        "returned",
+        "reworked",
+        "rated",
+        "satisfied",
+    ]
+    .map(|f| format!("CAST(SUM(t.{f}) AS BIGINT) AS {f}"))
+    .join(", ")
+}
+
 /// One group's figures as the database counts them: keyed by an id (a
 /// unit, station, region, category or person) or by a month.
 #[derive(sqlx::FromRow)]
@@ -496,38 +515,71 @@ pub async fn report(
     end: chrono::NaiveDate,
 ) -> Result<domain::figures::Report> {
     use domain::figures::{Dimension as D, Figures};
-    let (from, _) = month_bounds(first);
-    let (to, _) = month_bounds(end);
-    let month = match crate::db::Backend::of(pool) {
-        crate::db::Backend::Sqlite => "strftime('%Y-%m', c.created_at, '+8 hours')",
-        crate::db::Backend::Postgres => "china_month(c.created_at)",
-    };
-    let (id, label) = match dimension {
-        D::Unit => ("c.unit_id", "CAST(NULL AS TEXT)"),
-        D::Station => ("c.station_id", "CAST(NULL AS TEXT)"),
-        D::Category => ("c.category_id", "CAST(NULL AS TEXT)"),
-        D::HeardBy => ("c.heard_by", "CAST(NULL AS TEXT)"),
-        D::Community | D::Grid | D::Leader => ("c.region_id", "CAST(NULL AS TEXT)"),
-        D::Month => ("CAST(NULL AS BIGINT)", month),
-    };
-    let mut qb = crate::db::Builder::new(format!(
-        "SELECT {id} AS id, {label} AS month, {} FROM cases c",
-        figure_columns()
-    ));
-    // The period is compared as an expression: as a column, SQLite reads
-    // the half million cases of a year by the registration index even for
-    // a community, whose area range holds a few thousand (2.6 s, not ms).
-    qb.push(" WHERE c.status <> ")
-        .push_bind(Status::Merged.as_str())
-        .push(" AND c.created_at || '' >= ")
-        .push_bind(from.stored())
-        .push(" AND c.created_at || '' < ")
-        .push_bind(to.stored());
-    let rows: Vec<FigureRow> = if crate::cases::push_scope(&mut qb, &crate::access::scope(user)) {
-        qb.push(" GROUP BY 1, 2");
-        qb.build_query_as()?.fetch_all(pool).await?
-    } else {
-        vec![]
+    let scope = crate::access::scope(user);
+    let rows: Vec<FigureRow> = match &scope {
+        // An area's figures add up the tallies the database keeps per place,
+        // month and grouping (migration 0020).
+        crate::access::Scope::All | crate::access::Scope::Region(_) => {
+            let path = scope.region_path().unwrap_or("/");
+            let (tally, id, label) = match dimension {
+                D::Unit => ("unit", "NULLIF(t.key_id, 0)", "CAST(NULL AS TEXT)"),
+                D::Station => ("station", "NULLIF(t.key_id, 0)", "CAST(NULL AS TEXT)"),
+                D::Category => ("category", "t.key_id", "CAST(NULL AS TEXT)"),
+                D::HeardBy => ("heard_by", "NULLIF(t.key_id, 0)", "CAST(NULL AS TEXT)"),
+                D::Community | D::Grid | D::Leader => {
+                    ("place", "t.region_id", "CAST(NULL AS TEXT)")
+                }
+                D::Month => ("place", "CAST(NULL AS BIGINT)", "t.month"),
+            };
+            let mut qb = tallies(
+                &format!(
+                    "SELECT {id} AS id, {label} AS month, {} FROM report_tallies t",
+                    tally_sums()
+                ),
+                path,
+            );
+            // A tally that counted cases out to zero is no group.
+            qb.push(" WHERE t.collected <> 0 AND t.dimension = ")
+                .push_bind(tally)
+                .push(" AND t.month >= ")
+                .push_bind(first.format("%Y-%m").to_string())
+                .push(" AND t.month < ")
+                .push_bind(end.format("%Y-%m").to_string())
+                .push(" GROUP BY 1, 2");
+            qb.build_query_as()?.fetch_all(pool).await?
+        }
+        // A unit's or a station's cases, grouped some other way: counted
+        // from the cases (by the unit's or station's index).
+        crate::access::Scope::Unit(_) | crate::access::Scope::Station(_) => {
+            let (from, _) = month_bounds(first);
+            let (to, _) = month_bounds(end);
+            let month = match crate::db::Backend::of(pool) {
+                crate::db::Backend::Sqlite => "strftime('%Y-%m', c.created_at, '+8 hours')",
+                crate::db::Backend::Postgres => "china_month(c.created_at)",
+            };
+            let (id, label) = match dimension {
+                D::Unit => ("c.unit_id", "CAST(NULL AS TEXT)"),
+                D::Station => ("c.station_id", "CAST(NULL AS TEXT)"),
+                D::Category => ("c.category_id", "CAST(NULL AS TEXT)"),
+                D::HeardBy => ("c.heard_by", "CAST(NULL AS TEXT)"),
+                D::Community | D::Grid | D::Leader => ("c.region_id", "CAST(NULL AS TEXT)"),
+                D::Month => ("CAST(NULL AS BIGINT)", month),
+            };
+            let mut qb = crate::db::Builder::new(format!(
+                "SELECT {id} AS id, {label} AS month, {} FROM cases c",
+                figure_columns()
+            ));
+            qb.push(" WHERE c.status <> ")
+                .push_bind(Status::Merged.as_str())
+                .push(" AND c.created_at >= ")
+                .push_bind(from.stored())
+                .push(" AND c.created_at < ")
+                .push_bind(to.stored());
+            crate::cases::push_scope(&mut qb, &scope);
+            qb.push(" GROUP BY 1, 2");
+            qb.build_query_as()?.fetch_all(pool).await?
+        }
+        crate::access::Scope::Nothing => vec![],
     };
 
     let mut total = Figures::default();
@@ -1205,25 +1257,103 @@ mod tests {
             .unwrap();
         let today = now.with_timezone(&china()).date_naive();
         let (first, end) = domain::figures::period(None, None, today).unwrap();
-        for name in ["leader", "director"] {
-            let user = crate::users::find_by_username(&pool, name)
-                .await
-                .unwrap()
-                .unwrap();
-            for dimension in domain::figures::Dimension::ALL {
-                let sql = report(&pool, &user, dimension, first, end).await.unwrap();
-                let rows = report_by_rows(&pool, &user, dimension, first, end, now)
+        // The city's leader and a community's director read the tallies; a
+        // unit's handler and a station's deputy have their cases counted.
+        let compare = async || {
+            for name in ["leader", "director", "handler", "deputy"] {
+                let user = crate::users::find_by_username(&pool, name)
                     .await
+                    .unwrap()
                     .unwrap();
-                assert!(sql.total.collected > 0, "{name} {dimension:?}");
-                assert_eq!(sql.total, rows.total, "{name} {dimension:?}");
-                assert_eq!(sql.groups.len(), rows.groups.len(), "{name} {dimension:?}");
-                for (a, b) in sql.groups.iter().zip(&rows.groups) {
-                    assert_eq!(a, b, "{name} {dimension:?}");
+                for dimension in domain::figures::Dimension::ALL {
+                    let sql = report(&pool, &user, dimension, first, end).await.unwrap();
+                    let rows = report_by_rows(&pool, &user, dimension, first, end, now)
+                        .await
+                        .unwrap();
+                    assert!(sql.total.collected > 0, "{name} {dimension:?}");
+                    assert_eq!(sql.total, rows.total, "{name} {dimension:?}");
+                    assert_eq!(sql.groups.len(), rows.groups.len(), "{name} {dimension:?}");
+                    for (a, b) in sql.groups.iter().zip(&rows.groups) {
+                        assert_eq!(a, b, "{name} {dimension:?}");
+                    }
+                    assert_eq!(sql, rows, "{name} {dimension:?}");
                 }
-                assert_eq!(sql, rows, "{name} {dimension:?}");
             }
+        };
+        compare().await;
+
+        // Every change to a column the figures read moves the tallies:
+        // reopened, rerated, merged, moved, recategorised, handed to another
+        // unit, returned, reworked, acknowledged late, settled at a tier.
+        let month_start = month_bounds(today).0.stored();
+        for change in [
+            "UPDATE cases SET status = 'in_progress', closed_at = NULL WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 40)",
+            "UPDATE cases SET rating = 'dissatisfied' WHERE id IN \
+             (SELECT id FROM cases WHERE rating = 'satisfied' ORDER BY id DESC LIMIT 40)",
+            "UPDATE cases SET status = 'merged' WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 25)",
+            "UPDATE cases SET region_id = (SELECT MIN(id) FROM regions WHERE level = 'compound') \
+             WHERE id IN (SELECT id FROM cases ORDER BY id DESC LIMIT 60)",
+            "UPDATE cases SET category_id = (SELECT MAX(id) FROM categories) \
+             WHERE id IN (SELECT id FROM cases ORDER BY created_at DESC LIMIT 60)",
+            "UPDATE cases SET unit_id = (SELECT MIN(id) FROM units) WHERE id IN \
+             (SELECT id FROM cases WHERE unit_id IS NOT NULL ORDER BY id DESC LIMIT 50)",
+            "UPDATE cases SET rework_count = rework_count + 1, tier = 'grid' WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 50)",
+            "UPDATE cases SET acknowledged_at = '2099-01-01T00:00:00+00:00' WHERE id IN \
+             (SELECT id FROM cases WHERE clock_start IS NOT NULL ORDER BY id DESC LIMIT 50)",
+            "UPDATE cases SET heard_by = NULL, station_id = NULL WHERE id IN \
+             (SELECT id FROM cases WHERE heard_by IS NOT NULL ORDER BY id DESC LIMIT 20)",
+        ] {
+            sqlx::query(change).execute(&pool).await.unwrap();
         }
+        // Returns recorded by their events alone.
+        sqlx::query(
+            "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_label, payload, at) \
+             SELECT id, 'return', 'awaiting_ack', 'triage', 'test', '{}', $1 FROM cases \
+             WHERE returned = 0 AND status = 'closed' AND id IN \
+             (SELECT id FROM cases ORDER BY id DESC LIMIT 300)",
+        )
+        .bind(&month_start)
+        .execute(&pool)
+        .await
+        .unwrap();
+        compare().await;
+
+        // Migration 0020 counts an existing city's cases as its triggers count each one.
+        let all = "SELECT dimension, month, region_id, key_id, collected, closed, timed, on_time, \
+                   assigned, ack_due, acknowledged, returned, reworked, rated, satisfied, tiered, \
+                   low_tier FROM report_tallies WHERE collected <> 0 ORDER BY 1, 2, 3, 4";
+        let tallies = async || -> Vec<String> {
+            let rows = sqlx::query(all).fetch_all(&pool).await.unwrap();
+            rows.iter()
+                .map(|r| crate::backup::row_text(r).unwrap())
+                .collect()
+        };
+        let kept = tallies().await;
+        let migration = match crate::db::Backend::of(&pool) {
+            crate::db::Backend::Sqlite => {
+                include_str!("../../migrations/sqlite/0020_report_tallies.sql")
+            }
+            crate::db::Backend::Postgres => {
+                include_str!("../../migrations/postgres/0020_report_tallies.sql")
+            }
+        };
+        let fill = migration
+            .split(';')
+            .find(|statement| {
+                statement.contains("INSERT INTO report_tallies")
+                    && statement.contains("FROM cases c")
+            })
+            .unwrap();
+        sqlx::query("DELETE FROM report_tallies")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(fill).execute(&pool).await.unwrap();
+        assert!(kept.len() > 1000);
+        assert_eq!(kept, tallies().await);
         for back in 0..4 {
             let day = today.checked_sub_months(Months::new(back)).unwrap();
             let sql = unit_figures(&pool, day).await.unwrap();
