@@ -9,7 +9,7 @@ use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
 use domain::{Checkpoint, DeadlinePolicy, Route, Source, Status};
 use std::collections::HashMap;
@@ -51,12 +51,8 @@ fn query(
     }
     if let Some(id) = filter.region_id {
         // An unknown node matches nothing rather than everything.
-        let path = ctx
-            .tree
-            .get(id)
-            .map(|n| n.path.clone())
-            .unwrap_or_else(|| "-".into());
-        crate::cases::push_area(&mut qb, &path);
+        let path = &ctx.tree.get(id)?.path;
+        crate::cases::push_area(&mut qb, path);
     }
     if let Some(u) = filter.unit_id {
         qb.push(" AND c.unit_id = ").push_bind(u);
@@ -135,13 +131,90 @@ pub async fn page(
     Ok((lines, next))
 }
 
-/// How many lines the filter selects.
+/// How many lines the filter selects: added up from the figures' tallies
+/// when the filter is one they keep (an area, one unit or category, whole
+/// months, open or closed: the city's count is a million cases otherwise),
+/// else counted from the cases.
 pub async fn count(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) -> Result<i64> {
     access::permit(user, domain::Permission::ViewCases)?;
+    match tallied(pool, user, filter, ctx).await? {
+        Some(n) => Ok(n),
+        None => counted(pool, user, filter, ctx).await,
+    }
+}
+
+/// The lines of the filter, counted case by case.
+async fn counted(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) -> Result<i64> {
     let Some(mut qb) = query(user, filter, ctx, None, "SELECT COUNT(*) FROM cases c") else {
         return Ok(0);
     };
     Ok(qb.build_query_scalar()?.fetch_one(pool).await?)
+}
+
+/// The lines of the filter from `report_tallies` (migration 0020), or None
+/// when the tallies do not keep what the filter asks.
+async fn tallied(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &Filter,
+    ctx: &Context,
+) -> Result<Option<i64>> {
+    let scope = match access::scope(user) {
+        access::Scope::All => "/".to_string(),
+        access::Scope::Region(path) => path,
+        _ => return Ok(None),
+    };
+    let (dimension, key) = match (filter.unit_id, filter.category_id) {
+        (None, None) => ("place", 0),
+        (Some(unit), None) => ("unit", unit),
+        (None, Some(category)) => ("category", category),
+        (Some(_), Some(_)) => return Ok(None),
+    };
+    if filter.source.is_some()
+        || filter.route.is_some()
+        || filter.state == Some(StateFilter::Overdue)
+    {
+        return Ok(None);
+    }
+    // Tallies are kept by month of registration (China time).
+    let first_of_month = |d: chrono::NaiveDate| d.day() == 1;
+    let from = filter.from;
+    let to = filter.to.and_then(|t| t.succ_opt());
+    if !from.into_iter().chain(to).all(first_of_month) {
+        return Ok(None);
+    }
+    // The area: the filter's node within the reader's, or nothing.
+    let path = match filter.region_id {
+        None => scope,
+        Some(id) => match ctx.tree.get(id).map(|n| n.path.clone()) {
+            Some(node) if node.starts_with(&scope) || scope == "/" => node,
+            Some(node) if scope.starts_with(&node) => scope,
+            _ => return Ok(Some(0)),
+        },
+    };
+    let mut qb = crate::stats::tallies(
+        "SELECT CAST(COALESCE(SUM(t.collected), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(t.closed), 0) AS BIGINT) FROM report_tallies t",
+        &path,
+    );
+    qb.push(" WHERE t.dimension = ")
+        .push_bind(dimension)
+        .push(" AND t.key_id = ")
+        .push_bind(key);
+    let month = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    if let Some(from) = from {
+        qb.push(" AND t.month >= ").push_bind(month(from));
+    }
+    if let Some(to) = to {
+        qb.push(" AND t.month < ").push_bind(month(to));
+    }
+    let (collected, closed): (i64, i64) = qb.build_query_as()?.fetch_one(pool).await?;
+    Ok(Some(match filter.state {
+        None => collected,
+        Some(StateFilter::Closed) => closed,
+        Some(StateFilter::Open) => collected - closed,
+        Some(StateFilter::Overdue) => return Ok(None),
+    }))
 }
 
 /// Events of `kind` per case among `ids`.
@@ -255,5 +328,115 @@ pub async fn walk<E: From<StoreError>>(
             Some(id) => before = Some(id),
             None => return Ok(n),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    /// The count from the tallies equals the count of the cases, for every
+    /// kind of filter the tallies keep, and the others are counted.
+    #[tokio::test]
+    async fn counts_from_the_tallies_equal_the_cases_counted() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        crate::city::grow(&pool, 1_500, now, |_, _| {})
+            .await
+            .unwrap();
+        let ctx = Context::load(&pool, now).await.unwrap();
+        let id =
+            async |sql: &str| -> i64 { sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap() };
+        let district = id("SELECT MIN(id) FROM regions WHERE level = 'district'").await;
+        let community = id("SELECT MIN(id) FROM regions WHERE level = 'community'").await;
+        let unit = id("SELECT MIN(unit_id) FROM cases").await;
+        let category = id("SELECT MAX(category_id) FROM cases").await;
+        let today = now.with_timezone(&domain::deadline::china()).date_naive();
+        let first = today.with_day(1).unwrap();
+        let months_ago = |n| first.checked_sub_months(chrono::Months::new(n)).unwrap();
+        let month_end = |d: NaiveDate| {
+            d.checked_add_months(chrono::Months::new(1))
+                .unwrap()
+                .pred_opt()
+        };
+        let filters = [
+            Filter::default(),
+            Filter {
+                region_id: Some(district),
+                ..Default::default()
+            },
+            Filter {
+                region_id: Some(community),
+                state: Some(StateFilter::Open),
+                ..Default::default()
+            },
+            Filter {
+                unit_id: Some(unit),
+                state: Some(StateFilter::Closed),
+                ..Default::default()
+            },
+            Filter {
+                category_id: Some(category),
+                region_id: Some(district),
+                ..Default::default()
+            },
+            Filter {
+                from: Some(months_ago(6)),
+                to: month_end(months_ago(2)),
+                ..Default::default()
+            },
+            Filter {
+                from: Some(months_ago(3)),
+                ..Default::default()
+            },
+            Filter {
+                region_id: Some(i64::MAX),
+                ..Default::default()
+            },
+            // Not kept by the tallies: counted.
+            Filter {
+                unit_id: Some(unit),
+                category_id: Some(category),
+                ..Default::default()
+            },
+            Filter {
+                from: Some(months_ago(3).succ_opt().unwrap()),
+                ..Default::default()
+            },
+            Filter {
+                source: Some(Source::WalkIn),
+                ..Default::default()
+            },
+            Filter {
+                state: Some(StateFilter::Overdue),
+                ..Default::default()
+            },
+        ];
+        let mut tallied_some = 0;
+        for name in ["leader", "director"] {
+            let user = crate::users::find_by_username(&pool, name)
+                .await
+                .unwrap()
+                .unwrap();
+            for filter in &filters {
+                let n = count(&pool, &user, filter, &ctx).await.unwrap();
+                assert_eq!(
+                    n,
+                    counted(&pool, &user, filter, &ctx).await.unwrap(),
+                    "{name} {filter:?}"
+                );
+                if tallied(&pool, &user, filter, &ctx).await.unwrap().is_some() {
+                    tallied_some += 1;
+                    assert!(
+                        n > 0 || filter.region_id == Some(i64::MAX) || name == "director",
+                        "{name} {filter:?}"
+                    );
+                }
+            }
+        }
+        assert!(tallied_some >= 12);
     }
 }
