@@ -90,20 +90,15 @@ pub async fn view(
     let mut open_by_category: Vec<(i64, i64, i64)> = vec![];
     if !matches!(scope, access::Scope::Nothing) {
         // Open and overdue by place and category: the few percent of cases
-        // still open, by the status index.
+        // still open, from their own index (migration 0021, whose condition
+        // this one repeats word for word so both databases take it).
         let mut qb = crate::db::Builder::new(
             "SELECT c.region_id, c.category_id, COUNT(*), \
              CAST(COALESCE(SUM(CASE WHEN c.due_at < ",
         );
-        qb.push_bind(now.stored())
-            .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c WHERE 1 = 1");
-        crate::push_in(
-            &mut qb,
-            "c.status",
-            Status::ALL
-                .into_iter()
-                .filter(|s| !matches!(s, Status::Closed | Status::Merged))
-                .map(Status::as_str),
+        qb.push_bind(now.stored()).push(
+            " THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c \
+             WHERE c.status <> 'closed' AND c.status <> 'merged'",
         );
         crate::cases::push_area(&mut qb, &root.path);
         push_scope(&mut qb, &scope);
@@ -131,23 +126,28 @@ pub async fn view(
         }
 
         // Ratings and tiers of all time, from the tallies the database keeps
-        // per place (migration 0020): all of a place's cases, or those of
-        // the reader's unit or station.
-        let (dimension, key) = match &scope {
-            access::Scope::Unit(u) => ("unit", *u),
-            access::Scope::Station(s) => ("station", *s),
-            _ => ("place", 0),
+        // per place (migrations 0017, 0020): all of a place's cases, or
+        // those of the reader's unit or station.
+        let (table, dimension) = match &scope {
+            access::Scope::Unit(u) => ("report_tallies", Some(("unit", *u))),
+            access::Scope::Station(s) => ("report_tallies", Some(("station", *s))),
+            _ => ("case_tallies", None),
         };
         let mut qb = crate::stats::tallies(
-            "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
-             CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT) FROM report_tallies t",
+            &format!(
+                "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
+                 CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT) FROM {table} t"
+            ),
             &root.path,
         );
-        qb.push(" WHERE t.dimension = ")
-            .push_bind(dimension)
-            .push(" AND t.key_id = ")
-            .push_bind(key)
-            .push(" GROUP BY t.region_id");
+        qb.push(" WHERE 1 = 1");
+        if let Some((dimension, key)) = dimension {
+            qb.push(" AND t.dimension = ")
+                .push_bind(dimension)
+                .push(" AND t.key_id = ")
+                .push_bind(key);
+        }
+        qb.push(" GROUP BY t.region_id");
         let all_time: Vec<(i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
         for (region, rated, satisfied, tiered, low_tier) in all_time {
             let place = per_place.entry(region).or_default();

@@ -151,7 +151,7 @@ async fn counted(pool: &Pool, user: &UserRow, filter: &Filter, ctx: &Context) ->
     Ok(qb.build_query_scalar()?.fetch_one(pool).await?)
 }
 
-/// The lines of the filter from `report_tallies` (migration 0020), or None
+/// The lines of the filter from the tallies (migrations 0017, 0020), or None
 /// when the tallies do not keep what the filter asks.
 async fn tallied(
     pool: &Pool,
@@ -164,10 +164,10 @@ async fn tallied(
         access::Scope::Region(path) => path,
         _ => return Ok(None),
     };
-    let (dimension, key) = match (filter.unit_id, filter.category_id) {
-        (None, None) => ("place", 0),
-        (Some(unit), None) => ("unit", unit),
-        (None, Some(category)) => ("category", category),
+    let dimension = match (filter.unit_id, filter.category_id) {
+        (None, None) => None,
+        (Some(unit), None) => Some(("unit", unit)),
+        (None, Some(category)) => Some(("category", category)),
         (Some(_), Some(_)) => return Ok(None),
     };
     if filter.source.is_some()
@@ -192,15 +192,24 @@ async fn tallied(
             _ => return Ok(Some(0)),
         },
     };
+    let table = match dimension {
+        Some(_) => "report_tallies",
+        None => "case_tallies",
+    };
     let mut qb = crate::stats::tallies(
-        "SELECT CAST(COALESCE(SUM(t.collected), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(t.closed), 0) AS BIGINT) FROM report_tallies t",
+        &format!(
+            "SELECT CAST(COALESCE(SUM(t.collected), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(t.closed), 0) AS BIGINT) FROM {table} t"
+        ),
         &path,
     );
-    qb.push(" WHERE t.dimension = ")
-        .push_bind(dimension)
-        .push(" AND t.key_id = ")
-        .push_bind(key);
+    qb.push(" WHERE 1 = 1");
+    if let Some((dimension, key)) = dimension {
+        qb.push(" AND t.dimension = ")
+            .push_bind(dimension)
+            .push(" AND t.key_id = ")
+            .push_bind(key);
+    }
     let month = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
     if let Some(from) = from {
         qb.push(" AND t.month >= ").push_bind(month(from));
