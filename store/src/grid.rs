@@ -91,9 +91,11 @@ pub async fn view(
     if !matches!(scope, access::Scope::Nothing) {
         // Open and overdue by place and category: the few percent of cases
         // still open, from their own index (migration 0021, whose condition
-        // this one repeats word for word so both databases take it).
+        // this one repeats word for word so both databases take it). Grouped
+        // by an expression: by the column, SQLite walks the region index
+        // over every case of the city to save a sort (2.5 s, not 40 ms).
         let mut qb = crate::db::Builder::new(
-            "SELECT c.region_id, c.category_id, COUNT(*), \
+            "SELECT c.region_id + 0, c.category_id, COUNT(*), \
              CAST(COALESCE(SUM(CASE WHEN c.due_at < ",
         );
         qb.push_bind(now.stored()).push(
@@ -102,7 +104,7 @@ pub async fn view(
         );
         crate::cases::push_area(&mut qb, &root.path);
         push_scope(&mut qb, &scope);
-        qb.push(" GROUP BY c.region_id, c.category_id");
+        qb.push(" GROUP BY 1, 2");
         let open: Vec<(i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
         for (region, category, n, overdue) in open {
             let place = per_place.entry(region).or_default();
@@ -111,50 +113,67 @@ pub async fn view(
             open_by_category.push((region, category, n));
         }
 
-        // Closed this month, by the closing time's index.
-        let mut qb =
-            crate::db::Builder::new("SELECT c.region_id, COUNT(*) FROM cases c WHERE c.status = ");
-        qb.push_bind(Status::Closed.as_str())
-            .push(" AND c.closed_at >= ")
-            .push_bind(month_start.stored());
-        crate::cases::push_area(&mut qb, &root.path);
-        push_scope(&mut qb, &scope);
-        qb.push(" GROUP BY c.region_id");
-        let closed: Vec<(i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
-        for (region, n) in closed {
-            per_place.entry(region).or_default().closed_this_month += n;
-        }
-
-        // Ratings and tiers of all time, from the tallies the database keeps
-        // per place (migrations 0017, 0020): all of a place's cases, or
-        // those of the reader's unit or station.
-        let (table, dimension) = match &scope {
-            access::Scope::Unit(u) => ("report_tallies", Some(("unit", *u))),
-            access::Scope::Station(s) => ("report_tallies", Some(("station", *s))),
-            _ => ("case_tallies", None),
-        };
-        let mut qb = crate::stats::tallies(
-            &format!(
-                "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
-                 CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT) FROM {table} t"
-            ),
-            &root.path,
+        // Ratings and tiers of all time and this month's closures, from the
+        // tallies the database keeps per place and month (migrations 0017,
+        // 0020): all of a place's cases, or those of the reader's unit or
+        // station, whose tallies keep no closures by month.
+        let this_month = now
+            .with_timezone(&domain::deadline::china())
+            .format("%Y-%m")
+            .to_string();
+        let mut qb = crate::db::Builder::new(
+            "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
+             CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT), ",
         );
-        qb.push(" WHERE 1 = 1");
-        if let Some((dimension, key)) = dimension {
-            qb.push(" AND t.dimension = ")
-                .push_bind(dimension)
-                .push(" AND t.key_id = ")
-                .push_bind(key);
+        match &scope {
+            access::Scope::Unit(key) | access::Scope::Station(key) => {
+                let dimension = match &scope {
+                    access::Scope::Unit(_) => "unit",
+                    _ => "station",
+                };
+                qb.push("CAST(0 AS BIGINT) FROM report_tallies t");
+                crate::stats::push_tally_area(&mut qb, &root.path);
+                qb.push(" WHERE t.dimension = ")
+                    .push_bind(dimension)
+                    .push(" AND t.key_id = ")
+                    .push_bind(*key);
+            }
+            _ => {
+                qb.push("CAST(SUM(CASE WHEN t.month = ")
+                    .push_bind(this_month)
+                    .push(" THEN t.closed_in ELSE 0 END) AS BIGINT) FROM case_tallies t");
+                crate::stats::push_tally_area(&mut qb, &root.path);
+            }
         }
         qb.push(" GROUP BY t.region_id");
-        let all_time: Vec<(i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
-        for (region, rated, satisfied, tiered, low_tier) in all_time {
+        let all_time: Vec<(i64, i64, i64, i64, i64, i64)> =
+            qb.build_query_as()?.fetch_all(pool).await?;
+        for (region, rated, satisfied, tiered, low_tier, closed) in all_time {
             let place = per_place.entry(region).or_default();
             place.rated += rated;
             place.satisfied += satisfied;
             place.tiered += tiered;
             place.low_tier += low_tier;
+            place.closed_this_month += closed;
+        }
+        if matches!(scope, access::Scope::Unit(_) | access::Scope::Station(_)) {
+            // This month's closures of the unit's or station's cases, by the
+            // closing time's index (the status compared as an expression and
+            // grouped by one, or SQLite reads the city's 930,000 closed
+            // cases by the status index, or all cases by the region index).
+            let mut qb = crate::db::Builder::new(
+                "SELECT c.region_id + 0, COUNT(*) FROM cases c WHERE c.status || '' = ",
+            );
+            qb.push_bind(Status::Closed.as_str())
+                .push(" AND c.closed_at >= ")
+                .push_bind(month_start.stored());
+            crate::cases::push_area(&mut qb, &root.path);
+            push_scope(&mut qb, &scope);
+            qb.push(" GROUP BY 1");
+            let closed: Vec<(i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+            for (region, n) in closed {
+                per_place.entry(region).or_default().closed_this_month += n;
+            }
         }
     }
     let row_of: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();

@@ -4,7 +4,7 @@
 //! newest first, so an export of the whole city never holds it all.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE, display_code, push_scope};
+use crate::cases::{CaseRow, SELECT_CASE_LEDGER, display_code, push_scope};
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
@@ -111,7 +111,7 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<Line>, Option<i64>)> {
     access::permit(user, domain::Permission::ViewCases)?;
-    let Some(mut qb) = query(user, filter, ctx, before, SELECT_CASE) else {
+    let Some(mut qb) = query(user, filter, ctx, before, SELECT_CASE_LEDGER) else {
         return Ok((vec![], None));
     };
     let limit = limit.clamp(1, PAGE);

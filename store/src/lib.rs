@@ -59,6 +59,19 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A unique constraint refused the row: `field` is `message` ("taken").
+/// The check before an insert cannot rule it out when two requests race,
+/// and the loser gets the same field error as a later request would.
+pub(crate) fn unique(
+    field: &'static str,
+    message: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => StoreError::invalid(field, message),
+        _ => StoreError::Db(e),
+    }
+}
+
 /// Appends `" AND {column} IN (…)"` with one bound parameter per value.
 /// An empty list matches nothing.
 pub(crate) fn push_in<T>(qb: &mut db::Builder, column: &str, values: impl IntoIterator<Item = T>)

@@ -78,7 +78,8 @@ pub async fn create_key_with(
         .bind(hash(key))
         .bind(now.stored())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(crate::unique("name", "taken"))?;
     crate::audit::record(&mut tx, key_change(by, "api_key.created", name), now).await?;
     tx.commit().await?;
     Ok(())

@@ -282,7 +282,8 @@ pub async fn register_member(pool: &Pool, form: &MemberForm, now: DateTime<Utc>)
     .bind(r.home_id)
     .bind(now.stored())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(crate::unique("username", "taken"))?;
     sqlx::query(
         "INSERT INTO party_members (user_id, community_id, work_unit_id, gender, birth_year, phone, \
          address, position, joined_party, skills, status, registered_at) \

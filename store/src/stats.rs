@@ -284,11 +284,16 @@ fn trail(tree: &RegionTree, root: &reference::RegionRow) -> Vec<Named> {
 /// (a few thousand regions at most: read whole, as the tallies are).
 pub(crate) fn tallies(sql: &str, path: &str) -> crate::db::Builder {
     let mut qb = crate::db::Builder::new(sql);
+    push_tally_area(&mut qb, path);
+    qb
+}
+
+/// Narrows the tallies `t` of a query to those of the places under `path`.
+pub(crate) fn push_tally_area(qb: &mut crate::db::Builder, path: &str) {
     if !crate::access::Scope::Region(path.to_string()).is_whole_city() {
         qb.push(" JOIN regions r ON r.id = t.region_id AND r.path LIKE ")
             .push_bind(format!("{path}%"));
     }
-    qb
 }
 
 /// Midnight of `day` in China, in UTC.

@@ -315,7 +315,8 @@ pub async fn create(
     .bind(form.station_id)
     .bind(now.stored())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(crate::unique("username", "taken"))?;
     let after = audited(&form, false);
     audit::record(
         &mut tx,
@@ -650,6 +651,42 @@ mod tests {
         assert_eq!(
             find_by_id(&pool, id).await.unwrap().unwrap().username,
             "zhang"
+        );
+    }
+
+    /// Two requests for one new name at once: both pass the check before
+    /// the insert (the password hash runs between them); one account is
+    /// made and the other request is told the name is taken, as a later
+    /// request would be, not a 500.
+    #[tokio::test]
+    async fn two_requests_for_one_name_get_one_account_and_a_field_error() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        let admin = find_by_username(&pool, "admin").await.unwrap().unwrap();
+        let by = By::user(&admin);
+        let unit: i64 = sqlx::query_scalar("SELECT MIN(id) FROM units")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let form = AccountForm {
+            username: "qian".into(),
+            display_name: "钱芳".into(),
+            role: Role::Handler,
+            region_id: None,
+            unit_id: Some(unit),
+            station_id: None,
+        };
+        let (a, b) = tokio::join!(
+            create(&pool, &by, form.clone(), now),
+            create(&pool, &by, form.clone(), now)
+        );
+        let (won, lost) = if a.is_ok() { (a, b) } else { (b, a) };
+        assert!(won.is_ok());
+        assert!(
+            matches!(&lost, Err(StoreError::Invalid(e)) if e[0].message == "taken"),
+            "{lost:?}"
         );
     }
 
