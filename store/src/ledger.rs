@@ -116,19 +116,24 @@ pub async fn page(
     };
     let limit = limit.clamp(1, PAGE);
     qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
-    let rows: Vec<CaseRow> = qb.build_query_as()?.fetch_all(pool).await?;
+    let rows: Vec<LedgerRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.id))
+        .then(|| rows.last().map(|r| r.case.id))
         .flatten();
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let returns = counts(pool, "return", &ids).await?;
-    let persons = acknowledgers(pool, &ids).await?;
     let measures = measures(pool, &rows).await?;
-    let lines = rows
-        .iter()
-        .map(|row| line(row, ctx, &returns, &persons, &measures))
-        .collect();
+    let lines = rows.iter().map(|row| line(row, ctx, &measures)).collect();
     Ok((lines, next))
+}
+
+/// A case as the ledger reads it (`cases::SELECT_CASE_LEDGER`).
+#[derive(sqlx::FromRow)]
+struct LedgerRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    /// How many times a unit returned it.
+    returns: i64,
+    /// The handler who last acknowledged it.
+    acknowledger: Option<String>,
 }
 
 /// How many lines the filter selects: added up from the figures' tallies
@@ -226,31 +231,9 @@ async fn tallied(
     }))
 }
 
-/// Events of `kind` per case among `ids`.
-async fn counts(pool: &Pool, kind: &str, ids: &[i64]) -> Result<HashMap<i64, i64>> {
-    let mut qb = crate::db::Builder::new("SELECT case_id, COUNT(*) FROM case_events WHERE kind = ");
-    qb.push_bind(kind.to_string());
-    push_in(&mut qb, "case_id", ids.iter().copied());
-    qb.push(" GROUP BY case_id");
-    let rows: Vec<(i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// The handler who last acknowledged each case among `ids`.
-async fn acknowledgers(pool: &Pool, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut qb = crate::db::Builder::new(
-        "SELECT case_id, actor_label FROM case_events WHERE kind = 'acknowledge'",
-    );
-    push_in(&mut qb, "case_id", ids.iter().copied());
-    qb.push(" ORDER BY id");
-    let rows: Vec<(i64, String)> = qb.build_query_as()?.fetch_all(pool).await?;
-    // Later rows overwrite earlier ones: the latest acknowledgement wins.
-    Ok(rows.into_iter().collect())
-}
-
 /// The escalated items' titles and long-term measures, by item id.
-async fn measures(pool: &Pool, rows: &[CaseRow]) -> Result<HashMap<i64, String>> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.item_id).collect();
+async fn measures(pool: &Pool, rows: &[LedgerRow]) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.case.item_id).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -264,13 +247,8 @@ async fn measures(pool: &Pool, rows: &[CaseRow]) -> Result<HashMap<i64, String>>
         .collect())
 }
 
-fn line(
-    row: &CaseRow,
-    ctx: &Context,
-    returns: &HashMap<i64, i64>,
-    persons: &HashMap<i64, String>,
-    measures: &HashMap<i64, String>,
-) -> Line {
+fn line(ledger: &LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> Line {
+    let row = &ledger.case;
     let state = row.state();
     let cps = ctx.policy.checkpoints(&state, ctx.now);
     let due = |cp: Checkpoint| {
@@ -299,16 +277,16 @@ fn line(
             .or_else(|| row.route.as_deref().and_then(Route::parse)),
         tier: row.tier.clone(),
         unit: row.unit.clone(),
-        person: persons
-            .get(&row.id)
-            .cloned()
+        person: ledger
+            .acknowledger
+            .clone()
             .filter(|_| row.unit_id.is_some()),
         status: state.status,
         ack: due(Checkpoint::Acknowledge),
         completion: due(Checkpoint::Completion),
         letters: row.letters,
         extension_days: row.extension_days,
-        returns: returns.get(&row.id).copied().unwrap_or(0),
+        returns: ledger.returns,
         rework: state.rework_count,
         rating: state.rating,
         closed: state.closed_at.filter(|_| state.status == Status::Closed),
