@@ -323,6 +323,68 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
+    /// Every line of the city counts its case's returns and names the
+    /// handler who last acknowledged it (while a unit has it), as the
+    /// case's events tell.
+    #[tokio::test]
+    async fn every_line_counts_its_returns_and_names_the_last_acknowledging_handler() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        crate::demo::load(&pool, false, now).await.unwrap();
+        crate::city::grow(&pool, 800, now, |_, _| {}).await.unwrap();
+        let ctx = Context::load(&pool, now).await.unwrap();
+        let leader = crate::users::find_by_username(&pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let mut lines = vec![];
+        walk::<StoreError>(&pool, &leader, &Filter::default(), &ctx, |_, l| {
+            lines.push(l.clone());
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let returns: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+            "SELECT c.code, COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id \
+             WHERE e.kind = 'return' GROUP BY c.code",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(code, n)| (display_code(&code), n))
+        .collect();
+        let mut person: HashMap<String, Option<String>> = HashMap::new();
+        let acks: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT c.code, e.actor_label, c.unit_id FROM case_events e \
+             JOIN cases c ON c.id = e.case_id WHERE e.kind = 'acknowledge' ORDER BY e.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        for (code, label, unit) in acks {
+            person.insert(display_code(&code), unit.map(|_| label));
+        }
+        assert!(lines.len() > 800);
+        for line in &lines {
+            assert_eq!(
+                line.returns,
+                returns.get(&line.code).copied().unwrap_or(0),
+                "{}",
+                line.code
+            );
+            assert_eq!(
+                line.person,
+                person.get(&line.code).cloned().flatten(),
+                "{}",
+                line.code
+            );
+        }
+        assert!(lines.iter().any(|l| l.returns > 0));
+        assert!(lines.iter().filter(|l| l.person.is_some()).count() > 100);
+    }
+
     /// The count from the tallies equals the count of the cases, for every
     /// kind of filter the tallies keep, and the others are counted.
     #[tokio::test]

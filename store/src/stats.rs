@@ -1331,7 +1331,7 @@ mod tests {
              WHERE returned = 0 AND status = 'closed' AND id IN \
              (SELECT id FROM cases ORDER BY id DESC LIMIT 300)",
         )
-        .bind(&month_start)
+        .bind(month_start)
         .execute(&pool)
         .await
         .unwrap();
