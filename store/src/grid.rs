@@ -117,34 +117,23 @@ pub async fn view(
         // tallies the database keeps per place and month (migrations 0017,
         // 0020): all of a place's cases, or those of the reader's unit or
         // station, whose tallies keep no closures by month.
-        let this_month = now
-            .with_timezone(&domain::deadline::china())
-            .format("%Y-%m")
-            .to_string();
+        let which = crate::stats::Tallies::seen_by(&scope);
         let mut qb = crate::db::Builder::new(
             "SELECT t.region_id, CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
              CAST(SUM(t.tiered) AS BIGINT), CAST(SUM(t.low_tier) AS BIGINT), ",
         );
-        match &scope {
-            access::Scope::Unit(key) | access::Scope::Station(key) => {
-                let dimension = match &scope {
-                    access::Scope::Unit(_) => "unit",
-                    _ => "station",
-                };
-                qb.push("CAST(0 AS BIGINT) FROM report_tallies t");
-                crate::stats::push_tally_area(&mut qb, &root.path);
-                qb.push(" WHERE t.dimension = ")
-                    .push_bind(dimension)
-                    .push(" AND t.key_id = ")
-                    .push_bind(*key);
-            }
-            _ => {
+        match which {
+            crate::stats::Tallies::Places => {
+                let this_month = now.with_timezone(&domain::deadline::china());
                 qb.push("CAST(SUM(CASE WHEN t.month = ")
-                    .push_bind(this_month)
-                    .push(" THEN t.closed_in ELSE 0 END) AS BIGINT) FROM case_tallies t");
-                crate::stats::push_tally_area(&mut qb, &root.path);
+                    .push_bind(this_month.format("%Y-%m").to_string())
+                    .push(" THEN t.closed_in ELSE 0 END) AS BIGINT)");
+            }
+            crate::stats::Tallies::Grouped(..) => {
+                qb.push("CAST(0 AS BIGINT)");
             }
         }
+        crate::stats::push_tallies(&mut qb, which, &root.path);
         qb.push(" GROUP BY t.region_id");
         let all_time: Vec<(i64, i64, i64, i64, i64, i64)> =
             qb.build_query_as()?.fetch_all(pool).await?;
@@ -156,7 +145,7 @@ pub async fn view(
             place.low_tier += low_tier;
             place.closed_this_month += closed;
         }
-        if matches!(scope, access::Scope::Unit(_) | access::Scope::Station(_)) {
+        if let crate::stats::Tallies::Grouped(..) = which {
             // This month's closures of the unit's or station's cases, by the
             // closing time's index (the status compared as an expression and
             // grouped by one, or SQLite reads the city's 930,000 closed

@@ -7,6 +7,7 @@ use crate::access;
 use crate::cases::{CaseRow, SELECT_CASE_LEDGER, display_code, push_scope};
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
+use crate::stats::Tallies;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
 use chrono::{DateTime, Datelike, Utc};
@@ -169,10 +170,10 @@ async fn tallied(
         access::Scope::Region(path) => path,
         _ => return Ok(None),
     };
-    let dimension = match (filter.unit_id, filter.category_id) {
-        (None, None) => None,
-        (Some(unit), None) => Some(("unit", unit)),
-        (None, Some(category)) => Some(("category", category)),
+    let which = match (filter.unit_id, filter.category_id) {
+        (None, None) => Tallies::Places,
+        (Some(unit), None) => Tallies::Grouped("unit", Some(unit)),
+        (None, Some(category)) => Tallies::Grouped("category", Some(category)),
         (Some(_), Some(_)) => return Ok(None),
     };
     if filter.source.is_some()
@@ -197,24 +198,11 @@ async fn tallied(
             _ => return Ok(Some(0)),
         },
     };
-    let table = match dimension {
-        Some(_) => "report_tallies",
-        None => "case_tallies",
-    };
-    let mut qb = crate::stats::tallies(
-        &format!(
-            "SELECT CAST(COALESCE(SUM(t.collected), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(t.closed), 0) AS BIGINT) FROM {table} t"
-        ),
-        &path,
+    let mut qb = crate::db::Builder::new(
+        "SELECT CAST(COALESCE(SUM(t.collected), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(t.closed), 0) AS BIGINT)",
     );
-    qb.push(" WHERE 1 = 1");
-    if let Some((dimension, key)) = dimension {
-        qb.push(" AND t.dimension = ")
-            .push_bind(dimension)
-            .push(" AND t.key_id = ")
-            .push_bind(key);
-    }
+    crate::stats::push_tallies(&mut qb, which, &path);
     let month = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
     if let Some(from) = from {
         qb.push(" AND t.month >= ").push_bind(month(from));

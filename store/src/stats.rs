@@ -282,14 +282,53 @@ fn trail(tree: &RegionTree, root: &reference::RegionRow) -> Vec<Named> {
 /// A query over the tallies `t` of the places within `path`. The city
 /// holds every tally; below it, the places are a prefix of the region tree
 /// (a few thousand regions at most: read whole, as the tallies are).
-pub(crate) fn tallies(sql: &str, path: &str) -> crate::db::Builder {
+fn tallies(sql: &str, path: &str) -> crate::db::Builder {
     let mut qb = crate::db::Builder::new(sql);
     push_tally_area(&mut qb, path);
     qb
 }
 
+/// Which tallies a query adds up: each place's (`case_tallies`), or each
+/// place's under one grouping of `report_tallies` ("unit", "station",
+/// "category" or "heard_by"), for every key or for one.
+#[derive(Clone, Copy)]
+pub(crate) enum Tallies {
+    Places,
+    Grouped(&'static str, Option<i64>),
+}
+
+impl Tallies {
+    /// The tallies of what `scope` sees: a unit's or a station's cases,
+    /// or every case of the places.
+    pub(crate) fn seen_by(scope: &crate::access::Scope) -> Self {
+        match scope {
+            crate::access::Scope::Unit(u) => Self::Grouped("unit", Some(*u)),
+            crate::access::Scope::Station(s) => Self::Grouped("station", Some(*s)),
+            _ => Self::Places,
+        }
+    }
+}
+
+/// Appends the table of `which` as `t`, narrowed to the places under
+/// `path` and to its grouping; further conditions follow with ` AND`.
+pub(crate) fn push_tallies(qb: &mut crate::db::Builder, which: Tallies, path: &str) {
+    let table = match which {
+        Tallies::Places => "case_tallies",
+        Tallies::Grouped(..) => "report_tallies",
+    };
+    qb.push(format_args!(" FROM {table} t"));
+    push_tally_area(qb, path);
+    qb.push(" WHERE 1 = 1");
+    if let Tallies::Grouped(dimension, key) = which {
+        qb.push(" AND t.dimension = ").push_bind(dimension);
+        if let Some(key) = key {
+            qb.push(" AND t.key_id = ").push_bind(key);
+        }
+    }
+}
+
 /// Narrows the tallies `t` of a query to those of the places under `path`.
-pub(crate) fn push_tally_area(qb: &mut crate::db::Builder, path: &str) {
+fn push_tally_area(qb: &mut crate::db::Builder, path: &str) {
     if !crate::access::Scope::Region(path.to_string()).is_whole_city() {
         qb.push(" JOIN regions r ON r.id = t.region_id AND r.path LIKE ")
             .push_bind(format!("{path}%"));
@@ -529,7 +568,7 @@ pub async fn report(
             let path = scope.region_path().unwrap_or("/");
             // Places and months: the tallies per place; the other groupings:
             // those per place and key.
-            let (dimension, id, label) = match dimension {
+            let (which, id, label) = match dimension {
                 D::Unit => (Some("unit"), "NULLIF(t.key_id, 0)", "CAST(NULL AS TEXT)"),
                 D::Station => (Some("station"), "NULLIF(t.key_id, 0)", "CAST(NULL AS TEXT)"),
                 D::Category => (Some("category"), "t.key_id", "CAST(NULL AS TEXT)"),
@@ -541,26 +580,21 @@ pub async fn report(
                 D::Community | D::Grid | D::Leader => (None, "t.region_id", "CAST(NULL AS TEXT)"),
                 D::Month => (None, "CAST(NULL AS BIGINT)", "t.month"),
             };
-            let table = match dimension {
-                Some(_) => "report_tallies",
-                None => "case_tallies",
+            let which = match which {
+                Some(grouping) => Tallies::Grouped(grouping, None),
+                None => Tallies::Places,
             };
-            let mut qb = tallies(
-                &format!(
-                    "SELECT {id} AS id, {label} AS month, {} FROM {table} t",
-                    tally_sums()
-                ),
-                path,
-            );
+            let mut qb = crate::db::Builder::new(format!(
+                "SELECT {id} AS id, {label} AS month, {}",
+                tally_sums()
+            ));
+            push_tallies(&mut qb, which, path);
             // A tally that counted cases out to zero is no group (nor is a
             // place's month that only closed older cases).
-            qb.push(" WHERE t.collected <> 0 AND t.month >= ")
+            qb.push(" AND t.collected <> 0 AND t.month >= ")
                 .push_bind(first.format("%Y-%m").to_string())
                 .push(" AND t.month < ")
                 .push_bind(end.format("%Y-%m").to_string());
-            if let Some(dimension) = dimension {
-                qb.push(" AND t.dimension = ").push_bind(dimension);
-            }
             qb.push(" GROUP BY 1, 2");
             qb.build_query_as()?.fetch_all(pool).await?
         }
