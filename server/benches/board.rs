@@ -22,10 +22,8 @@ const RENDERS: usize = 40;
 const SUBSCRIBERS: usize = 100;
 const CHANGES: usize = 10;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+mod common;
+use common::percentile;
 
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -91,19 +89,7 @@ async fn main() {
     let options = LeptosOptions::builder().output_name("lianxin").build();
     let state = AppState::new(options, pool.clone(), Limits::default());
     let app = server::http::router(state).await.expect("router");
-    let login = Request::post("/api/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from("username=director&password=lianxin-demo"))
-        .unwrap();
-    let res = app.clone().oneshot(login).await.unwrap();
-    let cookie = res.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = common::sign_in(&app, "director").await;
 
     // 1. Server render of the board page.
     let mut renders = Vec::new();

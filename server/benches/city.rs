@@ -15,15 +15,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tower::ServiceExt;
 
 const RUNS: usize = 20;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+mod common;
+use common::percentile;
 
 /// The process's memory from /proc: resident now and at its peak, in MB.
 fn memory() -> String {
@@ -62,23 +60,8 @@ async fn main() {
     let options = LeptosOptions::builder().output_name("lianxin").build();
     let state = AppState::new(options, pool.clone(), Limits::default());
     let app = server::http::router(state).await.expect("router");
-    let sign_in = async |name: &str| {
-        let req = Request::post("/api/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(format!("username={name}&password=lianxin-demo")))
-            .unwrap();
-        let res = app.clone().oneshot(req).await.unwrap();
-        res.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    };
-    let director = sign_in("director").await;
-    let leader = sign_in("leader").await;
+    let director = common::sign_in(&app, "director").await;
+    let leader = common::sign_in(&app, "leader").await;
 
     // Each page `RUNS` times, whole: from the request to the last byte.
     let get = async |path: &str, cookie: Option<&str>| {

@@ -294,13 +294,9 @@ mod tests {
     /// and a unit's handler, at the top of their area and further down.
     #[tokio::test]
     async fn the_grid_view_equals_a_case_by_case_count() {
-        let db = crate::testing::TestDb::new().await;
-        let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
-        crate::city::grow(&pool, 1_500, now, |_, _| {})
-            .await
-            .unwrap();
+        let db = crate::testing::TestDb::city(1_500, now).await;
+        let pool = db.pool.clone();
         let tree = reference::region_tree(&pool).await.unwrap();
         let all: Vec<crate::cases::CaseRow> = sqlx::query_as(crate::cases::SELECT_CASE)
             .fetch_all(&pool)

@@ -316,11 +316,9 @@ mod tests {
     /// case's events tell.
     #[tokio::test]
     async fn every_line_counts_its_returns_and_names_the_last_acknowledging_handler() {
-        let db = crate::testing::TestDb::new().await;
-        let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
-        crate::city::grow(&pool, 800, now, |_, _| {}).await.unwrap();
+        let db = crate::testing::TestDb::city(800, now).await;
+        let pool = db.pool.clone();
         let ctx = Context::load(&pool, now).await.unwrap();
         let leader = crate::users::find_by_username(&pool, "leader")
             .await
@@ -377,13 +375,9 @@ mod tests {
     /// kind of filter the tallies keep, and the others are counted.
     #[tokio::test]
     async fn counts_from_the_tallies_equal_the_cases_counted() {
-        let db = crate::testing::TestDb::new().await;
-        let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
-        crate::city::grow(&pool, 1_500, now, |_, _| {})
-            .await
-            .unwrap();
+        let db = crate::testing::TestDb::city(1_500, now).await;
+        let pool = db.pool.clone();
         let ctx = Context::load(&pool, now).await.unwrap();
         let id =
             async |sql: &str| -> i64 { sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap() };

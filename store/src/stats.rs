@@ -1232,13 +1232,9 @@ mod tests {
     /// case, for the city and an area at each level, over a generated city.
     #[tokio::test]
     async fn figures_from_sql_equal_the_case_by_case_count() {
-        let db = crate::testing::TestDb::new().await;
-        let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
-        crate::city::grow(&pool, 3_000, now, |_, _| {})
-            .await
-            .unwrap();
+        let db = crate::testing::TestDb::city(3_000, now).await;
+        let pool = db.pool.clone();
         let mut areas = vec![None];
         for level in ["district", "street", "community"] {
             // The busiest area of the level.
@@ -1298,13 +1294,9 @@ mod tests {
     /// city's leader and for a community's director.
     #[tokio::test]
     async fn report_and_ranking_from_sql_equal_the_case_by_case_count() {
-        let db = crate::testing::TestDb::new().await;
-        let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
-        crate::city::grow(&pool, 2_000, now, |_, _| {})
-            .await
-            .unwrap();
+        let db = crate::testing::TestDb::city(2_000, now).await;
+        let pool = db.pool.clone();
         let today = now.with_timezone(&china()).date_naive();
         let (first, end) = domain::figures::period(None, None, today).unwrap();
         // The city's leader and a community's director read the tallies; a

@@ -58,6 +58,18 @@ impl TestDb {
         db
     }
 
+    /// The demo city grown by `cases` generated cases (`city::grow`), as of
+    /// `now`: what the tests that compare figures with a case-by-case count
+    /// run over.
+    pub async fn city(cases: u64, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let db = Self::new().await;
+        crate::demo::load(&db.pool, false, now).await.expect("demo");
+        crate::city::grow(&db.pool, cases, now, |_, _| {})
+            .await
+            .expect("city");
+        db
+    }
+
     /// A migrated SQLite database, whichever database the run is for.
     pub async fn sqlite() -> Self {
         let db = Self::create(None).await;
