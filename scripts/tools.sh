@@ -3,7 +3,6 @@
 
 set -euo pipefail
 
-CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -15,11 +14,8 @@ ensure_rust_tools() {
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 25 minutes on 2 cores, once)"
-    cargo install --locked "cargo-leptos@$CARGO_LEPTOS_VERSION"
-  fi
-  # cargo-leptos would download a wasm-bindgen binary; build the lockfile's version instead.
+  # scripts/build runs the steps of cargo-leptos itself (installing it took
+  # 26 minutes); wasm-bindgen must be the lockfile's version.
   local want
   want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
@@ -75,9 +71,9 @@ ensure_postgres() {
   return 1
 }
 
-# Plain cargo and cargo-leptos must build with the same flags, or each
-# rebuilds everything the other built (cargo-leptos erases component types
-# in debug builds and bakes the output name in).
+# What leptos reads at build time (the output name is baked in) and when
+# serving: the same for scripts/build and plain cargo, or each rebuilds
+# everything the other built.
 export LEPTOS_OUTPUT_NAME=lianxin
 export LEPTOS_SITE_ROOT=target/site
 export LEPTOS_SITE_PKG_DIR=pkg

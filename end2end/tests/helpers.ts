@@ -36,5 +36,11 @@ export async function act(page: Page, kind: string, fill?: Record<string, string
   const entries = page.locator(`.timeline li[data-kind="${kind}"]`);
   const before = await entries.count();
   await form.locator('button[type="submit"]').click();
-  await expect(entries).toHaveCount(before + 1);
+  try {
+    await expect(entries).toHaveCount(before + 1);
+  } catch (e) {
+    // Name what the page said, so a refused action reads as the server's reason.
+    const alerts = await page.getByRole('alert').allTextContents();
+    throw new Error(`${kind} added no timeline entry; the page says: ${JSON.stringify(alerts)}\n${e}`);
+  }
 }
