@@ -2,11 +2,19 @@
 
 use crate::error::AppError;
 use crate::i18n::*;
+use chrono::{DateTime, Utc};
 use domain::Checkpoint;
 use domain::coordination::ItemStatus;
 use domain::{
     ActionKind, CheckpointStatus, DeadlineClass, Rating, Role, Route, Source, Status, Step, Tier,
 };
+
+/// A time as people in China read it.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&domain::deadline::china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
 
 macro_rules! labels {
     ($name:ident: $ty:ident { $($variant:ident => $group:ident . $key:ident),* $(,)? }) => {

@@ -237,7 +237,8 @@ pub struct RawFilter {
     pub state: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
+/// A field's text, when it holds more than blanks.
+pub(crate) fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -5,7 +5,8 @@
 use crate::case::{ActionKind, Rating, Route, Status, Step};
 use crate::coordination::ItemStatus;
 use crate::deadline::{Checkpoint, CheckpointStatus, DeadlineClass};
-use crate::intake::Source;
+use crate::intake::{FieldError, Source};
+use crate::ledger::given;
 use crate::ranking::percent;
 use crate::role::Role;
 use chrono::{DateTime, Utc};
@@ -410,6 +411,75 @@ impl CaseFilter {
     }
 }
 
+/// A board's or case list's filters as the query string gives them: every
+/// field text, read by [`BoardQuery::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardQuery {
+    pub step: Option<String>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub station: Option<String>,
+    pub region: Option<String>,
+    pub overdue: bool,
+    pub escalated: bool,
+    pub recurring: bool,
+    pub q: Option<String>,
+}
+
+impl BoardQuery {
+    /// The filter, or a message per field that names nothing: a value that
+    /// is not one (`unusable`), a region `path_of` does not know (`unknown`).
+    /// Dropping such a filter would show the reader's whole area as if it
+    /// were the place they asked for.
+    pub fn parse(
+        &self,
+        path_of: impl Fn(i64) -> Option<String>,
+    ) -> Result<CaseFilter, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut id = |name: &str, raw: &Option<String>| {
+            let v = given(raw)?;
+            let parsed = v.parse::<i64>().ok();
+            if parsed.is_none() {
+                errors.push(FieldError::new(name, "unusable"));
+            }
+            parsed
+        };
+        let category_id = id("category", &self.category);
+        let unit_id = id("unit", &self.unit);
+        let station_id = id("station", &self.station);
+        let region_id = id("region", &self.region);
+        let step = given(&self.step).and_then(|v| {
+            let step = Step::parse(v);
+            if step.is_none() {
+                errors.push(FieldError::new("step", "unusable"));
+            }
+            step
+        });
+        let region_path = region_id.and_then(|r| {
+            let path = path_of(r);
+            if path.is_none() {
+                errors.push(FieldError::new("region", "unknown"));
+            }
+            path
+        });
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CaseFilter {
+            step,
+            category_id,
+            unit_id,
+            station_id,
+            region_path,
+            overdue: self.overdue,
+            escalated: self.escalated,
+            recurring: self.recurring,
+            q: given(&self.q).map(String::from),
+            closed_since: None,
+        })
+    }
+}
+
 /// A page of a longer list: `items` from position `offset` (0-based) of
 /// `total` that match — "1–200 of 12,408".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -598,6 +668,56 @@ pub struct PublicStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_board_query_parses_or_names_each_field_that_names_nothing() {
+        let path_of = |id: i64| (id == 7).then(|| "/1/7/".to_string());
+        let q = BoardQuery {
+            step: Some("handle".into()),
+            category: Some(" 3 ".into()),
+            region: Some("7".into()),
+            station: Some("".into()),
+            overdue: true,
+            q: Some("  ".into()),
+            ..Default::default()
+        };
+        let f = q.parse(path_of).unwrap();
+        assert_eq!(f.step, Some(Step::Handle));
+        assert_eq!(f.category_id, Some(3));
+        assert_eq!(f.region_path.as_deref(), Some("/1/7/"));
+        assert_eq!((f.station_id, f.q, f.overdue), (None, None, true));
+
+        let bad = BoardQuery {
+            step: Some("somewhere".into()),
+            unit: Some("1.5".into()),
+            station: Some("-".into()),
+            region: Some("8".into()),
+            ..Default::default()
+        };
+        let errors = bad.parse(path_of).unwrap_err();
+        let named: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("unit", "unusable"),
+                ("station", "unusable"),
+                ("step", "unusable"),
+                ("region", "unknown")
+            ]
+        );
+        let malformed = BoardQuery {
+            region: Some("x".into()),
+            ..Default::default()
+        };
+        assert_eq!(malformed.parse(path_of).unwrap_err()[0].message, "unusable");
+        assert_eq!(
+            BoardQuery::default().parse(path_of).unwrap(),
+            CaseFilter::default()
+        );
+    }
 
     #[test]
     fn rates_are_whole_percent_and_absent_without_a_base() {

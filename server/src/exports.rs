@@ -216,7 +216,7 @@ async fn figures(
     let chinese = app::i18n::Locale::zh;
     let mut out = csv::Writer::from_writer(BOM.to_vec());
     let head = [
-        app::pages::figures::dimension_label(chinese, dimension),
+        app::tables::dimension_label(chinese, dimension),
         "收集".into(),
         "办结".into(),
         "办结率".into(),
@@ -298,14 +298,14 @@ async fn ledger_export(
 fn cells(list: List, n: usize, line: &Line) -> Vec<String> {
     list.columns()
         .iter()
-        .map(|c| app::pages::ledger::cell(app::i18n::Locale::zh, *c, n, line))
+        .map(|c| app::tables::cell(app::i18n::Locale::zh, *c, n, line))
         .collect()
 }
 
 fn headings(list: List) -> Vec<String> {
     list.columns()
         .iter()
-        .map(|c| app::pages::ledger::heading(app::i18n::Locale::zh, *c))
+        .map(|c| app::tables::heading(app::i18n::Locale::zh, *c))
         .collect()
 }
 
@@ -467,7 +467,7 @@ async fn write_xlsx(
     let mut book = Workbook::new();
     book.set_tempdir(std::env::temp_dir())?;
     let sheet = book.add_worksheet_with_constant_memory()?;
-    sheet.set_name(app::pages::ledger::list_title(chinese, e.list))?;
+    sheet.set_name(app::tables::list_title(chinese, e.list))?;
     sheet
         .set_landscape()
         .set_paper_size(9)
@@ -479,7 +479,7 @@ async fn write_xlsx(
     }
     let heading = format!(
         "{}（{}，共 {} 件）",
-        app::pages::ledger::list_title(chinese, e.list),
+        app::tables::list_title(chinese, e.list),
         e.day,
         e.total
     );
@@ -560,9 +560,9 @@ async fn service_csv(
     let mut out = csv::Writer::from_writer(BOM.to_vec());
     let mut rows = vec![write_row(
         &mut out,
-        app::pages::party::report_headings(chinese, by_unit),
+        app::tables::report_headings(chinese, by_unit),
     )];
-    for record in app::pages::party::report_rows(chinese, &report, by_unit) {
+    for record in app::tables::report_rows(chinese, &report, by_unit) {
         rows.push(write_row(&mut out, &record));
     }
     csv_file(
@@ -606,7 +606,7 @@ async fn service_xlsx(
 fn service_workbook(
     report: &domain::party::ServiceReport,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use app::pages::party::{report_headings, report_rows, report_title};
+    use app::tables::{report_headings, report_rows, report_title};
     use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
     let chinese = app::i18n::Locale::zh;
     let title = Format::new()

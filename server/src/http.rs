@@ -693,6 +693,61 @@ pub(crate) mod tests {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     }
 
+    /// A board or case list asked for a region that does not exist, or a
+    /// filter value that is not one, says which field is wrong: it used to
+    /// drop the filter and show the reader's whole area.
+    #[tokio::test]
+    async fn a_board_filter_that_names_nothing_is_refused_by_field() {
+        let (app, _pool, _db) = app().await;
+        let cookie = sign_in(&app, "director", "lianxin-demo").await;
+        let flags = "query[overdue]=false&query[escalated]=false&query[recurring]=false";
+        for (uri, args, field) in [
+            ("/api/get_board", "query[region]=999999", "region"),
+            ("/api/board_counts", "query[region]=999999", "region"),
+            ("/api/get_board", "query[region]=x", "region"),
+            ("/api/get_board", "query[step]=somewhere", "step"),
+            ("/api/get_board", "query[category]=lamps", "category"),
+            ("/api/board_counts", "query[unit]=1.5", "unit"),
+            ("/api/board_counts", "query[station]=-", "station"),
+        ] {
+            let res = app
+                .clone()
+                .oneshot(form(uri, &format!("{args}&{flags}"), Some(&cookie)))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{uri} {args}");
+            let text = body(res).await;
+            assert!(
+                text.contains(&format!("\"{field}\"")),
+                "{uri} {args}: {text}"
+            );
+        }
+        for (args, field) in [("category=lamps", "category"), ("step=somewhere", "step")] {
+            let res = app
+                .clone()
+                .oneshot(form(
+                    "/api/list_cases",
+                    &format!("{args}&overdue=false"),
+                    Some(&cookie),
+                ))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{args}");
+            assert!(body(res).await.contains(&format!("\"{field}\"")), "{args}");
+        }
+        // Empty fields are no filter, and a real region narrows the board.
+        let res = app
+            .clone()
+            .oneshot(form(
+                "/api/board_counts",
+                &format!("query[region]=&query[step]=&{flags}"),
+                Some(&cookie),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
     #[tokio::test]
     async fn public_figures_carry_no_personal_data() {
         let (app, pool, _db) = app().await;

@@ -1,12 +1,12 @@
 //! The live case board: five columns, one per step, updated as cases change
 //! anywhere, without reloading.
 
-use crate::api::{BoardQuery, board_column, get_board, intake_options, perform};
+use crate::api::{board_column, get_board, intake_options, perform};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::case::CaseLoader;
 use crate::pages::layout::{DeadlineBadge, ErrorNote};
-use domain::view::{BoardData, CaseFilter, CaseSummary};
+use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary};
 use domain::{Source, Step};
 use leptos::prelude::*;
 use leptos_router::components::A;

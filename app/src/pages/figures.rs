@@ -5,23 +5,10 @@
 use crate::api::get_figures;
 use crate::i18n::*;
 use crate::pages::layout::ErrorNote;
+use crate::tables::dimension_label;
 use domain::figures::{Dimension, Group, Report};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-pub fn dimension_label(l: Locale, d: Dimension) -> String {
-    match d {
-        Dimension::Unit => td_string!(l, figures.by_unit),
-        Dimension::Station => td_string!(l, figures.by_station),
-        Dimension::Community => td_string!(l, figures.by_community),
-        Dimension::Grid => td_string!(l, figures.by_grid),
-        Dimension::Category => td_string!(l, figures.by_category),
-        Dimension::Leader => td_string!(l, figures.by_leader),
-        Dimension::HeardBy => td_string!(l, figures.by_heard_by),
-        Dimension::Month => td_string!(l, figures.by_month),
-    }
-    .to_string()
-}
 
 #[component]
 pub fn Figures() -> impl IntoView {

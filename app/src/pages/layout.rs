@@ -4,19 +4,13 @@ use crate::api::{Logout, current_user};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::labels;
-use chrono::{DateTime, Utc};
 use domain::CheckpointStatus;
 use domain::view::CheckpointView;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
-/// A time as people in China read it.
-pub fn fmt_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&domain::deadline::china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+pub use crate::labels::fmt_time;
 
 #[component]
 pub fn Header() -> impl IntoView {

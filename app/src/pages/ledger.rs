@@ -1,120 +1,17 @@
 //! The supervision ledger (台账) and the three lists (三清单): filters,
-//! one page of lines, and the XLSX/CSV exports with a progress bar. The
-//! headings and cells here are also what the exports print.
+//! one page of lines, and the XLSX/CSV exports with a progress bar. Its
+//! headings and cells come from `crate::tables`, as the exports' do.
 
-use crate::api::{get_ledger, intake_options};
+use crate::api::{LedgerPage, get_ledger, intake_options};
 use crate::i18n::*;
 use crate::labels;
-use crate::pages::layout::{ErrorNote, fmt_time};
-use domain::ledger::{Column, Line, List, RawFilter, StateFilter};
+use crate::pages::layout::ErrorNote;
+use crate::tables::{cell, heading, list_title};
+use domain::ledger::{Column, List, RawFilter, StateFilter};
 use domain::{Route, Source};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-
-/// A page of the ledger as the server hands it over.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LedgerPage {
-    pub list: List,
-    pub lines: Vec<Line>,
-    /// Lines the filter selects in all.
-    pub total: i64,
-    /// Number of the first line of this page.
-    pub first: usize,
-    /// Where the next page starts, if there is one.
-    pub next: Option<i64>,
-}
-
-pub fn list_title(l: Locale, list: List) -> String {
-    match list {
-        List::Ledger => td_string!(l, ledger.ledger),
-        List::Problems => td_string!(l, ledger.problems),
-        List::Responsibility => td_string!(l, ledger.responsibility),
-        List::Rectification => td_string!(l, ledger.rectification),
-    }
-    .to_string()
-}
-
-pub fn heading(l: Locale, c: Column) -> String {
-    use Column::*;
-    match c {
-        No => td_string!(l, ledger.col_no),
-        Code => td_string!(l, field.code),
-        Registered => td_string!(l, ledger.col_registered),
-        Title => td_string!(l, field.title),
-        Description => td_string!(l, field.description),
-        Category => td_string!(l, field.category),
-        Place => td_string!(l, cases.place),
-        Source => td_string!(l, field.source),
-        Route => td_string!(l, field.route),
-        Tier => td_string!(l, field.tier),
-        Unit => td_string!(l, field.unit),
-        Person => td_string!(l, ledger.col_person),
-        Status => td_string!(l, field.status),
-        AckDue => td_string!(l, ledger.col_ack_due),
-        CompletionDue => td_string!(l, ledger.col_completion_due),
-        CompletionState => td_string!(l, ledger.col_completion_state),
-        Letters => td_string!(l, ledger.col_letters),
-        Extension => td_string!(l, ledger.col_extension),
-        Returns => td_string!(l, ledger.col_returns),
-        Rework => td_string!(l, case.rework_count),
-        Rating => td_string!(l, ledger.col_rating),
-        Closed => td_string!(l, ledger.col_closed),
-        Measure => td_string!(l, ledger.col_measure),
-    }
-    .to_string()
-}
-
-/// A cell as printed; `n` is the line's number in the list.
-pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> String {
-    use Column::*;
-    let count = |v: i64| if v == 0 { String::new() } else { v.to_string() };
-    match c {
-        No => n.to_string(),
-        Code => line.code.clone(),
-        Registered => fmt_time(line.registered),
-        Title => line.title.clone(),
-        Description => line.description.clone(),
-        Category => line.category.clone(),
-        Place => line.place.clone(),
-        Source => labels::source(l, line.source),
-        Route => line.route.map(|r| labels::route(l, r)).unwrap_or_default(),
-        Tier => line
-            .tier
-            .as_deref()
-            .and_then(domain::Tier::parse)
-            .map(|t| labels::tier(l, t))
-            .unwrap_or_default(),
-        Unit => line.unit.clone().unwrap_or_default(),
-        Person => line.person.clone().unwrap_or_default(),
-        Status => labels::status(l, line.status),
-        AckDue => line
-            .ack
-            .as_ref()
-            .map(|d| fmt_time(d.due))
-            .unwrap_or_default(),
-        CompletionDue => line
-            .completion
-            .as_ref()
-            .map(|d| fmt_time(d.due))
-            .unwrap_or_default(),
-        CompletionState => line
-            .completion
-            .as_ref()
-            .map(|d| labels::deadline(l, d.status))
-            .unwrap_or_default(),
-        Letters => count(line.letters),
-        Extension => count(line.extension_days),
-        Returns => count(line.returns),
-        Rework => count(i64::from(line.rework)),
-        Rating => line
-            .rating
-            .map(|r| labels::rating(l, r))
-            .unwrap_or_default(),
-        Closed => line.closed.map(fmt_time).unwrap_or_default(),
-        Measure => line.measure.clone().unwrap_or_default(),
-    }
-}
 
 fn raw_filter(q: &leptos_router::params::ParamsMap) -> RawFilter {
     RawFilter {

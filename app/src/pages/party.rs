@@ -12,10 +12,9 @@ use crate::api::{
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
+use crate::tables::{report_headings, report_rows, report_title};
 use domain::Rating;
-use domain::party::{
-    Claim, ClaimAction, ClaimStatus, Headline, OrgKind, RegStatus, ServiceReport, hours,
-};
+use domain::party::{Claim, ClaimAction, ClaimStatus, Headline, OrgKind, RegStatus, hours};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -56,75 +55,6 @@ fn claim_action_label(l: Locale, a: ClaimAction) -> String {
         ClaimAction::Evaluate => td_string!(l, party.evaluate),
     }
     .to_string()
-}
-
-/// The report's sheet (and page section) names.
-pub fn report_title(l: Locale, by_unit: bool) -> String {
-    if by_unit {
-        td_string!(l, party.by_unit)
-    } else {
-        td_string!(l, party.by_member)
-    }
-    .to_string()
-}
-
-/// Column headings of the quarterly report, shared by the page and the files.
-pub fn report_headings(l: Locale, by_unit: bool) -> Vec<String> {
-    let mut head: Vec<String> = if by_unit {
-        vec![
-            td_string!(l, party.col_unit).into(),
-            td_string!(l, party.col_members).into(),
-        ]
-    } else {
-        vec![
-            td_string!(l, party.col_member).into(),
-            td_string!(l, party.col_unit).into(),
-            td_string!(l, party.col_community).into(),
-        ]
-    };
-    head.extend(
-        [
-            td_string!(l, party.col_items),
-            td_string!(l, party.col_hours),
-            td_string!(l, party.col_satisfied),
-            td_string!(l, party.col_fairly),
-            td_string!(l, party.col_dissatisfied),
-        ]
-        .map(String::from),
-    );
-    head
-}
-
-/// The report's lines as text, in the order of `report_headings`.
-pub fn report_rows(_l: Locale, r: &ServiceReport, by_unit: bool) -> Vec<Vec<String>> {
-    let tail = |items: i64, minutes: i64, e: &domain::party::Evaluations| {
-        [
-            items.to_string(),
-            hours(minutes),
-            e.satisfied.to_string(),
-            e.fairly.to_string(),
-            e.dissatisfied.to_string(),
-        ]
-    };
-    if by_unit {
-        r.units
-            .iter()
-            .map(|u| {
-                let mut row = vec![u.unit.clone(), u.members.to_string()];
-                row.extend(tail(u.items, u.minutes, &u.evaluations));
-                row
-            })
-            .collect()
-    } else {
-        r.members
-            .iter()
-            .map(|m| {
-                let mut row = vec![m.member.clone(), m.unit.clone(), m.community.clone()];
-                row.extend(tail(m.items, m.minutes, &m.evaluations));
-                row
-            })
-            .collect()
-    }
 }
 
 /// The seed's two sentences, from the data.

@@ -1,0 +1,81 @@
+//! Escalated items: similar cases linked into one.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Links several cases into one escalated item (市级统筹); `codes` is a
+/// list of tracking codes separated by spaces or commas.
+#[server(endpoint = "create_item")]
+pub async fn create_item(
+    title: String,
+    measure: String,
+    unit_id: String,
+    codes: String,
+) -> Result<i64, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    let form = domain::coordination::ItemForm {
+        title,
+        measure,
+        unit_id: unit_id.trim().parse().ok(),
+        codes: vec![codes],
+    };
+    store::coordination::create(&state()?.pool, &user, &form, chrono::Utc::now())
+        .await
+        .map_err(fail)
+}
+
+/// A progress update on an escalated item; every linked case notes it.
+#[server(endpoint = "update_item")]
+pub async fn update_item(item: String, status: String, note: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    let status = domain::coordination::ItemStatus::parse(&status).ok_or_else(|| {
+        fail(AppError::Invalid(vec![domain::FieldError::new(
+            "status", "unknown",
+        )]))
+    })?;
+    store::coordination::update(
+        &state()?.pool,
+        &user,
+        id("item", &item)?,
+        status,
+        &note,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
+#[server(endpoint = "get_item")]
+pub async fn get_item(item: String) -> Result<domain::view::Item, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    store::coordination::get(
+        &state()?.pool,
+        &user,
+        id("item", &item)?,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}
+
+#[server(endpoint = "list_items")]
+pub async fn list_items() -> Result<Vec<domain::view::ItemBrief>, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    store::coordination::list(&state()?.pool, &user)
+        .await
+        .map_err(fail)
+}
+
+/// Open cases like `code` that could join it in a new escalated item.
+#[server(endpoint = "item_candidates")]
+pub async fn item_candidates(code: String) -> Result<Vec<domain::view::SimilarCase>, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::Coordinate).await?;
+    store::coordination::candidates(&state()?.pool, &user, &parse_code(&code)?)
+        .await
+        .map_err(fail)
+}

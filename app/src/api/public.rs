@@ -1,0 +1,178 @@
+//! Residents' pages: looking a case up, rating it, raising a request online, public figures.
+
+use super::PrintedReceipt;
+use crate::error::AppError;
+use domain::view::{PublicCase, PublicStats};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[server(endpoint = "track_lookup")]
+pub async fn track_lookup(code: String, factor: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    use domain::throttle::FactorKind;
+    let st = state()?;
+    throttle("lookup", st.lookups).await?;
+    let code = parse_code(&code)?;
+    // Wrong answers count against the code itself, whichever address sends
+    // them (and whether or not the code exists, so the answers do not tell).
+    let kind = FactorKind::of(&factor);
+    let bucket = kind.bucket(&code);
+    let now = chrono::Utc::now();
+    if store::throttle::hit(&st.pool, &bucket, kind.lockout(), now)
+        .await?
+        .is_some()
+    {
+        return Err(fail(match kind {
+            FactorKind::Phone => AppError::PhoneLocked,
+            FactorKind::Pin => AppError::CodeLocked,
+        }));
+    }
+    if !store::cases::verify_second_factor(&st.pool, &code, &factor).await? {
+        return Err(fail(AppError::LookupFailed));
+    }
+    store::throttle::forgive(&st.pool, &bucket, kind.lockout(), now).await?;
+    remember(&session().await?, TRACK_KEY, code.as_str()).await?;
+    leptos_axum::redirect(&format!("/track/{code}"));
+    Ok(())
+}
+
+/// The resident's view of a case, or None until the second factor was given
+/// in this browser session.
+#[server(endpoint = "get_public_case")]
+pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppError> {
+    use super::ssr::*;
+    let code = parse_code(&code)?;
+    if !remembers(TRACK_KEY, &code).await? {
+        return Ok(None);
+    }
+    Ok(Some(
+        store::cases::public_view(&state()?.pool, &code, chrono::Utc::now())
+            .await
+            .map_err(fail)?,
+    ))
+}
+
+#[server(endpoint = "rate_case")]
+pub async fn rate_case(code: String, rating: String, comment: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    let code = parse_code(&code)?;
+    if !remembers(TRACK_KEY, &code).await? {
+        return Err(fail(AppError::LookupFailed));
+    }
+    let rating = domain::Rating::parse(&rating)
+        .filter(|r| *r != domain::Rating::NotRated)
+        .ok_or_else(|| {
+            fail(AppError::Invalid(vec![domain::FieldError::new(
+                "rating", "required",
+            )]))
+        })?;
+    store::cases::rate(&state()?.pool, &code, rating, &comment, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&format!("/track/{code}"));
+    Ok(())
+}
+
+/// What the public request form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicOptions {
+    pub categories: Vec<domain::view::CategoryInfo>,
+    pub compounds: Vec<domain::view::RegionOption>,
+}
+
+/// The online request form's choices. Opening the form starts its clock:
+/// a request sent within seconds of it is a machine's.
+#[server(endpoint = "get_public_options")]
+pub async fn get_public_options() -> Result<PublicOptions, AppError> {
+    use super::ssr::*;
+    let session = session().await?;
+    session
+        .insert(FORM_OPENED_KEY, chrono::Utc::now().timestamp_millis())
+        .await
+        .map_err(|_| AppError::Server)?;
+    let options = store::reference::options(&state()?.pool, None).await?;
+    let tree = store::reference::region_tree(&state()?.pool).await?;
+    let compounds = options
+        .regions
+        .into_iter()
+        .filter(|r| tree.get(r.id).and_then(|n| n.level()) == Some(domain::RegionLevel::Compound))
+        .collect();
+    Ok(PublicOptions {
+        categories: options.categories,
+        compounds,
+    })
+}
+
+/// Seconds a person needs at least to fill in the online form.
+pub const MIN_FILL_SECONDS: i64 = 3;
+
+/// A resident raises a request online (step 1, source "online").
+#[server(endpoint = "submit_online")]
+pub async fn submit_online(
+    category_id: String,
+    description: String,
+    region_id: String,
+    resident_name: String,
+    resident_phone: String,
+    website: Option<String>,
+) -> Result<(), AppError> {
+    use super::ssr::*;
+    let st = state()?;
+    let session = session().await?;
+    // A field people cannot see: only a machine fills it in.
+    let honeypot = website.is_some_and(|w| !w.trim().is_empty());
+    let opened: Option<i64> = session.get(FORM_OPENED_KEY).await.ok().flatten();
+    let too_fast =
+        opened.is_none_or(|t| chrono::Utc::now().timestamp_millis() - t < MIN_FILL_SECONDS * 1000);
+    if honeypot || too_fast {
+        return Err(fail(AppError::Spam));
+    }
+    throttle("report", st.reports).await?;
+    let title = domain::NewCase::title_from(&description);
+    let new = domain::NewCase {
+        title,
+        description,
+        category_id: id("category_id", &category_id)?,
+        region_id: id("region_id", &region_id)?,
+        station_id: None,
+        source: domain::Source::Online,
+        resident_name,
+        resident_phone,
+    };
+    let receipt = store::cases::create(&st.pool, &new, None, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    let code = parse_code(&receipt.code)?;
+    remember(&session, REPORTED_KEY, code.as_str()).await?;
+    remember(&session, TRACK_KEY, code.as_str()).await?;
+    leptos_axum::redirect(&format!("/report/{code}"));
+    Ok(())
+}
+
+/// The receipt of a request raised online, for the browser that raised it.
+#[server(endpoint = "get_public_receipt")]
+pub async fn get_public_receipt(code: String) -> Result<PrintedReceipt, AppError> {
+    use super::ssr::*;
+    let code = parse_code(&code)?;
+    if !remembers(REPORTED_KEY, &code).await? {
+        return Err(fail(AppError::NotFound));
+    }
+    let mut receipt = store::cases::public_receipt(&state()?.pool, &code)
+        .await
+        .map_err(fail)?;
+    receipt.code = code.to_string();
+    printed(receipt)
+}
+
+/// Public figures of a region node (the whole city by default).
+#[server(endpoint = "get_public_stats")]
+pub async fn get_public_stats(region: Option<String>) -> Result<PublicStats, AppError> {
+    use super::ssr::*;
+    let region = region.and_then(|r| r.trim().parse().ok());
+    let st = state()?;
+    st.figures
+        .public_stats(&st.pool, region, chrono::Utc::now())
+        .await
+        .map(|s| (*s).clone())
+        .map_err(fail)
+}
