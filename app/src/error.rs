@@ -98,6 +98,16 @@ impl AppError {
     }
 }
 
+/// An endpoint outside server functions (an export, the live stream, a
+/// calendar feed) answers an error with its status and its name as the
+/// reason.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status(), self.to_string()).into_response()
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {

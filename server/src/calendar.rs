@@ -3,6 +3,7 @@
 //! published on the station's public page, so the feeds need no sign-in;
 //! they carry no resident's data.
 
+use app::api::ssr::Staff;
 use app::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -105,7 +106,7 @@ async fn station(
 async fn person(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    session: tower_sessions::Session,
+    staff: Option<Staff>,
     headers: HeaderMap,
 ) -> Response {
     let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
@@ -131,15 +132,14 @@ async fn person(
                 Err(_) => return unavailable(),
             }
         }
-        None => match app::api::ssr::session_user(&session, &state.pool).await {
-            Ok(Some(me)) if me.id == id || me.role() == domain::Role::Admin => {}
-            Ok(Some(_)) => {
+        None => match staff {
+            Some(Staff(me)) if me.id == id || me.role() == domain::Role::Admin => {}
+            Some(_) => {
                 return (StatusCode::FORBIDDEN, "only your own calendar").into_response();
             }
-            Ok(None) => {
+            None => {
                 return (StatusCode::UNAUTHORIZED, "sign in to read your calendar").into_response();
             }
-            Err(_) => return unavailable(),
         },
     }
     let now = chrono::Utc::now();

@@ -2,6 +2,7 @@
 //! the ledger's lists as XLSX laid out to print. The ledger streams: it is
 //! read in pages and written as it is read, never held whole in memory.
 
+use app::api::ssr::Staff;
 use app::state::AppState;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -11,7 +12,6 @@ use axum::routing::get;
 use domain::ledger::{Line, List, RawFilter};
 use serde::Deserialize;
 use store::users::UserRow;
-use tower_sessions::Session;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,17 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ledger.xlsx", get(ledger_xlsx))
         .route("/party/report.csv", get(service_csv))
         .route("/party/report.xlsx", get(service_xlsx))
-}
-
-/// The signed-in staff member who may see cases, or the refusal.
-async fn reader(state: &AppState, session: &Session) -> Result<UserRow, Response> {
-    let Ok(Some(user)) = app::api::ssr::session_user(session, &state.pool).await else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "sign in to download"));
-    };
-    if let Err(e) = app::api::ssr::check(&user, domain::Permission::ViewCases) {
-        return Err(refuse(e.status(), "not allowed"));
-    }
-    Ok(user)
 }
 
 fn unavailable(e: impl std::fmt::Display) -> Response {
@@ -106,11 +95,11 @@ fn cell(r: Option<u32>) -> String {
 /// figures as `/ranking`, rates in percent.
 async fn ranking(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    if let Err(refusal) = reader(&state, &session).await {
-        return refusal;
+    if let Err(e) = staff.permit(domain::Permission::ViewCases) {
+        return e.into_response();
     }
     let now = chrono::Utc::now();
     let today = now.with_timezone(&domain::deadline::china()).date_naive();
@@ -189,12 +178,12 @@ struct FiguresQuery {
 /// rates in percent, with the total last.
 async fn figures(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(q): Query<FiguresQuery>,
 ) -> Response {
-    let user = match reader(&state, &session).await {
+    let user = match staff.permit(domain::Permission::ViewCases) {
         Ok(u) => u,
-        Err(refusal) => return refusal,
+        Err(e) => return e.into_response(),
     };
     let now = chrono::Utc::now();
     let today = now.with_timezone(&domain::deadline::china()).date_naive();
@@ -266,11 +255,13 @@ struct LedgerExport {
 
 async fn ledger_export(
     state: &AppState,
-    session: &Session,
+    staff: Staff,
     raw: &RawFilter,
     ext: &str,
 ) -> Result<LedgerExport, Response> {
-    let user = reader(state, session).await?;
+    let user = staff
+        .permit(domain::Permission::ViewCases)
+        .map_err(IntoResponse::into_response)?;
     let (list, filter) = raw.parse().map_err(|e| bad_fields(&e))?;
     let now = chrono::Utc::now();
     let ctx = store::ledger::Context::load(&state.pool, now)
@@ -313,10 +304,10 @@ fn headings(list: List) -> Vec<String> {
 /// as it is read. `X-Total-Rows` announces the lines for a progress bar.
 async fn ledger_csv(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(raw): Query<RawFilter>,
 ) -> Response {
-    let export = match ledger_export(&state, &session, &raw, "csv").await {
+    let export = match ledger_export(&state, staff, &raw, "csv").await {
         Ok(e) => e,
         Err(refusal) => return refusal,
     };
@@ -394,10 +385,10 @@ async fn ledger_csv(
 /// mode and the file is streamed from disk.
 async fn ledger_xlsx(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(raw): Query<RawFilter>,
 ) -> Response {
-    let export = match ledger_export(&state, &session, &raw, "xlsx").await {
+    let export = match ledger_export(&state, staff, &raw, "xlsx").await {
         Ok(e) => e,
         Err(refusal) => return refusal,
     };
@@ -518,15 +509,12 @@ struct QuarterQuery {
 /// (default: this quarter).
 async fn service_report(
     state: &AppState,
-    session: &Session,
+    staff: Staff,
     q: &QuarterQuery,
 ) -> Result<domain::party::ServiceReport, Response> {
-    let Ok(Some(user)) = app::api::ssr::session_user(session, &state.pool).await else {
-        return Err(refuse(StatusCode::UNAUTHORIZED, "sign in to download"));
-    };
-    if let Err(e) = app::api::ssr::check(&user, domain::Permission::ManageParty) {
-        return Err(refuse(e.status(), "not allowed"));
-    }
+    let user = staff
+        .permit(domain::Permission::ManageParty)
+        .map_err(IntoResponse::into_response)?;
     let today = chrono::Utc::now()
         .with_timezone(&domain::deadline::china())
         .date_naive();
@@ -544,7 +532,7 @@ async fn service_report(
 /// service per member (default) or per work unit, for the units.
 async fn service_csv(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(q): Query<QuarterQuery>,
 ) -> Response {
     let by_unit = match q.by.as_deref().unwrap_or("member") {
@@ -552,7 +540,7 @@ async fn service_csv(
         "unit" => true,
         _ => return refuse(StatusCode::BAD_REQUEST, "by must be member or unit"),
     };
-    let report = match service_report(&state, &session, &q).await {
+    let report = match service_report(&state, staff, &q).await {
         Ok(r) => r,
         Err(refusal) => return refusal,
     };
@@ -580,10 +568,10 @@ async fn service_csv(
 /// laid out to print. A community's report is small: written in memory.
 async fn service_xlsx(
     State(state): State<AppState>,
-    session: Session,
+    staff: Staff,
     Query(q): Query<QuarterQuery>,
 ) -> Response {
-    let report = match service_report(&state, &session, &q).await {
+    let report = match service_report(&state, staff, &q).await {
         Ok(r) => r,
         Err(refusal) => return refusal,
     };

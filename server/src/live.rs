@@ -256,16 +256,14 @@ pub async fn events(
     State(state): State<AppState>,
     axum::Extension(hub): axum::Extension<Hub>,
     axum::Extension(sessions): axum::Extension<crate::sessions::Sessions>,
+    staff: app::api::ssr::Staff,
+    // Its id, to end the stream when it is signed out.
     session: Session,
     headers: HeaderMap,
     Query(since): Query<Since>,
 ) -> Result<impl IntoResponse, (StatusCode, &'static str)> {
-    let user: UserRow = app::api::ssr::session_user(&session, &state.pool)
-        .await
-        .ok()
-        .flatten()
-        .ok_or((StatusCode::UNAUTHORIZED, "sign in to follow a board"))?;
-    app::api::ssr::check(&user, domain::Permission::ViewCases)
+    let user = staff
+        .permit(domain::Permission::ViewCases)
         .map_err(|e| (e.status(), "not allowed to follow a board"))?;
     let resume = headers
         .get("last-event-id")

@@ -110,10 +110,7 @@ pub fn fail(e: impl Into<AppError>) -> AppError {
 
 /// The account a session belongs to, while the account is enabled and
 /// has not been signed out everywhere since.
-pub async fn session_user(
-    session: &Session,
-    pool: &store::Pool,
-) -> Result<Option<UserRow>, AppError> {
+async fn session_user(session: &Session, pool: &store::Pool) -> Result<Option<UserRow>, AppError> {
     let id: Option<i64> = session.get(USER_KEY).await.map_err(|_| AppError::Server)?;
     let Some(id) = id else {
         return Ok(None);
@@ -126,8 +123,11 @@ pub async fn session_user(
     Ok(store::users::for_session(pool, id, epoch).await?)
 }
 
+/// The staff member of a server function's request, if signed in.
 pub async fn signed_in() -> Result<Option<UserRow>, AppError> {
-    session_user(&session().await?, &state()?.pool).await
+    let mut parts =
+        leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Server)?;
+    Ok(Staff::read(&mut parts, &state()?).await?.map(|s| s.0))
 }
 
 /// Binds the session to the account under its current epoch.
@@ -142,7 +142,74 @@ pub async fn sign_in_as(session: &Session, user_id: i64, epoch: i64) -> Result<(
         .map_err(|_| AppError::Server)
 }
 
-/// The signed-in staff member, or 401.
+/// The signed-in staff member: the session's account while it is enabled
+/// and has not been signed out everywhere since. The one way every endpoint
+/// learns who calls: server functions (through `staff` and `authorize`),
+/// the exports, the live stream and the calendar feeds take it as an axum
+/// extractor (401 without it), then `permit` checks the permission matrix;
+/// the store checks the scope case by case.
+pub struct Staff(pub UserRow);
+
+impl Staff {
+    /// The member if their role may do `permission` at all (403 otherwise;
+    /// an initial or reset password allows nothing but changing it).
+    pub fn permit(self, permission: domain::Permission) -> Result<UserRow, AppError> {
+        check(&self.0, permission)?;
+        Ok(self.0)
+    }
+
+    async fn read<S: Send + Sync>(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Option<Self>, AppError>
+    where
+        AppState: axum::extract::FromRef<S>,
+    {
+        use axum::extract::{FromRef, FromRequestParts};
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, why)| {
+                tracing::error!(why, "no session layer");
+                AppError::Server
+            })?;
+        let pool = AppState::from_ref(state).pool;
+        Ok(session_user(&session, &pool).await?.map(Self))
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Staff
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        Self::read(parts, state)
+            .await?
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+/// Signed in or not, for endpoints that also answer otherwise (a calendar
+/// feed's private address).
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Staff
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Option<Self>, AppError> {
+        Self::read(parts, state).await
+    }
+}
+
+/// The signed-in staff member of a server function's request, or 401.
 pub async fn staff() -> Result<UserRow, AppError> {
     signed_in()
         .await?
@@ -162,9 +229,7 @@ pub fn check(user: &UserRow, permission: domain::Permission) -> Result<(), AppEr
 }
 
 pub async fn authorize(permission: domain::Permission) -> Result<UserRow, AppError> {
-    let user = staff().await?;
-    check(&user, permission)?;
-    Ok(user)
+    Staff(staff().await?).permit(permission)
 }
 
 pub fn parse_code(raw: &str) -> Result<domain::TrackingCode, AppError> {
