@@ -126,10 +126,3 @@ fn NotFound() -> impl IntoView {
         <A href="/">{t!(i18n, brand)}</A>
     }
 }
-
-#[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-}
