@@ -62,12 +62,7 @@ pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> String {
         Place => line.place.clone(),
         Source => labels::source(l, line.source),
         Route => line.route.map(|r| labels::route(l, r)).unwrap_or_default(),
-        Tier => line
-            .tier
-            .as_deref()
-            .and_then(domain::Tier::parse)
-            .map(|t| labels::tier(l, t))
-            .unwrap_or_default(),
+        Tier => line.tier.map(|t| labels::tier(l, t)).unwrap_or_default(),
         Unit => line.unit.clone().unwrap_or_default(),
         Person => line.person.clone().unwrap_or_default(),
         Status => labels::status(l, line.status),

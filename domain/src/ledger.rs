@@ -7,6 +7,7 @@
 use crate::case::{Rating, Route, Status};
 use crate::deadline::CheckpointStatus;
 use crate::intake::{FieldError, Source};
+use crate::region::Tier;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -169,7 +170,7 @@ pub struct Line {
     pub place: String,
     pub source: Source,
     pub route: Option<Route>,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
     pub unit: Option<String>,
     pub person: Option<String>,
     pub status: Status,

@@ -133,7 +133,7 @@ async fn person(
             }
         }
         None => match staff {
-            Some(Staff(me)) if me.id == id || me.role() == domain::Role::Admin => {}
+            Some(Staff(me)) if me.id == id || me.role == domain::Role::Admin => {}
             Some(_) => {
                 return (StatusCode::FORBIDDEN, "only your own calendar").into_response();
             }

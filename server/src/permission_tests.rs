@@ -180,7 +180,7 @@ async fn probe(
         ),
         // A role that may not act sees no case either (a party member): any
         // case will do for the refusal.
-        Permission::ActOnCase if !domain::permission::allows(who.role(), permission) => (
+        Permission::ActOnCase if !domain::permission::allows(who.role, permission) => (
             "/api/perform",
             format!("code={}&kind=report_progress&text=note", f.overdue_code),
         ),
@@ -299,7 +299,7 @@ async fn every_role_gets_exactly_what_the_matrix_grants() {
     let f = fixture(&pool).await;
     for role in Role::ALL {
         let who = user(&pool, username(role)).await;
-        assert_eq!(who.role(), role);
+        assert_eq!(who.role, role);
         let cookie = sign_in(&app, &who.username, PASSWORD).await;
         // OwnAccount changes the password: walk it last.
         for permission in Permission::ALL {

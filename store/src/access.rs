@@ -33,7 +33,7 @@ fn region(user: &UserRow) -> Scope {
 
 /// The user's area: where `Reach::Area` reaches.
 fn area(user: &UserRow) -> Scope {
-    match user.role() {
+    match user.role {
         Role::Admin => Scope::All,
         Role::Leader | Role::Director | Role::GridWorker | Role::Member => region(user),
         Role::Handler => user.unit_id.map(Scope::Unit).unwrap_or(Scope::Nothing),
@@ -46,7 +46,7 @@ fn area(user: &UserRow) -> Scope {
 
 /// The cases on which `user` may exercise `permission`.
 pub fn scope_for(user: &UserRow, permission: Permission) -> Scope {
-    match domain::permission::grant(user.role(), permission) {
+    match domain::permission::grant(user.role, permission) {
         Some(Reach::All) => Scope::All,
         Some(Reach::Area) => area(user),
         Some(Reach::Own) | None => Scope::Nothing,
@@ -61,7 +61,7 @@ pub fn scope(user: &UserRow) -> Scope {
 /// Forbidden unless the matrix grants `permission` to the user's role at all
 /// (the case-by-case scope is checked where the case is loaded).
 pub fn permit(user: &UserRow, permission: Permission) -> Result<Reach, StoreError> {
-    domain::permission::grant(user.role(), permission).ok_or(StoreError::Forbidden)
+    domain::permission::grant(user.role, permission).ok_or(StoreError::Forbidden)
 }
 
 impl Scope {
@@ -103,7 +103,7 @@ pub fn capacities(user: &UserRow, case: &CaseFacts) -> Vec<Actor> {
     if !scope_for(user, Permission::ActOnCase).covers(case) {
         return vec![];
     }
-    user.role().capacities().to_vec()
+    user.role.capacities().to_vec()
 }
 
 #[cfg(test)]
@@ -126,7 +126,7 @@ mod tests {
             username: "u".into(),
             display_name: "u".into(),
             password_hash: String::new(),
-            role: role.as_str().into(),
+            role,
             region_id: None,
             unit_id: unit,
             station_id: station,

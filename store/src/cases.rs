@@ -31,15 +31,20 @@ pub struct CaseRow {
     pub region_path: String,
     pub station_id: Option<i64>,
     pub station: Option<String>,
-    pub source: String,
+    #[sqlx(try_from = "crate::db::Code<Source>")]
+    pub source: Source,
     pub resident_name: String,
     pub resident_phone: String,
-    pub status: String,
-    pub route: Option<String>,
-    pub tier: Option<String>,
+    #[sqlx(try_from = "crate::db::Code<Status>")]
+    pub status: Status,
+    #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
+    pub route: Option<Route>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Tier>")]
+    pub tier: Option<Tier>,
     pub unit_id: Option<i64>,
     pub unit: Option<String>,
-    pub deadline_class: String,
+    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
+    pub deadline_class: DeadlineClass,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub clock_start: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
@@ -49,7 +54,8 @@ pub struct CaseRow {
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub completed_at: Option<DateTime<Utc>>,
     pub result: Option<String>,
-    pub rating: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
+    pub rating: Option<Rating>,
     pub rework_count: i32,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub closed_at: Option<DateTime<Utc>>,
@@ -134,10 +140,6 @@ pub(crate) const SELECT_CASE_LEDGER: &str = select_case!(
 );
 
 impl CaseRow {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Registered)
-    }
-
     pub fn facts(&self) -> CaseFacts {
         CaseFacts {
             region_path: self.region_path.clone(),
@@ -148,18 +150,17 @@ impl CaseRow {
 
     pub fn state(&self) -> CaseState {
         CaseState {
-            status: self.status(),
-            route: self.route.as_deref().and_then(Route::parse),
-            tier: self.tier.as_deref().and_then(Tier::parse),
+            status: self.status,
+            route: self.route,
+            tier: self.tier,
             unit_id: self.unit_id,
-            deadline_class: DeadlineClass::parse(&self.deadline_class)
-                .unwrap_or(DeadlineClass::Ordinary),
+            deadline_class: self.deadline_class,
             clock_start: self.clock_start,
             acknowledged_at: self.acknowledged_at,
             progress_at: self.progress_at,
             completed_at: self.completed_at,
             result: self.result.clone(),
-            rating: self.rating.as_deref().and_then(Rating::parse),
+            rating: self.rating,
             rework_count: self.rework_count,
             closed_at: self.closed_at,
             merged_into: self.merged_into.clone(),
@@ -172,10 +173,6 @@ impl CaseRow {
             phone_last4: domain::mask::phone_last4(&self.resident_phone),
             pin: self.pin.clone(),
         }
-    }
-
-    pub(crate) fn source(&self) -> Source {
-        Source::parse(&self.source).unwrap_or(Source::WalkIn)
     }
 }
 
@@ -582,7 +579,7 @@ pub async fn apply(
             let other = load(pool, &target)
                 .await
                 .map_err(|_| StoreError::invalid("into", "unknown"))?;
-            if other.id == row.id || !other.status().is_open() {
+            if other.id == row.id || !other.status.is_open() {
                 return Err(StoreError::invalid("into", "cannot_merge"));
             }
         }
@@ -663,10 +660,10 @@ pub async fn act(
     let row = load_for(pool, user, code).await?;
     let mine = access::capacities(user, &row.facts());
     let kind = action.kind();
-    let actor = match transition(row.status(), kind) {
+    let actor = match transition(row.status, kind) {
         None => {
             return Err(domain::TransitionError::Illegal {
-                from: row.status().as_str(),
+                from: row.status.as_str(),
                 action: kind.as_str(),
             }
             .into());
@@ -696,8 +693,10 @@ pub async fn act(
 #[derive(sqlx::FromRow)]
 struct EventRow {
     kind: String,
-    from_status: Option<String>,
-    to_status: String,
+    #[sqlx(try_from = "crate::db::MaybeCode<Status>")]
+    from_status: Option<Status>,
+    #[sqlx(try_from = "crate::db::Code<Status>")]
+    to_status: Status,
     actor_label: String,
     payload: String,
     #[sqlx(try_from = "crate::db::Stamp")]
@@ -785,8 +784,8 @@ pub async fn detail(
             detail: detail_of(&e.payload, &units),
             kind: e.kind,
             actor: e.actor_label,
-            from_status: e.from_status.as_deref().and_then(Status::parse),
-            to_status: Status::parse(&e.to_status).unwrap_or(Status::Registered),
+            from_status: e.from_status,
+            to_status: e.to_status,
         })
         .collect();
     let capacities = access::capacities(user, &row.facts());
@@ -827,7 +826,7 @@ pub async fn detail(
         category: row.category.clone(),
         place: tree.label(row.region_id),
         station: row.station.clone(),
-        source: row.source(),
+        source: row.source,
         resident_name: row.resident_name.clone(),
         resident_phone: row.resident_phone.clone(),
         status: state.status,
@@ -879,7 +878,7 @@ pub(crate) fn summarize(
         unit: row.unit.clone(),
         status: state.status,
         step: state.status.step(),
-        source: row.source(),
+        source: row.source,
         deadline,
         rating: state.rating,
         created_at: row.created_at,
@@ -1223,10 +1222,10 @@ pub async fn board_counts(
         return Ok(counts);
     }
     qb.push(" GROUP BY c.status || ''");
-    let rows: Vec<(String, i64, i64, i64, i64, i64)> = qb.build_query_as()?.fetch_all(pool).await?;
+    let rows: Vec<(crate::db::Code<Status>, i64, i64, i64, i64, i64)> =
+        qb.build_query_as()?.fetch_all(pool).await?;
     for (status, n, overdue, escalated, rated, satisfied) in rows {
-        let status = Status::parse(&status).unwrap_or(Status::Registered);
-        counts.add(status, n, overdue, escalated, rated, satisfied);
+        counts.add(status.0, n, overdue, escalated, rated, satisfied);
     }
     Ok(counts)
 }
@@ -1236,7 +1235,7 @@ type SimilarRow = (
     String,
     String,
     String,
-    String,
+    crate::db::Code<Status>,
     i64,
     Option<i64>,
     Option<i64>,
@@ -1295,7 +1294,7 @@ pub async fn similar_open(
                     code: display_code(&code),
                     title,
                     place: tree.label(region_id),
-                    status: Status::parse(&status).unwrap_or(Status::Registered),
+                    status: status.0,
                     score: (s * 100.0).round() as u8,
                 };
                 (s, case)
@@ -1344,7 +1343,7 @@ pub async fn public_view(
         at: evs
             .iter()
             .rev()
-            .find(|e| Status::parse(&e.to_status).map(|s| s.step()) == Some(step))
+            .find(|e| e.to_status.step() == step)
             .map(|e| e.at),
     })
     .collect();
@@ -1393,7 +1392,7 @@ pub async fn rate(
 
 /// For tests and tools: the status of a case by code.
 pub async fn status_of(pool: &Pool, code: &TrackingCode) -> Result<Status> {
-    Ok(load(pool, code).await?.status())
+    Ok(load(pool, code).await?.status)
 }
 
 /// Kinds of the events of a case, oldest first.

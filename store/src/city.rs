@@ -76,7 +76,14 @@ pub async fn grow(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<Grown> {
     let places = communities(pool).await?;
-    let categories: Vec<Category> = sqlx::query_as::<_, (i64, Option<i64>, String, String, String)>(
+    type Row = (
+        i64,
+        Option<i64>,
+        crate::db::Code<Tier>,
+        crate::db::Code<DeadlineClass>,
+        String,
+    );
+    let categories: Vec<Category> = sqlx::query_as::<_, Row>(
         "SELECT id, default_unit_id, default_tier, deadline_class, name_zh FROM categories ORDER BY id",
     )
     .fetch_all(pool)
@@ -85,8 +92,8 @@ pub async fn grow(
     .map(|(id, unit, tier, class, name)| Category {
         id,
         unit,
-        tier: Tier::parse(&tier).unwrap_or(Tier::Community),
-        class: DeadlineClass::parse(&class).unwrap_or(DeadlineClass::Ordinary),
+        tier: tier.0,
+        class: class.0,
         title: name,
     })
     .collect();

@@ -26,7 +26,8 @@ struct ItemRow {
     region_id: i64,
     region_path: String,
     station_id: Option<i64>,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<ItemStatus>")]
+    status: ItemStatus,
     created_by: String,
     #[sqlx(try_from = "crate::db::Stamp")]
     created_at: DateTime<Utc>,
@@ -47,10 +48,6 @@ const SELECT_ITEM: &str = "SELECT i.id, i.title, i.measure, u.name AS unit, i.un
      LEFT JOIN users p ON p.id = i.created_by";
 
 impl ItemRow {
-    fn status(&self) -> ItemStatus {
-        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Open)
-    }
-
     /// Access to an item is decided like access to a case standing where
     /// all its cases stand, with the lead unit and the common station.
     fn facts(&self) -> CaseFacts {
@@ -67,7 +64,7 @@ impl ItemRow {
             title: self.title.clone(),
             measure: self.measure.clone(),
             unit: self.unit.clone(),
-            status: self.status(),
+            status: self.status,
             cases: self.cases,
             latest: self.latest.clone(),
             updated_at: self.updated_at,
@@ -77,7 +74,7 @@ impl ItemRow {
 
 /// Whether a case may still be linked: it is neither finished nor merged.
 pub fn may_link(case: &CaseRow) -> bool {
-    !matches!(case.status(), Status::Closed | Status::Merged)
+    !matches!(case.status, Status::Closed | Status::Merged)
 }
 
 async fn load_item(pool: &Pool, id: i64) -> Result<ItemRow> {
@@ -135,7 +132,7 @@ async fn note_on_case(
     payload: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let status = case.status();
+    let status = case.status;
     insert_event(
         tx,
         case.id,
@@ -295,7 +292,7 @@ pub async fn candidates(
 /// (the lead unit's handler, the station, the area's supervisors) and it is
 /// not finished.
 fn may_update(user: &UserRow, item: &ItemRow) -> bool {
-    item.status() != ItemStatus::Done
+    item.status != ItemStatus::Done
         && access::scope_for(user, Permission::Coordinate).covers(&item.facts())
 }
 
@@ -314,7 +311,7 @@ pub async fn update(
         return Err(StoreError::Forbidden);
     }
     let linked = linked_rows(pool, id).await?;
-    let errors = validate_update(item.status(), status, note);
+    let errors = validate_update(item.status, status, note);
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
     }
@@ -327,7 +324,7 @@ pub async fn update(
     .bind(status.as_str())
     .bind(now.stored())
     .bind(id)
-    .bind(&item.status)
+    .bind(item.status.as_str())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -373,7 +370,13 @@ pub async fn get(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Re
     let policy = reference::policy(pool).await?;
     let tree = reference::region_tree(pool).await?;
     let scope = access::scope(user);
-    let updates: Vec<(crate::db::Stamp, String, String, String)> = sqlx::query_as(
+    type Update = (
+        crate::db::Stamp,
+        String,
+        crate::db::Code<ItemStatus>,
+        String,
+    );
+    let updates: Vec<Update> = sqlx::query_as(
         "SELECT at, by_label, status, note FROM coordination_updates WHERE item_id = $1 ORDER BY id",
     )
     .bind(id)
@@ -395,7 +398,7 @@ pub async fn get(pool: &Pool, user: &UserRow, id: i64, now: DateTime<Utc>) -> Re
             .map(|(at, by, status, note)| ItemUpdate {
                 at: at.0,
                 by,
-                status: ItemStatus::parse(&status).unwrap_or(ItemStatus::Open),
+                status: status.0,
                 note,
             })
             .collect(),

@@ -397,6 +397,103 @@ macro_rules! stored_as_text {
 
 stored_as_text!(Stamp, MaybeStamp, Day, MaybeDay);
 
+/// A closed set of values kept as text (its `as_str`), as the domain
+/// names them.
+pub trait Coded: Sized {
+    fn parse_code(raw: &str) -> Option<Self>;
+}
+
+/// A stored enum read back: a value the enum does not know fails the read
+/// (a database error, logged) instead of turning into some default — a
+/// corrupt role must not become a grid worker.
+/// `#[sqlx(try_from = "crate::db::Code<Status>")]` on a row's field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code<T>(pub T);
+
+/// The same for a nullable column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaybeCode<T>(pub Option<T>);
+
+fn parse_coded<T: Coded>(raw: &str) -> Result<T, BoxDynError> {
+    T::parse_code(raw).ok_or_else(|| {
+        format!(
+            "unknown stored value {raw:?} for {}",
+            std::any::type_name::<T>()
+        )
+        .into()
+    })
+}
+
+impl<'r, T: Coded> Decode<'r, Any> for Code<T> {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Self(parse_coded(<&str as Decode<'r, Any>>::decode(
+            value,
+        )?)?))
+    }
+}
+
+impl<'r, T: Coded> Decode<'r, Any> for MaybeCode<T> {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = <Option<&str> as Decode<'r, Any>>::decode(value)?;
+        Ok(Self(raw.map(parse_coded).transpose()?))
+    }
+}
+
+impl<T> Type<Any> for Code<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<T> Type<Any> for MaybeCode<T> {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+/// The domain's stored enums: each parses its own `as_str`.
+macro_rules! coded {
+    ($($t:ty),* $(,)?) => {$(
+        impl Coded for $t {
+            fn parse_code(raw: &str) -> Option<Self> {
+                <$t>::parse(raw)
+            }
+        }
+        impl From<Code<$t>> for $t {
+            fn from(c: Code<$t>) -> Self {
+                c.0
+            }
+        }
+        impl From<MaybeCode<$t>> for Option<$t> {
+            fn from(c: MaybeCode<$t>) -> Self {
+                c.0
+            }
+        }
+    )*};
+}
+
+coded!(
+    domain::Status,
+    domain::Role,
+    domain::Source,
+    domain::Route,
+    domain::Tier,
+    domain::DeadlineClass,
+    domain::Checkpoint,
+    domain::Rating,
+    domain::coordination::ItemStatus,
+    domain::wish::WishStatus,
+    domain::party::OrgKind,
+    domain::party::RegStatus,
+    domain::party::ClaimStatus,
+);
+
 /// A yes/no column: PostgreSQL answers a boolean, SQLite the integer it
 /// keeps booleans as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,8 +27,10 @@ const SELECT_CLOCK: &str = "SELECT c.id, c.status, c.deadline_class, c.clock_sta
 #[derive(sqlx::FromRow)]
 struct ClockRow {
     id: i64,
-    status: String,
-    deadline_class: String,
+    #[sqlx(try_from = "crate::db::Code<Status>")]
+    status: Status,
+    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
+    deadline_class: DeadlineClass,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     clock_start: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
@@ -42,10 +44,8 @@ struct ClockRow {
 
 impl ClockRow {
     fn state(&self) -> CaseState {
-        let mut s = CaseState::registered(
-            DeadlineClass::parse(&self.deadline_class).unwrap_or(DeadlineClass::Ordinary),
-        );
-        s.status = Status::parse(&self.status).unwrap_or(Status::Registered);
+        let mut s = CaseState::registered(self.deadline_class);
+        s.status = self.status;
         s.clock_start = self.clock_start;
         s.acknowledged_at = self.acknowledged_at;
         s.progress_at = self.progress_at;

@@ -62,7 +62,7 @@ pub async fn for_case(pool: &Pool, case: &CaseRow) -> Result<Vec<Extension>> {
 /// is with the unit, and no request waits for a decision.
 pub fn may_request(case: &CaseRow, pending: bool) -> bool {
     use domain::Status as S;
-    matches!(case.status(), S::AwaitingAck | S::InProgress) && !pending
+    matches!(case.status, S::AwaitingAck | S::InProgress) && !pending
 }
 
 /// Notes a request or decision in the case's timeline and the audit trail.
@@ -74,7 +74,7 @@ async fn note(
     payload: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let status = case.status();
+    let status = case.status;
     let text = payload.to_string();
     insert_event(tx, case.id, kind, Some(status), status, by, &text, now).await?;
     let action = format!("case.{kind}");

@@ -244,7 +244,7 @@ pub async fn view(
 /// the last 100) and every open case of their grid, most urgent first.
 pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyGrid> {
     access::permit(user, Permission::ViewCases)?;
-    if user.role() != Role::GridWorker {
+    if user.role != Role::GridWorker {
         return Err(StoreError::Forbidden);
     }
     let path = user.region_path.clone().ok_or(StoreError::Forbidden)?;
@@ -281,6 +281,7 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyG
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::{Rating, Tier};
 
     async fn user(pool: &Pool, name: &str) -> UserRow {
         crate::users::find_by_username(pool, name)
@@ -321,7 +322,7 @@ mod tests {
             let scope = access::scope(&reader);
             let seen: Vec<&crate::cases::CaseRow> = all
                 .iter()
-                .filter(|c| c.status != "merged" && scope.covers(&c.facts()))
+                .filter(|c| c.status != Status::Merged && scope.covers(&c.facts()))
                 .collect();
             let v = view(&pool, &reader, node, now).await.unwrap();
             let under = |id: i64| {
@@ -330,12 +331,12 @@ mod tests {
                     .copied()
                     .filter(move |c| c.region_path.starts_with(&path))
             };
-            let open = |c: &&crate::cases::CaseRow| c.status != "closed";
-            let closed = |c: &&crate::cases::CaseRow| c.status == "closed";
+            let open = |c: &&crate::cases::CaseRow| c.status != Status::Closed;
+            let closed = |c: &&crate::cases::CaseRow| c.status == Status::Closed;
             let rated = |c: &&crate::cases::CaseRow| {
                 matches!(
-                    c.rating.as_deref(),
-                    Some("satisfied" | "fairly_satisfied" | "dissatisfied")
+                    c.rating,
+                    Some(Rating::Satisfied | Rating::FairlySatisfied | Rating::Dissatisfied)
                 )
             };
             let mut compared = 0;
@@ -355,11 +356,11 @@ mod tests {
                     }),
                     rated: count(&rated),
                     satisfied: count(&|c| {
-                        matches!(c.rating.as_deref(), Some("satisfied" | "fairly_satisfied"))
+                        matches!(c.rating, Some(Rating::Satisfied | Rating::FairlySatisfied))
                     }),
                     tiered: count(&|c| closed(c) && c.tier.is_some()),
                     low_tier: count(&|c| {
-                        closed(c) && matches!(c.tier.as_deref(), Some("compound" | "grid"))
+                        closed(c) && matches!(c.tier, Some(Tier::Compound | Tier::Grid))
                     }),
                 };
                 assert_eq!(row, &expected, "{name} {node:?}");

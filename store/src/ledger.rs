@@ -12,7 +12,7 @@ use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
 use chrono::{DateTime, Datelike, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
-use domain::{Checkpoint, DeadlinePolicy, Route, Source, Status};
+use domain::{Checkpoint, DeadlinePolicy, Status};
 use std::collections::HashMap;
 
 /// Rows read per query.
@@ -259,11 +259,9 @@ fn line(ledger: &LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> L
         description: row.description.clone(),
         category: row.category.clone(),
         place: ctx.tree.label(row.region_id),
-        source: Source::parse(&row.source).unwrap_or(Source::WalkIn),
-        route: state
-            .route
-            .or_else(|| row.route.as_deref().and_then(Route::parse)),
-        tier: row.tier.clone(),
+        source: row.source,
+        route: state.route,
+        tier: state.tier,
         unit: row.unit.clone(),
         person: ledger
             .acknowledger
@@ -310,6 +308,7 @@ pub async fn walk<E: From<StoreError>>(
 mod tests {
     use super::*;
     use chrono::NaiveDate;
+    use domain::Source;
 
     /// Every line of the city counts its case's returns and names the
     /// handler who last acknowledged it (while a unit has it), as the

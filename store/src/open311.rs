@@ -489,7 +489,7 @@ pub async fn search(
                 service_name: row.category.clone(),
                 // Only what a resident published themselves is republished:
                 // a walk-in's or a session's words stay with the staff.
-                description: if row.source().published_by_resident() {
+                description: if row.source.published_by_resident() {
                     // Cases stored before control characters were refused
                     // must not break the XML feed either.
                     domain::intake::clean_text(&domain::mask::redact(

@@ -68,7 +68,8 @@ pub async fn headline(pool: &Pool, path: &str) -> Result<Headline> {
 struct OrgRow {
     id: i64,
     parent_id: Option<i64>,
-    kind: String,
+    #[sqlx(try_from = "crate::db::Code<OrgKind>")]
+    kind: OrgKind,
     name: String,
     region_id: i64,
     path: String,
@@ -119,7 +120,7 @@ pub async fn overview(pool: &Pool, user: &UserRow) -> Result<PartyOverview> {
         orgs.push(Org {
             id: r.id,
             parent_id: r.parent_id,
-            kind: OrgKind::parse(&r.kind).unwrap_or(OrgKind::Group),
+            kind: r.kind,
             name: r.name.clone(),
             place: tree.label(r.region_id),
             secretary: r.secretary.clone(),
@@ -399,7 +400,8 @@ struct RegRow {
     community_id: i64,
     detail: String,
     phone: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<RegStatus>")]
+    status: RegStatus,
     receipt_no: Option<String>,
     #[sqlx(try_from = "crate::db::Stamp")]
     registered_at: DateTime<Utc>,
@@ -435,7 +437,7 @@ pub async fn registrations(pool: &Pool, user: &UserRow) -> Result<Vec<Registrati
             community: tree.label(r.community_id),
             detail: r.detail,
             phone: r.phone,
-            status: RegStatus::parse(&r.status).unwrap_or(RegStatus::Pending),
+            status: r.status,
             receipt_no: r.receipt_no,
             registered_at: r.registered_at,
         }));
@@ -561,7 +563,7 @@ struct ReceiptRow {
 /// A confirmed registration's receipt: the member's own, or any in the
 /// reader's area for the community's staff to print.
 pub async fn receipt(pool: &Pool, user: &UserRow, member: bool, id: i64) -> Result<Receipt> {
-    let own = member && user.id == id && user.role() == Role::Member;
+    let own = member && user.id == id && user.role == Role::Member;
     let path = if own { "/".into() } else { managed_path(user)? };
     let sql = if member {
         "SELECT m.receipt_no, u.display_name AS name, w.name AS unit, w.party_org, m.community_id, \
@@ -681,10 +683,12 @@ struct ClaimRow {
     member: String,
     unit: String,
     pledge: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<ClaimStatus>")]
+    status: ClaimStatus,
     #[sqlx(try_from = "crate::db::Stamp")]
     claimed_at: DateTime<Utc>,
-    evaluation: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
+    evaluation: Option<Rating>,
     evaluation_note: String,
 }
 
@@ -723,7 +727,7 @@ async fn load_claims(pool: &Pool, condition: &str, bind: &str, member: bool) -> 
                 })
                 .collect();
             let minutes = logs.iter().map(|l| l.minutes).sum();
-            let status = ClaimStatus::parse(&r.status).unwrap_or(ClaimStatus::Signed);
+            let status = r.status;
             let actions = ClaimAction::ALL
                 .into_iter()
                 .filter(|a| a.by_member() == member && next_claim(status, *a, minutes).is_ok())
@@ -739,7 +743,7 @@ async fn load_claims(pool: &Pool, condition: &str, bind: &str, member: bool) -> 
                 claimed_at: r.claimed_at,
                 minutes,
                 logs,
-                evaluation: r.evaluation.as_deref().and_then(Rating::parse),
+                evaluation: r.evaluation,
                 evaluation_note: r.evaluation_note,
                 actions,
             }
@@ -795,7 +799,8 @@ pub async fn needs(pool: &Pool, user: &UserRow) -> Result<Vec<Need>> {
 #[derive(sqlx::FromRow)]
 struct MemberRow {
     community_id: i64,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<RegStatus>")]
+    status: RegStatus,
     receipt_no: Option<String>,
 }
 
@@ -841,7 +846,7 @@ pub async fn my_service(pool: &Pool, user: &UserRow) -> Result<MyService> {
         .collect();
     Ok(MyService {
         member_id: user.id,
-        status: RegStatus::parse(&m.status).unwrap_or(RegStatus::Pending),
+        status: m.status,
         receipt_no: m.receipt_no,
         community: tree.full_label(m.community_id),
         needs,
@@ -859,7 +864,7 @@ pub async fn claim(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let m = member_row(pool, user).await?;
-    if m.status != RegStatus::Confirmed.as_str() {
+    if m.status != RegStatus::Confirmed {
         return Err(StoreError::Forbidden);
     }
     let errors = domain::party::validate_pledge(pledge);
@@ -916,7 +921,14 @@ async fn claim_state(
     pool: &Pool,
     id: i64,
 ) -> Result<(i64, String, ClaimStatus, i64, DateTime<Utc>)> {
-    let (member, path, status, minutes, claimed_at): (i64, String, String, i64, crate::db::Stamp) =
+    type Row = (
+        i64,
+        String,
+        crate::db::Code<ClaimStatus>,
+        i64,
+        crate::db::Stamp,
+    );
+    let (member, path, status, minutes, claimed_at): Row =
         sqlx::query_as(
             "SELECT c.member_id, r.path, c.status, \
              (SELECT CAST(COALESCE(SUM(l.minutes), 0) AS BIGINT) FROM service_logs l WHERE l.claim_id = c.id), \
@@ -927,8 +939,7 @@ async fn claim_state(
         .fetch_optional(pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let status = ClaimStatus::parse(&status).unwrap_or(ClaimStatus::Signed);
-    Ok((member, path, status, minutes, claimed_at.0))
+    Ok((member, path, status.0, minutes, claimed_at.0))
 }
 
 /// Moves a claim card: the community approves, refuses or evaluates (with a
@@ -1060,7 +1071,8 @@ struct FactRow {
     community_id: i64,
     need_id: i64,
     minutes: i64,
-    evaluation: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
+    evaluation: Option<Rating>,
 }
 
 /// The quarterly service report of the reader's area: every claim with
@@ -1094,7 +1106,7 @@ pub async fn report(pool: &Pool, user: &UserRow, quarter: Quarter) -> Result<Ser
             community: tree.label(r.community_id),
             need_id: r.need_id,
             minutes: r.minutes,
-            evaluation: r.evaluation.as_deref().and_then(Rating::parse),
+            evaluation: r.evaluation,
         })
         .collect();
     Ok(ServiceReport::build(quarter, facts))

@@ -57,7 +57,8 @@ pub async fn anonymise(pool: &Pool, after_days: i64, now: DateTime<Utc>) -> Resu
 struct DueCase {
     id: i64,
     code: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<domain::Status>")]
+    status: domain::Status,
     resident_name: String,
     resident_phone: String,
     title: String,
@@ -94,7 +95,7 @@ async fn anonymise_case(
     .execute(&mut *tx)
     .await?;
     let payload = serde_json::json!({ "after_days": after_days }).to_string();
-    let status = domain::Status::parse(&case.status).unwrap_or(domain::Status::Closed);
+    let status = case.status;
     crate::cases::insert_event(
         &mut tx,
         case.id,

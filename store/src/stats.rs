@@ -236,7 +236,13 @@ pub async fn public_stats(
         crate::cases::push_area(&mut recent, &root.path);
     }
     recent.push(" ORDER BY c.closed_at DESC, c.id DESC LIMIT 10");
-    type Recent = (String, String, i64, crate::db::Stamp, Option<String>);
+    type Recent = (
+        String,
+        String,
+        i64,
+        crate::db::Stamp,
+        crate::db::MaybeCode<Rating>,
+    );
     let recently_closed = recent
         .build_query_as::<Recent>()?
         .fetch_all(pool)
@@ -248,7 +254,7 @@ pub async fn public_stats(
                 category,
                 place: tree.public_place(region_id),
                 closed_at: closed_at.0,
-                rating: rating.as_deref().and_then(Rating::parse),
+                rating: rating.0,
             },
         )
         .collect();
@@ -1269,7 +1275,7 @@ mod tests {
         // reopened, rerated, merged, moved to another place, filed under
         // another category, closed late.
         for change in [
-            "UPDATE cases SET status = 'handling', closed_at = NULL WHERE id IN \
+            "UPDATE cases SET status = 'in_progress', closed_at = NULL WHERE id IN \
              (SELECT id FROM cases WHERE status = 'closed' ORDER BY id LIMIT 40)",
             "UPDATE cases SET rating = 'dissatisfied' WHERE id IN \
              (SELECT id FROM cases WHERE rating = 'satisfied' ORDER BY id DESC LIMIT 40)",

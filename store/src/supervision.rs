@@ -160,7 +160,8 @@ struct LetterRow {
     case_id: i64,
     year: i64,
     seq: i64,
-    checkpoint: String,
+    #[sqlx(try_from = "crate::db::Code<Checkpoint>")]
+    checkpoint: Checkpoint,
     #[sqlx(try_from = "crate::db::Stamp")]
     due: DateTime<Utc>,
     demand: String,
@@ -188,7 +189,7 @@ fn letter(row: LetterRow, case: &CaseRow, tree: &reference::RegionTree) -> Lette
         title: case.title.clone(),
         description: case.description.clone(),
         place: tree.label(case.region_id),
-        checkpoint: Checkpoint::parse(&row.checkpoint).unwrap_or(Checkpoint::Completion),
+        checkpoint: row.checkpoint,
         due: row.due,
         demand: row.demand,
         reply_by: row.reply_by,

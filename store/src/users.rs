@@ -22,7 +22,8 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    #[sqlx(try_from = "crate::db::Code<Role>")]
+    pub role: Role,
     pub region_id: Option<i64>,
     pub unit_id: Option<i64>,
     pub station_id: Option<i64>,
@@ -43,18 +44,12 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    pub fn role(&self) -> Role {
-        // An unknown role string can only come from a hand-edited row; it gets
-        // the narrowest role.
-        Role::parse(&self.role).unwrap_or(Role::GridWorker)
-    }
-
     pub fn info(&self) -> UserInfo {
         UserInfo {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
-            role: self.role(),
+            role: self.role,
             place: self.place.clone(),
             must_change_password: self.must_change_password,
         }
@@ -65,7 +60,7 @@ impl UserRow {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
-            role: self.role(),
+            role: self.role,
             region_id: self.region_id,
             unit_id: self.unit_id,
             station_id: self.station_id,
@@ -81,7 +76,7 @@ impl UserRow {
         AccountForm {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
-            role: self.role(),
+            role: self.role,
             region_id: self.region_id,
             unit_id: self.unit_id,
             station_id: self.station_id,
@@ -358,7 +353,7 @@ pub async fn update(
     }
     .validate()
     .map_err(StoreError::Invalid)?;
-    if form.role != before.role() {
+    if form.role != before.role {
         not_self(by, id, "role")?;
     }
     check_seat(pool, &form).await?;
@@ -610,6 +605,39 @@ async fn login_wait(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A role or status the code does not know (a hand-edited row, a
+    /// downgrade) fails the read: it used to become the narrowest role, and
+    /// an unknown case status a newly registered case.
+    #[tokio::test]
+    async fn an_unknown_stored_value_fails_the_read_instead_of_becoming_a_default() {
+        let db = crate::testing::TestDb::new().await;
+        let pool = db.pool.clone();
+        crate::demo::load(&pool, false, Utc::now()).await.unwrap();
+        assert!(find_by_username(&pool, "grid").await.unwrap().is_some());
+        sqlx::query("UPDATE users SET role = 'mayor' WHERE username = 'grid'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let read = find_by_username(&pool, "grid").await;
+        assert!(
+            matches!(&read, Err(StoreError::Db(e)) if e.to_string().contains("mayor")),
+            "{read:?}"
+        );
+
+        let code: String = sqlx::query_scalar("SELECT code FROM cases ORDER BY id LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE cases SET status = 'lost' WHERE code = $1")
+            .bind(&code)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let code = domain::TrackingCode::parse(&code).unwrap();
+        let read = crate::cases::status_of(&pool, &code).await;
+        assert!(matches!(read, Err(StoreError::Db(_))), "{read:?}");
+    }
 
     #[tokio::test]
     async fn a_user_signs_in_with_the_right_password_only() {

@@ -21,7 +21,8 @@ struct WishRow {
     detail: String,
     resident_name: String,
     resident_phone: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<WishStatus>")]
+    status: WishStatus,
     claimant: Option<String>,
     #[sqlx(try_from = "crate::db::Stamp")]
     updated_at: DateTime<Utc>,
@@ -32,10 +33,6 @@ const SELECT_WISH: &str = "SELECT w.id, w.region_id, r.path AS region_path, w.ti
      FROM wishes w JOIN regions r ON r.id = w.region_id";
 
 impl WishRow {
-    fn status(&self) -> WishStatus {
-        WishStatus::parse(&self.status).unwrap_or(WishStatus::Collected)
-    }
-
     fn facts(&self) -> CaseFacts {
         CaseFacts {
             region_path: self.region_path.clone(),
@@ -125,7 +122,7 @@ pub async fn act(
     if !access::scope_for(user, Permission::ManageWishes).covers(&row.facts()) {
         return Err(StoreError::Forbidden);
     }
-    let from = row.status();
+    let from = row.status;
     let to = next(from, action).map_err(|e| StoreError::Invalid(vec![e]))?;
     let claimant = match action {
         WishAction::Claim => {
@@ -198,8 +195,8 @@ pub async fn list(pool: &Pool, user: &UserRow) -> Result<Vec<Wish>> {
         .map(|r| Wish {
             id: r.id,
             place: tree.label(r.region_id),
-            status: r.status(),
-            actions: actions(r.status()),
+            status: r.status,
+            actions: actions(r.status),
             title: r.title,
             detail: r.detail,
             resident_name: r.resident_name,
@@ -227,7 +224,7 @@ pub async fn wall(pool: &Pool) -> Result<Vec<WallWish>> {
             id: r.id,
             place: tree.public_place(r.region_id),
             resident: domain::mask::name(&r.resident_name),
-            status: r.status(),
+            status: r.status,
             claimant: r.claimant.clone(),
             // The same redaction as every public text: staff type what the
             // resident said, phone numbers and room numbers included.

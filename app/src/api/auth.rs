@@ -40,7 +40,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     leptos_axum::redirect(if user.must_change_password {
         "/account"
     } else {
-        home_of(user.role())
+        home_of(user.role)
     });
     Ok(())
 }
@@ -90,7 +90,7 @@ pub async fn change_password(
     let session = session().await?;
     session.cycle_id().await.map_err(|_| AppError::Server)?;
     sign_in_as(&session, me.id, epoch).await?;
-    leptos_axum::redirect(home_of(me.role()));
+    leptos_axum::redirect(home_of(me.role));
     Ok(())
 }
 

@@ -110,7 +110,7 @@ pub async fn get_board(query: BoardQuery) -> Result<domain::view::BoardData, App
         page_size: BOARD_PAGE,
         last_event_id,
         filter,
-        actors: user.role().capacities().to_vec(),
+        actors: user.role.capacities().to_vec(),
     })
 }
 
