@@ -23,10 +23,29 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// Residents' pages: whole without JavaScript (forms post, links load), so
+/// they are sent without the WASM. A resident on a cheap phone and a slow
+/// connection loads HTML and CSS only; staff pages load the app's code when
+/// first opened (and keep it, following links without reloading).
+pub fn is_public_page(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    matches!(path, "" | "/track" | "/report" | "/stats" | "/wall")
+        || ["/track/", "/report/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        || path
+            .strip_prefix("/stations/")
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     state::content_security_policy();
+    let path = use_context::<http::request::Parts>()
+        .map(|p| p.uri.path().to_string())
+        .unwrap_or_default();
+    let hydrate = !is_public_page(&path);
     view! {
         <!DOCTYPE html>
         <html>
@@ -34,11 +53,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {hydrate.then(|| view! {
+                    <AutoReload options=options.clone() />
+                    <HydrationScripts options />
+                })}
                 <MetaTags />
             </head>
-            <body>
+            // Tests wait for data-hydrated (set by App) or, on a page sent
+            // without the WASM, take data-static as ready at once.
+            <body data-static=(!hydrate).then_some("true")>
                 <App />
             </body>
         </html>
@@ -124,5 +147,43 @@ fn NotFound() -> impl IntoView {
     view! {
         <h1>{t!(i18n, not_found)}</h1>
         <A href="/">{t!(i18n, brand)}</A>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public_page;
+
+    #[test]
+    fn residents_pages_are_sent_without_the_app_and_staff_pages_with_it() {
+        for path in [
+            "/",
+            "/track",
+            "/track/K7QM-3XPA",
+            "/report",
+            "/report/K7QM-3XPA",
+            "/stats",
+            "/stats/",
+            "/wall",
+            "/stations/3",
+        ] {
+            assert!(is_public_page(path), "{path}");
+        }
+        for path in [
+            "/login",
+            "/board",
+            "/cases/K7QM-3XPA",
+            "/stations",
+            "/stations/3/brief",
+            // A party member's registration keeps what was typed when a
+            // field is refused, which takes the app.
+            "/party/register",
+            "/party",
+            "/party/registrations",
+            "/trackers",
+            "/nowhere",
+        ] {
+            assert!(!is_public_page(path), "{path}");
+        }
     }
 }

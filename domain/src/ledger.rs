@@ -302,22 +302,13 @@ impl RawFilter {
         ];
         pairs
             .into_iter()
-            .filter_map(|(k, v)| given(v).map(|v| format!("{k}={}", encode(v))))
+            .filter_map(|(k, v)| given(v).map(|v| format!("{k}={}", crate::encode_query(v))))
             .collect::<Vec<_>>()
             .join("&")
     }
 }
 
 /// Percent-encodes what a filter value may hold (ids, codes, dates).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

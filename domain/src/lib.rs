@@ -36,3 +36,14 @@ pub use intake::{FieldError, NewCase, Source};
 pub use permission::{Permission, Reach};
 pub use region::{RegionLevel, Tier};
 pub use role::Role;
+
+/// A value percent-encoded for a query string (every byte but letters,
+/// digits and `-_.`).
+pub fn encode_query(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { hydrated, signIn } from './helpers';
 
-test('pages hydrate under a strict Content-Security-Policy without violations', async ({ page }) => {
+test('pages load and staff pages hydrate under a strict Content-Security-Policy without violations', async ({ page }) => {
   const violations: string[] = [];
   page.on('console', (m) => {
     if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());

@@ -2,9 +2,12 @@ import { expect, Page } from '@playwright/test';
 
 export const PASSWORD = 'lianxin-demo';
 
-/** Waits until the WASM has hydrated the page, so clicks reach their handlers. */
+/**
+ * Waits until the page is ready for clicks: hydrated by the WASM, or a
+ * resident's page sent without it (plain forms and links, ready at once).
+ */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated="true"], body[data-static="true"]')).toHaveCount(1);
 }
 
 export async function signIn(page: Page, username: string) {

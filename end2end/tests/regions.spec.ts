@@ -9,6 +9,8 @@ test('an administrator imports grids from CSV: a bad line stops the file, a good
   await page.getByRole('link', { name: '区域' }).click();
   await hydrated(page);
   const form = page.locator('form[data-action="import_regions"]');
+  // Count once the tree has loaded (a busy machine may still be fetching it).
+  await expect(page.locator('[data-testid="regions"] tr').first()).toBeVisible();
   const before = await page.locator('[data-testid="regions"] tr').count();
 
   await form.locator('textarea[name="csv"]').fill(
@@ -52,6 +54,8 @@ test('a large import shows how much has gone up, then names its one bad line and
   await signIn(page, 'admin');
   await page.goto('/admin/regions');
   await hydrated(page);
+  // Count once the tree has loaded (a busy machine may still be fetching it).
+  await expect(page.locator('[data-testid="regions"] tr').first()).toBeVisible();
   const before = await page.locator('[data-testid="regions"] tr').count();
   const lines = ['上级,层级,名称', `${COMMUNITY},网格,大网格${run}`];
   for (let i = 0; i < 3000; i++) lines.push(`${COMMUNITY}/大网格${run},小区,批量导入的小区${i}号`);

@@ -50,6 +50,47 @@ async fn healthz(
 /// The largest request body any route accepts.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+#[derive(serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{zh|en}?back=/path`: the language switch of a page sent
+/// without the app (a resident's page, or any page with JavaScript off):
+/// sets the cookie the app reads its language from and returns to the page.
+async fn switch_language(
+    axum::extract::Path(locale): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Back>,
+) -> axum::response::Response {
+    use axum::http::header::{LOCATION, SET_COOKIE};
+    use axum::response::IntoResponse;
+    if !matches!(locale.as_str(), "zh" | "en") {
+        return (StatusCode::NOT_FOUND, "no such language").into_response();
+    }
+    // Back to a page of this site only: never another site (an open
+    // redirect), never anything a header cannot carry.
+    let back = q
+        .back
+        .filter(|b| {
+            b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.starts_with("/\\")
+                && b.bytes().all(|c| c.is_ascii_graphic())
+        })
+        .unwrap_or_else(|| "/".into());
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (LOCATION, back),
+            (
+                SET_COOKIE,
+                format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
 /// The whole app as a router, so tests can drive it without a socket.
 pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
     router_until(
@@ -82,6 +123,7 @@ pub async fn router_until(
     let hub = crate::live::Hub::start(state.pool.clone(), shutdown).await?;
     Ok(Router::new()
         .route("/healthz", get(healthz))
+        .route("/lang/{locale}", get(switch_language))
         .route("/api/board/events", get(crate::live::events))
         .merge(crate::open311::routes(crate::open311::Config::from_env()))
         .merge(crate::api_v1::routes())
@@ -691,6 +733,53 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+
+    /// The language switch works without the app: a cookie and a way back
+    /// to the same page, never to another site.
+    #[tokio::test]
+    async fn the_language_switch_sets_the_cookie_and_returns_to_the_page_only() {
+        let (app, _pool, _db) = app().await;
+        let get = |uri: &str, cookie: Option<&str>| {
+            let mut req = Request::get(uri);
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let res = app
+            .clone()
+            .oneshot(get("/lang/en?back=%2Fstats%3Fregion%3D1", None))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()[header::LOCATION], "/stats?region=1");
+        let cookie = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(cookie.starts_with("i18n_pref_locale=en;"), "{cookie}");
+        for back in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "stats",
+            "/%E4%B8%AD%0A",
+        ] {
+            let res = app
+                .clone()
+                .oneshot(get(&format!("/lang/zh?back={back}"), None))
+                .await
+                .unwrap();
+            assert_eq!(res.headers()[header::LOCATION], "/", "{back}");
+        }
+        let res = app.clone().oneshot(get("/lang/fr", None)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = app
+            .oneshot(get("/stats", Some("i18n_pref_locale=en")))
+            .await
+            .unwrap();
+        assert!(body(res).await.contains("<html lang=\"en\""));
     }
 
     /// A board or case list asked for a region that does not exist, or a

@@ -19,13 +19,20 @@ pub fn Header() -> impl IntoView {
     // Re-read on navigation so signing in or out shows at once.
     let user = Resource::new(move || location.pathname.get(), |_| current_user());
     let logout = ServerAction::<Logout>::new();
-    let toggle = move |_| {
-        let next = if i18n.get_locale() == Locale::zh {
+    let other = move || {
+        if i18n.get_locale() == Locale::zh {
             Locale::en
         } else {
             Locale::zh
-        };
-        i18n.set_locale(next);
+        }
+    };
+    let switch = move || {
+        let back = format!("{}{}", location.pathname.get(), location.search.get());
+        format!("/lang/{}?back={}", other(), domain::encode_query(&back))
+    };
+    let toggle = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        i18n.set_locale(other());
     };
     view! {
         <header class="top">
@@ -107,7 +114,9 @@ pub fn Header() -> impl IntoView {
                         }
                     })}
                 </Transition>
-                <button type="button" class="link lang" on:click=toggle>{t!(i18n, nav.language)}</button>
+                // A link, so a page sent without the app switches too: the
+                // server sets the language cookie and sends the reader back.
+                <a class="link lang" href=switch on:click=toggle>{t!(i18n, nav.language)}</a>
             </nav>
         </header>
     }
