@@ -31,10 +31,12 @@ test("a resident's first load of each public page stays within 300 KB and loads 
     const total = loaded.reduce((n, r) => n + r.bytes, 0);
     expect(total, `${path}: ${JSON.stringify(loaded)}`).toBeLessThan(BUDGET);
   }
-  // A staff page still loads the app (and hydrates).
+  // A staff page still loads the app (and hydrates), compressed ahead of time.
   const wasm = page.waitForResponse((r) => /\/pkg\/lianxin\.wasm$/.test(r.url()));
   await page.goto('/login');
-  await wasm;
+  const sent = await wasm;
+  expect(sent.headers()['content-encoding']).toBe('gzip');
+  expect(sent.headers()['content-type']).toBe('application/wasm');
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 });
 
