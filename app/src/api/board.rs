@@ -68,9 +68,14 @@ async fn case_filter(
     query: &BoardQuery,
     pool: &store::Pool,
 ) -> Result<domain::view::CaseFilter, AppError> {
-    let tree = store::reference::region_tree(pool).await?;
+    // The tree (a query and a copy of the city's regions) only when a
+    // region is asked for: most board and list requests name none.
+    let tree = match query.region.as_deref().map(str::trim) {
+        Some(r) if !r.is_empty() => Some(store::reference::region_tree(pool).await?),
+        _ => None,
+    };
     query
-        .parse(|id| tree.get(id).map(|n| n.path.clone()))
+        .parse(|id| tree.as_ref()?.get(id).map(|n| n.path.clone()))
         .map_err(|e| super::ssr::fail(AppError::Invalid(e)))
 }
 
