@@ -1,4 +1,4 @@
-// The server may still be starting (scripts/test waits for its port, not its database): poll /healthz.
+// scripts/test starts the server without waiting for it: poll /healthz.
 export default async function globalSetup() {
   const base = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
   const deadline = Date.now() + 120_000;
