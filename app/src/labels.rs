@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use domain::Checkpoint;
 use domain::coordination::ItemStatus;
 use domain::{
-    ActionKind, CheckpointStatus, DeadlineClass, Rating, Role, Route, Source, Status, Step, Tier,
+    ActionKind, CallOutcome, CheckpointStatus, DeadlineClass, Rating, RatingChannel, Role, Route,
+    Source, Status, Step, Tier,
 };
 
 /// A time as people in China read it.
@@ -94,8 +95,24 @@ labels!(action: ActionKind {
     ResolveEscalated => action.resolve_escalated, AnswerSuggestion => action.answer_suggestion,
     RecordFeedback => action.record_feedback, RateSatisfied => action.rate_satisfied,
     RateFairlySatisfied => action.rate_fairly_satisfied, RateDissatisfied => action.rate_dissatisfied,
-    CloseUnrated => action.close_unrated,
+    RecordCall => action.record_call, CloseUnrated => action.close_unrated,
 });
+
+labels!(call_outcome: CallOutcome {
+    NoAnswer => callback.no_answer, WrongNumber => callback.wrong_number, Refused => callback.refused,
+});
+
+labels!(channel: RatingChannel {
+    Online => callback.online, Session => callback.in_person, Callback => callback.by_phone,
+});
+
+/// What the timeline adds to a rating staff recorded or a call.
+pub fn call_note(l: Locale, note: domain::view::CallNote) -> String {
+    match note {
+        domain::view::CallNote::Rated(via) => channel(l, via),
+        domain::view::CallNote::Unanswered(o) => call_outcome(l, o),
+    }
+}
 
 /// A timeline entry's kind: `registered`, an action, or a 13710 reminder
 /// (`reminder.<level>.<checkpoint>`).
@@ -189,6 +206,7 @@ pub fn message(l: Locale, key: &str) -> String {
         "root" => td_string!(l, error.root).to_string(),
         "level_order" => td_string!(l, error.level_order).to_string(),
         "duplicate" => td_string!(l, error.duplicate).to_string(),
+        "call_first" => td_string!(l, error.call_first).to_string(),
         other => other.to_string(),
     }
 }

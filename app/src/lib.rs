@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/board") view=pages::board::Board ssr=SsrMode::Async />
                         <Route path=path!("/cases") view=pages::cases::CaseList ssr=SsrMode::Async />
                         <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
+                        <Route path=path!("/callbacks") view=pages::callbacks::Callbacks ssr=SsrMode::Async />
                         <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />
                         <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
                         <Route path=path!("/letters/:id") view=pages::letter::LetterPage ssr=SsrMode::Async />

@@ -4,6 +4,7 @@
 //! `TRANSITIONS` is the only place that says what may happen next; the UI asks
 //! it which buttons to show and `apply` refuses anything it does not list.
 
+use crate::callback::{CallOutcome, RatingChannel};
 use crate::deadline::DeadlineClass;
 use crate::region::Tier;
 use chrono::{DateTime, Utc};
@@ -270,24 +271,68 @@ impl Rating {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     StartConsolidation,
-    AnswerOnSpot { answer: String },
-    HandleLocally { tier: Tier, note: String },
-    Assign { unit_id: i64, class: DeadlineClass },
-    Escalate { note: String },
-    ToSuggestion { note: String },
-    NotAccept { reason: String },
-    Merge { into: String },
+    AnswerOnSpot {
+        answer: String,
+    },
+    HandleLocally {
+        tier: Tier,
+        note: String,
+    },
+    Assign {
+        unit_id: i64,
+        class: DeadlineClass,
+    },
+    Escalate {
+        note: String,
+    },
+    ToSuggestion {
+        note: String,
+    },
+    NotAccept {
+        reason: String,
+    },
+    Merge {
+        into: String,
+    },
     Acknowledge,
-    Return { reason: String },
-    ReportProgress { note: String },
-    RequestClosure { result: String },
+    Return {
+        reason: String,
+    },
+    ReportProgress {
+        note: String,
+    },
+    RequestClosure {
+        result: String,
+    },
     ApproveClosure,
-    RejectClosure { reason: String },
-    CompleteLocally { result: String },
-    ResolveEscalated { result: String },
-    AnswerSuggestion { result: String },
-    RecordFeedback { note: String },
-    Rate { rating: Rating, comment: String },
+    RejectClosure {
+        reason: String,
+    },
+    CompleteLocally {
+        result: String,
+    },
+    ResolveEscalated {
+        result: String,
+    },
+    AnswerSuggestion {
+        result: String,
+    },
+    RecordFeedback {
+        note: String,
+    },
+    /// A rating: the resident's own online, or recorded by the station on
+    /// their behalf when given in person or by phone (`via`).
+    Rate {
+        rating: Rating,
+        comment: String,
+        #[serde(default)]
+        via: RatingChannel,
+    },
+    /// A callback (回访) that brought no rating.
+    RecordCall {
+        outcome: CallOutcome,
+        note: String,
+    },
     CloseUnrated,
 }
 
@@ -318,11 +363,12 @@ pub enum ActionKind {
     RateSatisfied,
     RateFairlySatisfied,
     RateDissatisfied,
+    RecordCall,
     CloseUnrated,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 22] = [
+    pub const ALL: [ActionKind; 23] = [
         Self::StartConsolidation,
         Self::AnswerOnSpot,
         Self::HandleLocally,
@@ -344,8 +390,21 @@ impl ActionKind {
         Self::RateSatisfied,
         Self::RateFairlySatisfied,
         Self::RateDissatisfied,
+        Self::RecordCall,
         Self::CloseUnrated,
     ];
+
+    /// The rating and call rows the station records through its call
+    /// form (回访), not through the case's plain buttons.
+    pub fn is_recorded_call(self) -> bool {
+        matches!(
+            self,
+            Self::RateSatisfied
+                | Self::RateFairlySatisfied
+                | Self::RateDissatisfied
+                | Self::RecordCall
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -370,6 +429,7 @@ impl ActionKind {
             Self::RateSatisfied => "rate_satisfied",
             Self::RateFairlySatisfied => "rate_fairly_satisfied",
             Self::RateDissatisfied => "rate_dissatisfied",
+            Self::RecordCall => "record_call",
             Self::CloseUnrated => "close_unrated",
         }
     }
@@ -405,6 +465,7 @@ impl Action {
                 Rating::FairlySatisfied => ActionKind::RateFairlySatisfied,
                 Rating::Dissatisfied | Rating::NotRated => ActionKind::RateDissatisfied,
             },
+            Self::RecordCall { .. } => ActionKind::RecordCall,
             Self::CloseUnrated => ActionKind::CloseUnrated,
         }
     }
@@ -428,6 +489,7 @@ impl Action {
             | Self::AnswerSuggestion { result } => vec![("result", result, true)],
             Self::RecordFeedback { note } => vec![("note", note, false)],
             Self::Rate { comment, .. } => vec![("comment", comment, false)],
+            Self::RecordCall { note, .. } => vec![("note", note, false)],
             _ => vec![],
         }
     }
@@ -549,18 +611,30 @@ pub const TRANSITIONS: &[(Status, ActionKind, Status, &[Actor])] = &[
         S::AwaitingRating,
         &[Station],
     ),
-    (S::AwaitingRating, K::RateSatisfied, S::Closed, &[Resident]),
+    // The station records a rating given in person or by phone (回访).
+    (
+        S::AwaitingRating,
+        K::RateSatisfied,
+        S::Closed,
+        &[Resident, Station],
+    ),
     (
         S::AwaitingRating,
         K::RateFairlySatisfied,
         S::Closed,
-        &[Resident],
+        &[Resident, Station],
     ),
     (
         S::AwaitingRating,
         K::RateDissatisfied,
         S::Rework,
-        &[Resident],
+        &[Resident, Station],
+    ),
+    (
+        S::AwaitingRating,
+        K::RecordCall,
+        S::AwaitingRating,
+        &[Station],
     ),
     (
         S::AwaitingRating,
@@ -721,6 +795,21 @@ fn validate(action: &Action) -> Result<(), TransitionError> {
     Ok(())
 }
 
+/// A resident rates online; staff record only what was said to them, in
+/// person or on the phone, so the figures can tell the two apart.
+fn check_channel(action: &Action, actor: Actor) -> Result<(), TransitionError> {
+    if let Action::Rate { via, .. } = action
+        && (actor == Actor::Resident) != (*via == RatingChannel::Online)
+    {
+        return Err(TransitionError::Invalid {
+            field: "via",
+            message: "a resident rates online; staff record a rating given in person or by phone"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 fn text(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -745,6 +834,7 @@ pub fn apply(
         });
     }
     validate(action)?;
+    check_channel(action, actor)?;
 
     let mut next = state.clone();
     next.status = to;
@@ -826,6 +916,8 @@ pub fn apply(
             next.rating = Some(Rating::NotRated);
             next.closed_at = Some(now);
         }
+        // The call is the event itself: nothing of the state changes.
+        Action::RecordCall { .. } => {}
     }
     Ok(next)
 }
@@ -840,7 +932,18 @@ mod tests {
     }
 
     fn sample(kind: ActionKind) -> Action {
+        sample_by(kind, Resident)
+    }
+
+    /// A well-formed action of this kind as `actor` would send it (a
+    /// rating's channel depends on who records it).
+    fn sample_by(kind: ActionKind, actor: Actor) -> Action {
         let t = || "文本".to_string();
+        let via = if actor == Resident {
+            RatingChannel::Online
+        } else {
+            RatingChannel::Callback
+        };
         match kind {
             K::StartConsolidation => Action::StartConsolidation,
             K::AnswerOnSpot => Action::AnswerOnSpot { answer: t() },
@@ -871,14 +974,21 @@ mod tests {
             K::RateSatisfied => Action::Rate {
                 rating: Rating::Satisfied,
                 comment: t(),
+                via,
             },
             K::RateFairlySatisfied => Action::Rate {
                 rating: Rating::FairlySatisfied,
                 comment: t(),
+                via,
             },
             K::RateDissatisfied => Action::Rate {
                 rating: Rating::Dissatisfied,
                 comment: t(),
+                via,
+            },
+            K::RecordCall => Action::RecordCall {
+                outcome: CallOutcome::NoAnswer,
+                note: t(),
             },
             K::CloseUnrated => Action::CloseUnrated,
         }
@@ -896,7 +1006,7 @@ mod tests {
         let everyone = [Station, Deputy, Unit, Supervisor, Resident, System];
         for (from, kind, to, who) in TRANSITIONS {
             for actor in everyone {
-                let result = apply(&in_state(*from), &sample(*kind), actor, now());
+                let result = apply(&in_state(*from), &sample_by(*kind, actor), actor, now());
                 if who.contains(&actor) {
                     assert_eq!(
                         result.map(|s| s.status),
@@ -911,6 +1021,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn staff_record_ratings_given_in_person_or_by_phone_and_residents_rate_online() {
+        let waiting = in_state(S::AwaitingRating);
+        let rate = |via| Action::Rate {
+            rating: Rating::Dissatisfied,
+            comment: String::new(),
+            via,
+        };
+        for via in [RatingChannel::Session, RatingChannel::Callback] {
+            let s = apply(&waiting, &rate(via), Station, now()).unwrap();
+            assert_eq!((s.status, s.rework_count), (S::Rework, 1), "{via:?}");
+            assert!(matches!(
+                apply(&waiting, &rate(via), Resident, now()),
+                Err(TransitionError::Invalid { field: "via", .. })
+            ));
+        }
+        assert!(matches!(
+            apply(&waiting, &rate(RatingChannel::Online), Station, now()),
+            Err(TransitionError::Invalid { field: "via", .. })
+        ));
+        let call = Action::RecordCall {
+            outcome: CallOutcome::NoAnswer,
+            note: String::new(),
+        };
+        assert_eq!(apply(&waiting, &call, Station, now()), Ok(waiting.clone()));
+        assert!(apply(&in_state(S::Closed), &call, Station, now()).is_err());
+    }
+
+    #[test]
+    fn a_rating_stored_before_channels_reads_as_online() {
+        let old: Action =
+            serde_json::from_str(r#"{"kind":"rate","rating":"satisfied","comment":""}"#).unwrap();
+        assert!(matches!(
+            old,
+            Action::Rate {
+                via: RatingChannel::Online,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -966,6 +1117,7 @@ mod tests {
                 Action::Rate {
                     rating: Rating::Dissatisfied,
                     comment: "又坏了".into(),
+                    via: RatingChannel::Online,
                 },
                 Resident,
             ),
@@ -986,6 +1138,7 @@ mod tests {
                 Action::Rate {
                     rating: Rating::Satisfied,
                     comment: String::new(),
+                    via: RatingChannel::Online,
                 },
                 Resident,
             ),

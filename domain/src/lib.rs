@@ -4,6 +4,7 @@
 //! so the rules are deterministic and unit-tested here.
 
 pub mod account;
+pub mod callback;
 pub mod case;
 pub mod code;
 pub mod coordination;
@@ -25,6 +26,7 @@ pub mod throttle;
 pub mod view;
 pub mod wish;
 
+pub use callback::{CallOutcome, CallbackPolicy, Calls, RatingChannel};
 pub use case::{
     Action, ActionKind, Actor, CaseState, Rating, Route, Status, Step, TransitionError,
 };

@@ -16,6 +16,9 @@ pub enum Permission {
     /// The transitions of the five-step loop (in the capacities of the role,
     /// see `Role::capacities`).
     ActOnCase,
+    /// The callback list (回访): phoning residents whose case waits for a
+    /// rating, seeing their number, recording the call or their rating.
+    CallBack,
     /// Supervision letters (督办函) for overdue cases.
     IssueLetter,
     /// Approving or refusing a unit's request for an extension (延期).
@@ -63,7 +66,7 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker, party member.
-pub const MATRIX: [(Permission, [Option<Reach>; 7]); 15] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 7]); 16] = [
     (
         Permission::ViewCases,
         [ALL, AREA, AREA, AREA, AREA, AREA, NO],
@@ -73,6 +76,8 @@ pub const MATRIX: [(Permission, [Option<Reach>; 7]); 15] = [
         [ALL, AREA, AREA, NO, NO, AREA, NO],
     ),
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO, NO]),
+    // The station calls its residents back (the station capacity's rows).
+    (Permission::CallBack, [ALL, AREA, NO, NO, NO, NO, NO]),
     (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO, NO]),
     (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO, NO]),
     // The station links its cases; the lead unit's handler reports progress.
@@ -96,10 +101,11 @@ pub const MATRIX: [(Permission, [Option<Reach>; 7]); 15] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
+        Self::CallBack,
         Self::IssueLetter,
         Self::DecideExtension,
         Self::Coordinate,

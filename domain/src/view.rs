@@ -2,6 +2,7 @@
 //! None of them carries a resident's unmasked name or phone except
 //! `CaseDetail`, which only staff with access to the case receive.
 
+use crate::callback::{CallOutcome, Calls, RatingChannel};
 use crate::case::{ActionKind, Rating, Route, Status, Step};
 use crate::coordination::ItemStatus;
 use crate::deadline::{Checkpoint, CheckpointStatus, DeadlineClass};
@@ -238,6 +239,8 @@ pub struct CaseSummary {
     pub source: Source,
     pub deadline: Option<CheckpointView>,
     pub rating: Option<Rating>,
+    /// How the rating came: online, in person, by a callback.
+    pub rated_via: Option<RatingChannel>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     /// Ids and the region path, so a board can tell whether a live update
@@ -276,6 +279,34 @@ pub struct TimelineEntry {
     pub from_status: Option<Status>,
     pub to_status: Status,
     pub detail: Option<String>,
+    /// A rating staff recorded, or a call that brought none.
+    pub call: Option<CallNote>,
+}
+
+/// What the timeline says of a callback (回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallNote {
+    /// A rating given in person or by phone, recorded by staff.
+    Rated(RatingChannel),
+    Unanswered(CallOutcome),
+}
+
+/// A case on the station's callback list (回访).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackLine {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub station: Option<String>,
+    /// Masked name and number: the whole number is shown on request.
+    pub resident: String,
+    pub phone: String,
+    /// What was done, as the resident was told.
+    pub result: Option<String>,
+    pub waiting_since: DateTime<Utc>,
+    pub calls: Calls,
+    /// Whether the station may now close it unrated.
+    pub may_close: bool,
 }
 
 /// A case as staff see it.
@@ -319,6 +350,13 @@ pub struct CaseDetail {
     pub coordination: Option<ItemBrief>,
     /// Whether the signed-in user may link it, with others, into a new item.
     pub can_coordinate: bool,
+    /// Whether the signed-in user may record a callback or a rating given
+    /// in person (the station, while it waits for a rating).
+    pub can_call: bool,
+    /// The calls since it came to wait for a rating.
+    pub calls: Calls,
+    /// How its rating reached it.
+    pub rated_via: Option<RatingChannel>,
 }
 
 /// When the case last entered a step, for the public timeline.

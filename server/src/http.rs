@@ -786,6 +786,70 @@ pub(crate) mod tests {
     /// filter value that is not one, says which field is wrong: it used to
     /// drop the filter and show the reader's whole area.
     #[tokio::test]
+    async fn a_callback_records_the_residents_rating_and_a_bad_outcome_says_which_field() {
+        let (app, pool, _db) = app().await;
+        let since = chrono::Utc::now() - chrono::Duration::days(5);
+        let code = store::testing::awaiting_rating(&pool, since).await;
+        let cookie = sign_in(&app, "director", "lianxin-demo").await;
+        let post = |uri: &'static str, args: String| {
+            let app = app.clone();
+            let cookie = cookie.clone();
+            async move {
+                let res = app.oneshot(form(uri, &args, Some(&cookie))).await.unwrap();
+                (res.status(), body(res).await)
+            }
+        };
+        let (status, list) = post("/api/callback_list", String::new()).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert!(list.contains(code.as_str()), "{list}");
+        assert!(
+            !list.contains("13912345678"),
+            "the list shows whole numbers"
+        );
+
+        for (args, field) in [
+            ("outcome=delighted", "outcome"),
+            ("outcome=not_rated", "outcome"),
+            ("outcome=satisfied&via=online", "via"),
+            ("outcome=satisfied&via=fax", "via"),
+        ] {
+            let (status, text) = post("/api/record_call", format!("code={code}&{args}")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{args}: {text}");
+            assert!(text.contains(&format!("\"{field}\"")), "{args}: {text}");
+        }
+        assert_eq!(
+            store::cases::status_of(&pool, &code).await.unwrap(),
+            domain::Status::AwaitingRating,
+            "a refused call changed the case"
+        );
+
+        let (status, phone) = post("/api/reveal_phone", format!("code={code}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(phone.contains("13912345678"), "{phone}");
+
+        let (status, text) = post(
+            "/api/record_call",
+            format!(
+                "code={code}&outcome=dissatisfied&via=callback&note=%E8%BF%98%E6%B2%A1%E4%BF%AE"
+            ),
+        )
+        .await;
+        assert!(status.is_success(), "{status} {text}");
+        assert_eq!(
+            store::cases::status_of(&pool, &code).await.unwrap(),
+            domain::Status::Rework
+        );
+        // Units and deputies have no callback list.
+        let handler = sign_in(&app, "handler", "lianxin-demo").await;
+        let res = app
+            .clone()
+            .oneshot(form("/api/callback_list", "", Some(&handler)))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[tokio::test]
     async fn a_board_filter_that_names_nothing_is_refused_by_field() {
         let (app, _pool, _db) = app().await;
         let cookie = sign_in(&app, "director", "lianxin-demo").await;

@@ -78,6 +78,15 @@ enum Command {
     /// Set how many days after a closure a new case of the same category in
     /// the same place is flagged as recurring (default 90).
     RecurrenceWindow { days: i64 },
+    /// The callback list (回访): days a case waits for the resident's own
+    /// rating before the station calls (default 3), and unanswered calls
+    /// after which it may close unrated (default 3). Prints both.
+    Callbacks {
+        #[arg(long)]
+        after_days: Option<i64>,
+        #[arg(long)]
+        attempts: Option<u32>,
+    },
     /// Write a consistent copy of the (live) SQLite database to FILE.
     Backup { file: std::path::PathBuf },
     /// Replace the database's data with the backup FILE (same schema version);
@@ -286,6 +295,34 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 Err(store::StoreError::Invalid(_)) => Err("days must be 1 to 3650".into()),
                 Err(e) => Err(e.into()),
             }
+        }
+        Some(Command::Callbacks {
+            after_days,
+            attempts,
+        }) => {
+            let mut policy = store::callbacks::policy(&pool).await?;
+            if after_days.is_some() || attempts.is_some() {
+                policy.after_days = after_days.unwrap_or(policy.after_days);
+                policy.attempts = attempts.unwrap_or(policy.attempts);
+                let by = store::cases::By::named("命令行 (command line)");
+                match store::callbacks::set_policy(&pool, &by, policy, chrono::Utc::now()).await {
+                    Ok(()) => {}
+                    Err(store::StoreError::Invalid(_)) => {
+                        return Err(format!(
+                            "after-days must be 1 to {}, attempts 1 to {}",
+                            domain::CallbackPolicy::MAX_DAYS,
+                            domain::CallbackPolicy::MAX_ATTEMPTS
+                        )
+                        .into());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            println!(
+                "callbacks after {} days; close unrated after {} unanswered calls",
+                policy.after_days, policy.attempts
+            );
+            Ok(())
         }
         Some(Command::ApiKey { command }) => api_key(&pool, command).await,
         Some(Command::User { command }) => user(&pool, command).await,

@@ -191,6 +191,7 @@ async fn probe(
                 format!("code={code}&kind={}&text=note", kind.as_str()),
             )
         }
+        Permission::CallBack => ("/api/callback_list", String::new()),
         Permission::IssueLetter => (
             "/api/issue_letter",
             format!(

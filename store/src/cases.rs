@@ -12,8 +12,8 @@ use domain::view::{
     CaseDetail, CaseFilter, CaseSummary, PublicCase, Receipt, StepDate, TimelineEntry,
 };
 use domain::{
-    Action, Actor, CaseState, Checkpoint, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase,
-    Rating, Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
+    Action, ActionKind, Actor, CaseState, Checkpoint, CheckpointStatus, DeadlineClass,
+    DeadlinePolicy, NewCase, Rating, Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
 };
 use rand::Rng;
 
@@ -85,6 +85,14 @@ pub struct CaseRow {
     pub completion_due_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
     pub acknowledge_due_at: Option<DateTime<Utc>>,
+    /// When it last came to wait for a rating; None in other states.
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub awaiting_since: Option<DateTime<Utc>>,
+    /// Unanswered callbacks since then (`domain::Calls`).
+    pub calls: i64,
+    pub call_concluded: i64,
+    #[sqlx(try_from = "crate::db::MaybeCode<domain::RatingChannel>")]
+    pub rated_via: Option<domain::RatingChannel>,
 }
 
 /// A case row (`CaseRow`) with `$escalated` and `$recurs` as its
@@ -106,7 +114,7 @@ macro_rules! select_case {
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
      c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
-     c.acknowledge_due_at",
+     c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via",
             $more,
             " FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
@@ -165,6 +173,14 @@ impl CaseRow {
             closed_at: self.closed_at,
             merged_into: self.merged_into.clone(),
             extension_days: u32::try_from(self.extension_days).unwrap_or(0),
+        }
+    }
+
+    /// The callbacks made since the case came to wait for a rating.
+    pub fn calls(&self) -> domain::Calls {
+        domain::Calls {
+            unanswered: u32::try_from(self.calls).unwrap_or(0),
+            concluded: self.call_concluded != 0,
         }
     }
 
@@ -586,12 +602,14 @@ pub async fn apply(
         _ => {}
     }
 
+    let waiting = Waiting::after(row, action, after.status, now);
     let mut tx = pool.begin().await?;
     let changed = sqlx::query(
         "UPDATE cases SET status = $1, route = $2, tier = $3, unit_id = $4, deadline_class = $5, \
          clock_start = $6, acknowledged_at = $7, progress_at = $8, completed_at = $9, result = $10, \
          rating = $11, rework_count = $12, closed_at = $13, merged_into = $14, updated_at = $15, \
-         version = version + 1 WHERE id = $16 AND version = $17",
+         version = version + 1, awaiting_since = $18, calls = $19, call_concluded = $20, \
+         rated_via = $21 WHERE id = $16 AND version = $17",
     )
     .bind(after.status.as_str())
     .bind(after.route.map(|r| r.as_str()))
@@ -610,6 +628,10 @@ pub async fn apply(
     .bind(now.stored())
     .bind(row.id)
     .bind(row.version)
+    .bind(waiting.since.stored())
+    .bind(i64::from(waiting.calls.unanswered))
+    .bind(i64::from(waiting.calls.concluded))
+    .bind(waiting.rated_via.map(|v| v.as_str()))
     .execute(&mut *tx)
     .await?;
     if changed.rows_affected() == 0 {
@@ -647,6 +669,39 @@ pub async fn apply(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// What a case keeps about waiting for its rating, after an action.
+struct Waiting {
+    since: Option<DateTime<Utc>>,
+    calls: domain::Calls,
+    rated_via: Option<domain::RatingChannel>,
+}
+
+impl Waiting {
+    fn after(row: &CaseRow, action: &Action, to: Status, now: DateTime<Utc>) -> Self {
+        let waiting = to == Status::AwaitingRating;
+        // Coming (back) to wait starts the list's clock and the calls afresh.
+        let again = waiting && row.status != Status::AwaitingRating;
+        let calls = match action {
+            _ if !waiting || again => domain::Calls::default(),
+            Action::RecordCall { outcome, .. } => row.calls().add(*outcome),
+            _ => row.calls(),
+        };
+        Self {
+            since: match (waiting, again) {
+                (false, _) => None,
+                (true, true) => Some(now),
+                (true, false) => row.awaiting_since.or(Some(now)),
+            },
+            calls,
+            rated_via: match action {
+                Action::Rate { via, .. } => Some(*via),
+                Action::CloseUnrated => None,
+                _ => row.rated_via,
+            },
+        }
+    }
 }
 
 /// A staff member acts on a case: checks scope and capacity, then applies.
@@ -687,6 +742,14 @@ pub async fn act(
         case::apply(&row.state(), action, actor, now)?;
         return Err(StoreError::invalid("into", "unknown"));
     }
+    if matches!(action, Action::CloseUnrated)
+        && actor == Actor::Station
+        && !crate::callbacks::policy(pool)
+            .await?
+            .may_close_unrated(row.calls())
+    {
+        return Err(StoreError::invalid("calls", "call_first"));
+    }
     apply(pool, &row, action, actor, &By::user(user), now).await
 }
 
@@ -711,6 +774,18 @@ async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
     .bind(case_id)
     .fetch_all(pool)
     .await?)
+}
+
+/// How a rating came (in person, by phone) or what a call came to.
+fn call_of(payload: &str) -> Option<domain::view::CallNote> {
+    use domain::view::CallNote;
+    match serde_json::from_str::<Action>(payload).ok()? {
+        Action::Rate { via, .. } if via != domain::RatingChannel::Online => {
+            Some(CallNote::Rated(via))
+        }
+        Action::RecordCall { outcome, .. } => Some(CallNote::Unanswered(outcome)),
+        _ => None,
+    }
 }
 
 fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
@@ -755,7 +830,8 @@ fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
         | Action::ResolveEscalated { result: t }
         | Action::AnswerSuggestion { result: t }
         | Action::RecordFeedback { note: t }
-        | Action::Rate { comment: t, .. } => (!t.is_empty()).then_some(t),
+        | Action::Rate { comment: t, .. }
+        | Action::RecordCall { note: t, .. } => (!t.is_empty()).then_some(t),
         Action::Merge { into } => Some(into),
         Action::StartConsolidation
         | Action::Acknowledge
@@ -781,6 +857,7 @@ pub async fn detail(
         .into_iter()
         .map(|e| TimelineEntry {
             at: e.at,
+            call: call_of(&e.payload),
             detail: detail_of(&e.payload, &units),
             kind: e.kind,
             actor: e.actor_label,
@@ -789,7 +866,18 @@ pub async fn detail(
         })
         .collect();
     let capacities = access::capacities(user, &row.facts());
-    let actions = case::allowed_actions(state.status, &capacities);
+    let mut actions = case::allowed_actions(state.status, &capacities);
+    // Ratings and calls the station records go through the call form.
+    let can_call = actions.contains(&ActionKind::RecordCall)
+        && access::scope_for(user, domain::Permission::CallBack).covers(&row.facts());
+    actions.retain(|k| !k.is_recorded_call());
+    if capacities.contains(&Actor::Station)
+        && !crate::callbacks::policy(pool)
+            .await?
+            .may_close_unrated(row.calls())
+    {
+        actions.retain(|k| *k != ActionKind::CloseUnrated);
+    }
     let checkpoints = policy.checkpoints(&state, now);
     let can_issue_letter = capacities.contains(&Actor::Supervisor)
         && access::scope_for(user, domain::Permission::IssueLetter).covers(&row.facts())
@@ -850,6 +938,9 @@ pub async fn detail(
         can_decide_extension,
         coordination,
         can_coordinate,
+        can_call,
+        calls: row.calls(),
+        rated_via: row.rated_via,
     })
 }
 
@@ -881,6 +972,7 @@ pub(crate) fn summarize(
         source: row.source,
         deadline,
         rating: state.rating,
+        rated_via: row.rated_via,
         created_at: row.created_at,
         closed_at: state.closed_at,
         age_days: (now - row.created_at).num_days(),
@@ -1386,6 +1478,7 @@ pub async fn rate(
     let action = Action::Rate {
         rating,
         comment: comment.to_string(),
+        via: domain::RatingChannel::Online,
     };
     apply(pool, &row, &action, Actor::Resident, &By::resident(), now).await
 }

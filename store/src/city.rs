@@ -543,7 +543,7 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
          station_id, source, resident_name, resident_phone, status, route, tier, unit_id, \
          deadline_class, clock_start, acknowledged_at, progress_at, completed_at, result, rating, \
          rework_count, closed_at, created_at, updated_at, due_at, warn_at, completion_due_at, \
-         acknowledge_due_at) VALUES ",
+         acknowledge_due_at, awaiting_since, rated_via) VALUES ",
     );
     for (n, c) in rows.iter().enumerate() {
         if n > 0 {
@@ -611,6 +611,16 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
             .push_bind(c.completion_due.map(Stamp))
             .push(", ")
             .push_bind(c.acknowledge_due.map(Stamp))
+            .push(", ")
+            // The city's residents all rated online; waiting began with
+            // the feedback, the case's last event.
+            .push_bind((s.status == Status::AwaitingRating).then_some(Stamp(updated)))
+            .push(", ")
+            .push_bind(
+                s.rating
+                    .filter(|r| *r != Rating::NotRated)
+                    .map(|_| domain::RatingChannel::Online.as_str()),
+            )
             .push(")");
     }
     qb.build()?.execute(&mut **tx).await?;

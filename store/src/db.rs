@@ -487,6 +487,7 @@ coded!(
     domain::DeadlineClass,
     domain::Checkpoint,
     domain::Rating,
+    domain::RatingChannel,
     domain::coordination::ItemStatus,
     domain::wish::WishStatus,
     domain::party::OrgKind,

@@ -305,6 +305,7 @@ mod tests {
                 &Action::Rate {
                     rating: domain::Rating::Dissatisfied,
                     comment: String::new(),
+                    via: domain::RatingChannel::Online,
                 },
                 Actor::Resident,
                 &By::resident(),

@@ -1205,6 +1205,7 @@ fn script(
             Action::Rate {
                 rating: r,
                 comment: t(c),
+                via: domain::RatingChannel::Online,
             },
             Resident,
         )

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod backup;
+pub mod callbacks;
 pub mod cases;
 pub mod city;
 pub mod coordination;

@@ -584,11 +584,12 @@ pub async fn brief(
         .filter(|c| c.is_overdue())
         .cloned()
         .collect();
-    let closed_since = area_summaries
+    let closed_since: Vec<_> = area_summaries
         .iter()
         .filter(|c| c.status == Status::Closed && c.closed_at.is_some_and(|t| t >= since))
         .cloned()
         .collect();
+    let rated_by = domain::callback::by_channel(closed_since.iter().map(|c| c.rated_via));
     let mut common: HashMap<String, i64> = HashMap::new();
     for c in area_summaries.iter().filter(|c| c.status != Status::Closed) {
         *common.entry(c.category.clone()).or_default() += 1;
@@ -616,6 +617,7 @@ pub async fn brief(
         raised: summaries(pool, &raised_rows, now).await?,
         overdue,
         closed_since,
+        rated_by,
         common,
         items,
         commitments: commitments(pool, "s.station_id", station_id, now).await?,

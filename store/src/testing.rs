@@ -207,3 +207,87 @@ mod tests {
         assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
     }
 }
+
+/// The demo city in a fresh database (kept alive by the returned value).
+pub async fn demo_db() -> (Pool, TestDb) {
+    let db = TestDb::new().await;
+    crate::demo::load(&db.pool, false, chrono::Utc::now())
+        .await
+        .expect("demo");
+    (db.pool.clone(), db)
+}
+
+/// A staff account by username.
+pub async fn user(pool: &Pool, username: &str) -> crate::users::UserRow {
+    crate::users::find_by_username(pool, username)
+        .await
+        .expect("users readable")
+        .expect("the account exists")
+}
+
+/// A new request in the demo director's community, answered on the spot
+/// and fed back at `since`, so it waits for the resident's rating from then.
+pub async fn awaiting_rating(
+    pool: &Pool,
+    since: chrono::DateTime<chrono::Utc>,
+) -> domain::TrackingCode {
+    use domain::Action;
+    let director = user(pool, "director").await;
+    let (region_id, category_id) = compound_and_category(pool, &director).await;
+    let new = domain::NewCase {
+        title: "楼道灯不亮".into(),
+        description: "5号楼二单元楼道灯坏了".into(),
+        category_id,
+        region_id,
+        station_id: None,
+        source: domain::Source::WalkIn,
+        resident_name: "李秀兰".into(),
+        resident_phone: "13912345678".into(),
+    };
+    let receipt = crate::cases::create(pool, &new, Some(&director), since)
+        .await
+        .expect("registered");
+    let code = domain::TrackingCode::parse(&receipt.code).expect("a code");
+    for action in [
+        Action::StartConsolidation,
+        Action::AnswerOnSpot {
+            answer: "已报修，当天换好".into(),
+        },
+        Action::RecordFeedback {
+            note: String::new(),
+        },
+    ] {
+        crate::cases::act(pool, &director, &code, &action, since)
+            .await
+            .expect("the station's steps");
+    }
+    code
+}
+
+/// A director of another community than the demo director's.
+pub async fn director_elsewhere(pool: &Pool) -> crate::users::UserRow {
+    let home = user(pool, "director").await.region_path.unwrap_or_default();
+    let community: i64 = sqlx::query_scalar(
+        "SELECT id FROM regions WHERE level = 'community' AND path NOT LIKE $1 ORDER BY id LIMIT 1",
+    )
+    .bind(format!("{home}%"))
+    .fetch_one(pool)
+    .await
+    .expect("another community");
+    let hash = crate::users::hash_password("Another-director-1").expect("hash");
+    crate::users::create_user(
+        pool,
+        crate::users::NewUser {
+            username: "director2",
+            display_name: "另一社区主任",
+            password_hash: &hash,
+            role: domain::Role::Director,
+            region_id: Some(community),
+            unit_id: None,
+            station_id: None,
+        },
+    )
+    .await
+    .expect("created");
+    user(pool, "director2").await
+}

@@ -197,9 +197,11 @@ pub async fn perform(
         K::AnswerSuggestion => Action::AnswerSuggestion { result: text },
         K::RecordFeedback => Action::RecordFeedback { note: text },
         K::CloseUnrated => Action::CloseUnrated,
-        // Ratings are the resident's, through the public page.
-        K::RateSatisfied | K::RateFairlySatisfied | K::RateDissatisfied => {
-            return Err(fail(AppError::Forbidden));
+        // Ratings are the resident's, through the public page; those the
+        // station hears in person or by phone, and its calls, go through
+        // `record_call`.
+        K::RateSatisfied | K::RateFairlySatisfied | K::RateDissatisfied | K::RecordCall => {
+            return Err(invalid("kind", "unknown"));
         }
     };
     store::cases::act(&state()?.pool, &user, &code, &action, chrono::Utc::now())

@@ -2,10 +2,12 @@
 //! and exactly the actions the state machine allows the signed-in user.
 
 use crate::api::{
-    CreateItem, DecideExtension, IssueLetter, Perform, RequestExtension, get_case, intake_options,
+    CreateItem, DecideExtension, IssueLetter, Perform, RecordCall, RequestExtension, get_case,
+    intake_options,
 };
 use crate::i18n::*;
 use crate::labels;
+use crate::pages::callbacks::CallForm;
 use crate::pages::items::CaseItem;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
 use domain::view::{CaseDetail, Named};
@@ -29,11 +31,13 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
     let extend = ServerAction::<RequestExtension>::new();
     let decide = ServerAction::<DecideExtension>::new();
     let link = ServerAction::<CreateItem>::new();
+    let call = ServerAction::<RecordCall>::new();
     let detail = Resource::new(
         move || {
             (
                 code.get(),
                 perform.version().get(),
+                call.version().get(),
                 extend.version().get(),
                 decide.version().get(),
                 link.version().get(),
@@ -48,7 +52,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 let units = options.await.map(|o| o.units).unwrap_or_default();
                 match detail.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <CaseView d units perform extend decide link /> }.into_any(),
+                    Ok(d) => view! { <CaseView d units perform extend decide link call /> }.into_any(),
                 }
             })}
         </Transition>
@@ -63,9 +67,12 @@ fn CaseView(
     extend: ServerAction<RequestExtension>,
     decide: ServerAction<DecideExtension>,
     link: ServerAction<CreateItem>,
+    call: ServerAction<RecordCall>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let status = d.status;
+    let rated_via = d.rated_via.filter(|_| d.rating.is_some());
+    let calls = d.calls;
     let route = d.route;
     let source = d.source;
     let rating = d.rating;
@@ -96,6 +103,7 @@ fn CaseView(
                     " · "
                     <strong data-testid="status">{move || labels::status(i18n.get_locale(), status)}</strong>
                     {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                    {move || rated_via.map(|v| format!("（{}）", labels::channel(i18n.get_locale(), v)))}
                     " · "
                     <A href=receipt>{t!(i18n, case.receipt)}</A>
                 </p>
@@ -165,6 +173,14 @@ fn CaseView(
                     } else {
                         d.actions.iter().map(|k| view! { <ActionBox code=d.code.clone() kind=*k units=units.clone() perform /> }).collect_view().into_any()
                     }}
+                    {d.can_call.then(|| view! {
+                        <h3>{t!(i18n, callback.heading)}</h3>
+                        <p class="muted" data-testid="calls">
+                            {move || t_string!(i18n, callback.calls_made, n = calls.unanswered).to_string()}
+                            {calls.concluded.then(|| view! { " · " {t!(i18n, callback.concluded)} })}
+                        </p>
+                        <CallForm code=d.code.clone() call />
+                    })}
                 </section>
             </div>
             <CaseItem
@@ -207,11 +223,13 @@ fn CaseView(
                     {d.timeline.iter().map(|e| {
                         let kind = e.kind.clone();
                         let to = e.to_status;
+                        let note = e.call;
                         view! {
                             <li data-kind=e.kind.clone()>
                                 <time>{fmt_time(e.at)}</time>
                                 " "
                                 <strong>{move || labels::event(i18n.get_locale(), &kind)}</strong>
+                                {move || note.map(|n| format!("（{}）", labels::call_note(i18n.get_locale(), n)))}
                                 " → "
                                 {move || labels::status(i18n.get_locale(), to)}
                                 " · "

@@ -142,7 +142,7 @@ fn CaseTable(
 
 /// Links to the neighbouring pages, keeping the list's other filters.
 #[component]
-fn Pager(prev: Option<i64>, next: Option<i64>) -> impl IntoView {
+pub fn Pager(prev: Option<i64>, next: Option<i64>) -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let location = leptos_router::hooks::use_location();
@@ -188,6 +188,7 @@ pub fn SummaryTable(list: Vec<CaseSummary>) -> impl IntoView {
                     let href = format!("/cases/{}", c.code);
                     let status = c.status;
                     let rating = c.rating;
+                    let via = c.rated_via.filter(|v| *v != domain::RatingChannel::Online);
                     let code = c.code.clone();
                     view! {
                         <tr data-code=code>
@@ -196,6 +197,7 @@ pub fn SummaryTable(list: Vec<CaseSummary>) -> impl IntoView {
                             <td>
                                 {move || labels::status(i18n.get_locale(), status)}
                                 {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                                {move || via.map(|v| format!("（{}）", labels::channel(i18n.get_locale(), v)))}
                             </td>
                             <td>{c.place.clone()}</td>
                             <td>{c.category.clone()}</td>

@@ -62,6 +62,9 @@ pub fn Header() -> impl IntoView {
                                         <Show when=move || handler>
                                             <A href="/inbox">{t!(i18n, nav.inbox)}</A>
                                         </Show>
+                                        <Show when=move || may(P::CallBack)>
+                                            <A href="/callbacks">{t!(i18n, nav.callbacks)}</A>
+                                        </Show>
                                         <A href="/grid">{t!(i18n, nav.grid)}</A>
                                         <Show when=move || role == domain::Role::GridWorker>
                                             <A href="/grid/mine">{t!(i18n, nav.my_grid)}</A>

@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod board;
+pub mod callbacks;
 pub mod case;
 pub mod cases;
 pub mod figures;

@@ -8,6 +8,7 @@ use crate::api::{
     my_visits, station_candidates,
 };
 use crate::i18n::*;
+use crate::labels;
 use crate::pages::cases::SummaryTable;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
 use crate::pages::stats::rate;
@@ -176,6 +177,12 @@ pub fn BriefPage() -> impl IntoView {
                                 </section>
                                 <section class="card">
                                     <h2>{t!(i18n, session.closed_since)}</h2>
+                                    <p class="muted" data-testid="rated-by">
+                                        {b.rated_by.clone().into_iter().map(|(via, n)| view! {
+                                            <span class="tally">{move || labels::channel(i18n.get_locale(), via)} " " {n}</span>
+                                            " "
+                                        }).collect_view()}
+                                    </p>
                                     <div data-testid="closed-since"><SummaryTable list=b.closed_since.clone() /></div>
                                 </section>
                                 <section class="card">

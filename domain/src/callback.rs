@@ -1,0 +1,234 @@
+//! Callbacks (回访): the station phones residents whose case waits for a
+//! rating, records each call, and may record a rating given by phone on
+//! the resident's behalf. Many residents never open a website; without
+//! this the loop's last step only closes for those who do.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a rating reached the case: the resident's own online rating, one
+/// given in person at the station or a session, or one given by phone
+/// when the station called back. Figures tell them apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingChannel {
+    /// Ratings recorded before channels existed were all given online.
+    #[default]
+    Online,
+    Session,
+    Callback,
+}
+
+impl RatingChannel {
+    pub const ALL: [RatingChannel; 3] = [Self::Online, Self::Session, Self::Callback];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Session => "session",
+            Self::Callback => "callback",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A call that brought no rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// 无人接听: worth trying again another day.
+    NoAnswer,
+    /// 号码错误: no later call will reach the resident.
+    WrongNumber,
+    /// 拒绝评价: the resident will not rate.
+    Refused,
+}
+
+impl CallOutcome {
+    pub const ALL: [CallOutcome; 3] = [Self::NoAnswer, Self::WrongNumber, Self::Refused];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoAnswer => "no_answer",
+            Self::WrongNumber => "wrong_number",
+            Self::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether calling again is pointless.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::NoAnswer)
+    }
+}
+
+/// The calls made since the case last came to wait for a rating.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Calls {
+    pub unanswered: u32,
+    /// A wrong number or a refusal was recorded.
+    pub concluded: bool,
+}
+
+impl Calls {
+    pub fn add(mut self, outcome: CallOutcome) -> Self {
+        if outcome.is_final() {
+            self.concluded = true;
+        } else {
+            self.unanswered += 1;
+        }
+        self
+    }
+}
+
+/// When a case comes on the callback list and when the station may give
+/// up and close it unrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackPolicy {
+    /// Days a case waits for the resident's own rating before the station
+    /// calls.
+    pub after_days: i64,
+    /// Unanswered calls after which the case may be closed unrated.
+    pub attempts: u32,
+}
+
+impl Default for CallbackPolicy {
+    fn default() -> Self {
+        Self {
+            after_days: 3,
+            attempts: 3,
+        }
+    }
+}
+
+impl CallbackPolicy {
+    pub const MAX_DAYS: i64 = 60;
+    pub const MAX_ATTEMPTS: u32 = 10;
+
+    /// Whether both settings are within reason (a day to two months; one to
+    /// ten calls).
+    pub fn valid(&self) -> bool {
+        (1..=Self::MAX_DAYS).contains(&self.after_days)
+            && (1..=Self::MAX_ATTEMPTS).contains(&self.attempts)
+    }
+
+    /// A case waiting since `since` is on the list from `due_from(since)`.
+    pub fn due_from(&self, since: DateTime<Utc>) -> DateTime<Utc> {
+        since + Duration::days(self.after_days)
+    }
+
+    /// The latest waiting-since time that puts a case on the list at `now`.
+    pub fn waiting_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(self.after_days)
+    }
+
+    /// The station may close a case unrated only after trying: `attempts`
+    /// unanswered calls, or a call that settled it (wrong number, refusal).
+    /// Closing without calling would turn "not rated" into a way around
+    /// the resident's judgement.
+    pub fn may_close_unrated(&self, calls: Calls) -> bool {
+        calls.concluded || calls.unanswered >= self.attempts
+    }
+}
+
+/// How many of these ratings came by each channel, every channel named.
+pub fn by_channel(
+    ratings: impl IntoIterator<Item = Option<RatingChannel>>,
+) -> Vec<(RatingChannel, i64)> {
+    let mut counts = RatingChannel::ALL.map(|c| (c, 0));
+    for via in ratings.into_iter().flatten() {
+        if let Some(slot) = counts.iter_mut().find(|(c, _)| *c == via) {
+            slot.1 += 1;
+        }
+    }
+    counts.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn closing_unrated_needs_enough_unanswered_calls_or_a_final_one() {
+        let p = CallbackPolicy::default();
+        let mut calls = Calls::default();
+        assert!(!p.may_close_unrated(calls));
+        for _ in 0..2 {
+            calls = calls.add(CallOutcome::NoAnswer);
+            assert!(!p.may_close_unrated(calls), "{calls:?}");
+        }
+        calls = calls.add(CallOutcome::NoAnswer);
+        assert_eq!(calls.unanswered, 3);
+        assert!(p.may_close_unrated(calls));
+        for last in [CallOutcome::WrongNumber, CallOutcome::Refused] {
+            let c = Calls::default().add(last);
+            assert_eq!(c.unanswered, 0);
+            assert!(p.may_close_unrated(c), "{last:?}");
+        }
+    }
+
+    #[test]
+    fn a_case_comes_on_the_list_after_the_waiting_days() {
+        let p = CallbackPolicy {
+            after_days: 5,
+            attempts: 2,
+        };
+        let since = Utc.with_ymd_and_hms(2026, 11, 1, 2, 0, 0).unwrap();
+        assert_eq!(
+            p.due_from(since),
+            Utc.with_ymd_and_hms(2026, 11, 6, 2, 0, 0).unwrap()
+        );
+        let now = p.due_from(since);
+        assert!(since <= p.waiting_before(now));
+        assert!(since > p.waiting_before(now - Duration::seconds(1)));
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused() {
+        let ok = CallbackPolicy::default();
+        assert!(ok.valid());
+        for bad in [
+            CallbackPolicy {
+                after_days: 0,
+                ..ok
+            },
+            CallbackPolicy {
+                after_days: 61,
+                ..ok
+            },
+            CallbackPolicy { attempts: 0, ..ok },
+            CallbackPolicy { attempts: 11, ..ok },
+        ] {
+            assert!(!bad.valid(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ratings_are_counted_by_channel_with_every_channel_named() {
+        use RatingChannel::*;
+        let got = by_channel([Some(Callback), None, Some(Online), Some(Callback)]);
+        assert_eq!(got, vec![(Online, 1), (Session, 0), (Callback, 2)]);
+        assert_eq!(
+            by_channel([]),
+            vec![(Online, 0), (Session, 0), (Callback, 0)]
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for c in RatingChannel::ALL {
+            assert_eq!(RatingChannel::parse(c.as_str()), Some(c));
+        }
+        for o in CallOutcome::ALL {
+            assert_eq!(CallOutcome::parse(o.as_str()), Some(o));
+        }
+        assert_eq!(RatingChannel::parse("fax"), None);
+    }
+}
