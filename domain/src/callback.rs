@@ -77,7 +77,8 @@ pub struct Calls {
 }
 
 impl Calls {
-    pub fn add(mut self, outcome: CallOutcome) -> Self {
+    /// The tally after one more call.
+    pub fn after(mut self, outcome: CallOutcome) -> Self {
         if outcome.is_final() {
             self.concluded = true;
         } else {
@@ -161,14 +162,14 @@ mod tests {
         let mut calls = Calls::default();
         assert!(!p.may_close_unrated(calls));
         for _ in 0..2 {
-            calls = calls.add(CallOutcome::NoAnswer);
+            calls = calls.after(CallOutcome::NoAnswer);
             assert!(!p.may_close_unrated(calls), "{calls:?}");
         }
-        calls = calls.add(CallOutcome::NoAnswer);
+        calls = calls.after(CallOutcome::NoAnswer);
         assert_eq!(calls.unanswered, 3);
         assert!(p.may_close_unrated(calls));
         for last in [CallOutcome::WrongNumber, CallOutcome::Refused] {
-            let c = Calls::default().add(last);
+            let c = Calls::default().after(last);
             assert_eq!(c.unanswered, 0);
             assert!(p.may_close_unrated(c), "{last:?}");
         }

@@ -685,7 +685,7 @@ impl Waiting {
         let again = waiting && row.status != Status::AwaitingRating;
         let calls = match action {
             _ if !waiting || again => domain::Calls::default(),
-            Action::RecordCall { outcome, .. } => row.calls().add(*outcome),
+            Action::RecordCall { outcome, .. } => row.calls().after(*outcome),
             _ => row.calls(),
         };
         Self {

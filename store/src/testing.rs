@@ -190,24 +190,6 @@ impl Drop for TestDb {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_database_name_is_swapped_keeping_host_and_options() {
-        assert_eq!(
-            with_database("postgres://127.0.0.1:5432/test", "x"),
-            "postgres://127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
-    }
-}
-
 /// The demo city in a fresh database (kept alive by the returned value).
 pub async fn demo_db() -> (Pool, TestDb) {
     let db = TestDb::new().await;
@@ -290,4 +272,22 @@ pub async fn director_elsewhere(pool: &Pool) -> crate::users::UserRow {
     .await
     .expect("created");
     user(pool, "director2").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_swapped_keeping_host_and_options() {
+        assert_eq!(
+            with_database("postgres://127.0.0.1:5432/test", "x"),
+            "postgres://127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+    }
 }
