@@ -13,12 +13,7 @@ use tower::ServiceExt;
 
 const PASSWORD: &str = store::demo::DEMO_PASSWORD;
 
-async fn user(pool: &Pool, name: &str) -> UserRow {
-    store::users::find_by_username(pool, name)
-        .await
-        .unwrap()
-        .unwrap()
-}
+use store::testing::user;
 
 /// A new account with the demo password, seated at region node `region`.
 async fn seated(pool: &Pool, username: &str, name: &str, role: Role, region: i64) -> UserRow {

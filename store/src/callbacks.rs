@@ -195,7 +195,7 @@ pub async fn record(
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<CaseState> {
-    load_for(pool, user, code).await?;
+    let row = load_for(pool, user, code).await?;
     let note = note.to_string();
     let action = match result {
         CallResult::Unanswered(outcome) => Action::RecordCall { outcome, note },
@@ -205,7 +205,7 @@ pub async fn record(
             via,
         },
     };
-    cases::act(pool, user, code, &action, now).await
+    cases::act_on(pool, user, &row, &action, now).await
 }
 
 #[cfg(test)]
@@ -213,6 +213,16 @@ mod tests {
     use super::*;
     use crate::testing::{demo_db, user};
     use chrono::Duration;
+
+    /// A call without a note, now.
+    async fn call(
+        pool: &Pool,
+        who: &UserRow,
+        code: &TrackingCode,
+        result: CallResult,
+    ) -> Result<CaseState> {
+        record(pool, who, code, result, "", Utc::now()).await
+    }
 
     /// A demo case brought to wait for a rating `days` ago.
     async fn waiting_case(pool: &Pool, days: i64) -> TrackingCode {
@@ -314,13 +324,11 @@ mod tests {
             Err(StoreError::Forbidden)
         ));
         assert!(matches!(
-            record(
+            call(
                 &pool,
                 &other,
                 &code,
-                CallResult::Unanswered(CallOutcome::NoAnswer),
-                "",
-                now
+                CallResult::Unanswered(CallOutcome::NoAnswer)
             )
             .await,
             Err(StoreError::Forbidden)
@@ -360,13 +368,11 @@ mod tests {
         let close = || cases::act(&pool, &director, &code, &Action::CloseUnrated, now);
         assert!(matches!(close().await, Err(StoreError::Invalid(_))));
         for n in 1..=3u32 {
-            record(
+            call(
                 &pool,
                 &director,
                 &code,
                 CallResult::Unanswered(CallOutcome::NoAnswer),
-                "",
-                now,
             )
             .await
             .unwrap();
@@ -417,13 +423,11 @@ mod tests {
         let director = user(&pool, "director").await;
         let now = Utc::now();
         let code = waiting_case(&pool, 9).await;
-        record(
+        call(
             &pool,
             &director,
             &code,
             CallResult::Unanswered(CallOutcome::NoAnswer),
-            "",
-            now,
         )
         .await
         .unwrap();

@@ -713,6 +713,18 @@ pub async fn act(
     now: DateTime<Utc>,
 ) -> Result<CaseState> {
     let row = load_for(pool, user, code).await?;
+    act_on(pool, user, &row, action, now).await
+}
+
+/// `act` on a row already loaded for a user who may see it (the answers
+/// below name its state, which must not leak from another area).
+pub(crate) async fn act_on(
+    pool: &Pool,
+    user: &UserRow,
+    row: &CaseRow,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<CaseState> {
     let mine = access::capacities(user, &row.facts());
     let kind = action.kind();
     let actor = match transition(row.status, kind) {
@@ -750,7 +762,7 @@ pub async fn act(
     {
         return Err(StoreError::invalid("calls", "call_first"));
     }
-    apply(pool, &row, action, actor, &By::user(user), now).await
+    apply(pool, row, action, actor, &By::user(user), now).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -871,7 +883,7 @@ pub async fn detail(
     let can_call = actions.contains(&ActionKind::RecordCall)
         && access::scope_for(user, domain::Permission::CallBack).covers(&row.facts());
     actions.retain(|k| !k.is_recorded_call());
-    if capacities.contains(&Actor::Station)
+    if actions.contains(&ActionKind::CloseUnrated)
         && !crate::callbacks::policy(pool)
             .await?
             .may_close_unrated(row.calls())

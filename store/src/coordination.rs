@@ -481,12 +481,7 @@ mod tests {
         }
     }
 
-    async fn user(pool: &Pool, name: &str) -> UserRow {
-        crate::users::find_by_username(pool, name)
-            .await
-            .unwrap()
-            .unwrap()
-    }
+    use crate::testing::user;
 
     async fn count(pool: &Pool, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()

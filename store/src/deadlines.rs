@@ -205,12 +205,7 @@ mod tests {
     use crate::testing::TestDb;
     use domain::{Action, Actor, DayMode, TrackingCode};
 
-    async fn user(pool: &Pool, name: &str) -> crate::users::UserRow {
-        crate::users::find_by_username(pool, name)
-            .await
-            .unwrap()
-            .unwrap()
-    }
+    use crate::testing::user;
 
     async fn due_of(pool: &Pool, code: &str) -> Option<DateTime<Utc>> {
         sqlx::query_scalar::<_, Option<crate::db::Stamp>>(

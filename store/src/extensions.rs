@@ -203,12 +203,7 @@ mod tests {
     use crate::cases::{detail, list};
     use domain::{Checkpoint, Status};
 
-    async fn user(pool: &Pool, name: &str) -> UserRow {
-        crate::users::find_by_username(pool, name)
-            .await
-            .unwrap()
-            .unwrap()
-    }
+    use crate::testing::user;
 
     fn completion(d: &domain::view::CaseDetail) -> DateTime<Utc> {
         d.checkpoints

@@ -283,12 +283,7 @@ mod tests {
     use super::*;
     use domain::{Rating, Tier};
 
-    async fn user(pool: &Pool, name: &str) -> UserRow {
-        crate::users::find_by_username(pool, name)
-            .await
-            .unwrap()
-            .unwrap()
-    }
+    use crate::testing::user;
 
     /// Every node's figures and every heat cell equal a case-by-case count
     /// over a generated city, for the city's leader, a community's director

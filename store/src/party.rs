@@ -1132,9 +1132,7 @@ mod tests {
     use super::*;
     use domain::party::UnitForm;
 
-    async fn user(pool: &Pool, name: &str) -> UserRow {
-        users::find_by_username(pool, name).await.unwrap().unwrap()
-    }
+    use crate::testing::user;
 
     async fn count(pool: &Pool, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))

@@ -861,12 +861,7 @@ pub async fn attach(
 mod tests {
     use super::*;
 
-    async fn user(pool: &Pool, name: &str) -> UserRow {
-        crate::users::find_by_username(pool, name)
-            .await
-            .unwrap()
-            .unwrap()
-    }
+    use crate::testing::user;
 
     fn request(title: &str, region_id: i64, category_id: i64) -> NewCase {
         NewCase {

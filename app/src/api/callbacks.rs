@@ -68,9 +68,10 @@ pub async fn record_call(
         let rating = domain::Rating::parse(&outcome)
             .filter(|r| *r != domain::Rating::NotRated)
             .ok_or_else(|| invalid("outcome", "required"))?;
-        let via = match via.as_deref().unwrap_or("callback") {
-            "" => domain::RatingChannel::Callback,
-            v => domain::RatingChannel::parse(v)
+        // By phone unless the form says otherwise; staff never rate "online".
+        let via = match via.as_deref().filter(|v| !v.is_empty()) {
+            None => domain::RatingChannel::Callback,
+            Some(v) => domain::RatingChannel::parse(v)
                 .filter(|c| *c != domain::RatingChannel::Online)
                 .ok_or_else(|| invalid("via", "unknown"))?,
         };
