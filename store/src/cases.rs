@@ -756,13 +756,18 @@ pub(crate) async fn act_on(
     }
     if matches!(action, Action::CloseUnrated)
         && actor == Actor::Station
-        && !crate::callbacks::policy(pool)
-            .await?
-            .may_close_unrated(row.calls())
+        && !may_close_unrated(pool, row).await?
     {
         return Err(StoreError::invalid("calls", "call_first"));
     }
     apply(pool, row, action, actor, &By::user(user), now).await
+}
+
+/// Whether the station has tried to call enough to close the case unrated.
+async fn may_close_unrated(pool: &Pool, row: &CaseRow) -> Result<bool> {
+    Ok(crate::callbacks::policy(pool)
+        .await?
+        .may_close_unrated(row.calls()))
 }
 
 #[derive(sqlx::FromRow)]
@@ -789,9 +794,9 @@ async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
 }
 
 /// How a rating came (in person, by phone) or what a call came to.
-fn call_of(payload: &str) -> Option<domain::view::CallNote> {
+fn call_of(action: &Action) -> Option<domain::view::CallNote> {
     use domain::view::CallNote;
-    match serde_json::from_str::<Action>(payload).ok()? {
+    match *action {
         Action::Rate { via, .. } if via != domain::RatingChannel::Online => {
             Some(CallNote::Rated(via))
         }
@@ -800,8 +805,14 @@ fn call_of(payload: &str) -> Option<domain::view::CallNote> {
     }
 }
 
-fn detail_of(payload: &str, units: &[domain::view::Named]) -> Option<String> {
-    let Ok(action) = serde_json::from_str::<Action>(payload) else {
+/// The text an event shows: from its action, read once by the caller, or
+/// else from the payload of an event that is no action.
+fn detail_of(
+    action: Option<Action>,
+    payload: &str,
+    units: &[domain::view::Named],
+) -> Option<String> {
+    let Some(action) = action else {
         // Not an action.
         let value: serde_json::Value = serde_json::from_str(payload).ok()?;
         // An extension says how many days and why.
@@ -867,14 +878,17 @@ pub async fn detail(
     let timeline = events(pool, row.id)
         .await?
         .into_iter()
-        .map(|e| TimelineEntry {
-            at: e.at,
-            call: call_of(&e.payload),
-            detail: detail_of(&e.payload, &units),
-            kind: e.kind,
-            actor: e.actor_label,
-            from_status: e.from_status,
-            to_status: e.to_status,
+        .map(|e| {
+            let action = serde_json::from_str::<Action>(&e.payload).ok();
+            TimelineEntry {
+                at: e.at,
+                call: action.as_ref().and_then(call_of),
+                detail: detail_of(action, &e.payload, &units),
+                kind: e.kind,
+                actor: e.actor_label,
+                from_status: e.from_status,
+                to_status: e.to_status,
+            }
         })
         .collect();
     let capacities = access::capacities(user, &row.facts());
@@ -883,11 +897,7 @@ pub async fn detail(
     let can_call = actions.contains(&ActionKind::RecordCall)
         && access::scope_for(user, domain::Permission::CallBack).covers(&row.facts());
     actions.retain(|k| !k.is_recorded_call());
-    if actions.contains(&ActionKind::CloseUnrated)
-        && !crate::callbacks::policy(pool)
-            .await?
-            .may_close_unrated(row.calls())
-    {
+    if actions.contains(&ActionKind::CloseUnrated) && !may_close_unrated(pool, &row).await? {
         actions.retain(|k| *k != ActionKind::CloseUnrated);
     }
     let checkpoints = policy.checkpoints(&state, now);
