@@ -5,6 +5,7 @@ use crate::i18n::*;
 use chrono::{DateTime, Utc};
 use domain::Checkpoint;
 use domain::coordination::ItemStatus;
+use domain::notice::{Delivery, Notice};
 use domain::{
     ActionKind, CallOutcome, CheckpointStatus, DeadlineClass, Rating, RatingChannel, Role, Route,
     Source, Status, Step, Tier,
@@ -114,6 +115,32 @@ pub fn call_note(l: Locale, note: domain::view::CallNote) -> String {
     }
 }
 
+/// A text message to a resident, whole (see `domain::notice`).
+pub fn sms(l: Locale, notice: Notice, code: &str, pin: &str, link: &str) -> String {
+    match notice {
+        Notice::Registered => td_string!(l, sms.registered, code, pin).to_string(),
+        Notice::TakenUp => td_string!(l, sms.taken_up, code).to_string(),
+        Notice::Done => td_string!(l, sms.done, code, link).to_string(),
+        Notice::Reopened => td_string!(l, sms.reopened, code).to_string(),
+    }
+}
+
+/// What the timeline adds to a text message: which one, and what became of it.
+pub fn message_note(l: Locale, note: domain::view::MessageNote) -> String {
+    let notice = match note.notice {
+        Notice::Registered => td_string!(l, sms.notice_registered),
+        Notice::TakenUp => td_string!(l, sms.notice_taken_up),
+        Notice::Done => td_string!(l, sms.notice_done),
+        Notice::Reopened => td_string!(l, sms.notice_reopened),
+    };
+    let delivery = match note.delivery {
+        Delivery::Sent => td_string!(l, sms.delivery_sent),
+        Delivery::Failed => td_string!(l, sms.delivery_failed),
+        Delivery::GaveUp => td_string!(l, sms.delivery_gave_up),
+    };
+    format!("{notice} · {delivery}")
+}
+
 /// A timeline entry's kind: `registered`, an action, or a 13710 reminder
 /// (`reminder.<level>.<checkpoint>`).
 pub fn event(l: Locale, kind: &str) -> String {
@@ -140,6 +167,8 @@ pub fn event(l: Locale, kind: &str) -> String {
         "extension_refused" => return td_string!(l, extension.refused_event).to_string(),
         "coordinated" => return td_string!(l, item.coordinated_event).to_string(),
         "coordination_update" => return td_string!(l, item.update_event).to_string(),
+        "notified" => return td_string!(l, sms.event).to_string(),
+        "notify_stopped" => return td_string!(l, sms.stopped_event).to_string(),
         _ => {}
     }
     ActionKind::parse(kind)
@@ -263,5 +292,30 @@ pub mod open311 {
     /// What a client shows its user after filing: how to follow the request.
     pub fn notice(l: Locale, code: &str, pin: &str) -> String {
         td_string!(l, open311.notice, code = code, pin = pin).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_message_fits_one_sms_in_every_locale() {
+        // The longest code and PIN there are, and a city's address as long
+        // as the README asks LIANXIN_PUBLIC_URL to be at most.
+        let (code, pin) = ("K7QM-3XPA", "123456");
+        let link = format!("{}/track/{code}", "x".repeat(25));
+        for l in [Locale::zh, Locale::en] {
+            for notice in Notice::ALL {
+                let text = sms(l, notice, code, pin, &link);
+                assert!(
+                    domain::notice::fits_one_sms(&text),
+                    "{l:?} {notice:?}: {text}"
+                );
+                assert!(text.contains(code), "{l:?} {notice:?}: {text}");
+            }
+        }
+        assert!(sms(Locale::zh, Notice::Registered, code, pin, &link).contains(pin));
+        assert!(sms(Locale::zh, Notice::Done, code, pin, &link).contains(&link));
     }
 }

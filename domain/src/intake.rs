@@ -76,6 +76,9 @@ pub struct NewCase {
     pub source: Source,
     pub resident_name: String,
     pub resident_phone: String,
+    /// The resident agreed to text messages as the case moves (短信通知).
+    #[serde(default)]
+    pub notify: bool,
 }
 
 /// A problem with one form field; `message` is a key the UI translates.
@@ -147,7 +150,8 @@ impl NewCase {
             check_text(&mut errors, "resident_name", &self.resident_name, MAX_NAME);
         }
         if self.resident_phone.trim().is_empty() {
-            if !api {
+            // Texts need a number to go to, even where one is optional.
+            if !api || self.notify {
                 errors.push(FieldError::new("resident_phone", "required"));
             }
         } else if !phone_is_valid(&self.resident_phone) {
@@ -224,6 +228,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "王丽华".into(),
             resident_phone: "13812345678".into(),
+            notify: false,
         }
     }
 
@@ -260,6 +265,20 @@ mod tests {
             ..ok()
         };
         assert_eq!(walk_in.validate().len(), 2);
+        // Texts need a number even where the number is optional.
+        let texts_to_nobody = NewCase {
+            resident_phone: String::new(),
+            notify: true,
+            ..ok()
+        };
+        assert_eq!(
+            NewCase {
+                source: Source::Open311,
+                ..texts_to_nobody
+            }
+            .validate(),
+            vec![FieldError::new("resident_phone", "required")]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod figures;
 pub mod intake;
 pub mod ledger;
 pub mod mask;
+pub mod notice;
 pub mod open311;
 pub mod party;
 pub mod permission;

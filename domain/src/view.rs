@@ -281,6 +281,15 @@ pub struct TimelineEntry {
     pub detail: Option<String>,
     /// A rating staff recorded, or a call that brought none.
     pub call: Option<CallNote>,
+    /// A text message to the resident and what became of it.
+    pub message: Option<MessageNote>,
+}
+
+/// What the timeline says of a text message (短信通知).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageNote {
+    pub notice: crate::notice::Notice,
+    pub delivery: crate::notice::Delivery,
 }
 
 /// What the timeline says of a callback (回访).
@@ -385,6 +394,8 @@ pub struct PublicCase {
     pub rating: Option<Rating>,
     pub rework_count: i32,
     pub can_rate: bool,
+    /// The resident takes text messages about it (and may stop them).
+    pub notify: bool,
     /// The escalated item this case follows.
     pub coordination: Option<ItemBrief>,
 }

@@ -968,6 +968,7 @@ pub(crate) mod tests {
                 source: domain::Source::Online,
                 resident_name: "陈晓红".into(),
                 resident_phone: "13900001111".into(),
+                notify: false,
             },
             None,
             chrono::Utc::now(),

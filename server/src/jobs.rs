@@ -10,14 +10,14 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How this instance's background jobs have been doing, for `/healthz`.
+/// How this instance's background jobs have been doing, for `/healthz`:
+/// each schedule (`every`) by its name.
 #[derive(Clone, Default)]
-pub struct JobsHealth(Arc<Mutex<Record>>);
+pub struct JobsHealth(Arc<Mutex<std::collections::BTreeMap<&'static str, Record>>>);
 
-#[derive(Default)]
 struct Record {
-    period: Option<Duration>,
-    started: Option<Instant>,
+    period: Duration,
+    started: Instant,
     last_ok: Option<Instant>,
     /// Why the last round failed, while it is the last one.
     failing: Option<String>,
@@ -37,30 +37,47 @@ pub enum JobsState {
 }
 
 impl JobsHealth {
+    /// The worst of the schedules' states: a failing one names itself.
     pub fn state(&self) -> JobsState {
-        let r = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (Some(period), Some(started)) = (r.period, r.started) else {
+        let records = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if records.is_empty() {
             return JobsState::NotRunning;
-        };
-        if let Some(why) = &r.failing {
-            return JobsState::Failing(why.clone());
         }
-        let since = r.last_ok.unwrap_or(started);
-        if since.elapsed() > period * 3 {
+        let failing: Vec<String> = records
+            .iter()
+            .filter_map(|(name, r)| r.failing.as_ref().map(|why| format!("{name}: {why}")))
+            .collect();
+        if !failing.is_empty() {
+            return JobsState::Failing(failing.join("; "));
+        }
+        let stalled = records
+            .values()
+            .any(|r| r.last_ok.unwrap_or(r.started).elapsed() > r.period * 3);
+        if stalled {
             JobsState::Stalled
         } else {
             JobsState::Ok
         }
     }
 
-    fn start(&self, period: Duration) {
-        let mut r = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        r.period = Some(period);
-        r.started = Some(Instant::now());
+    fn start(&self, name: &'static str, period: Duration) {
+        let mut records = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        records.insert(
+            name,
+            Record {
+                period,
+                started: Instant::now(),
+                last_ok: None,
+                failing: None,
+            },
+        );
     }
 
-    fn finished(&self, outcome: Result<(), String>) {
-        let mut r = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    fn finished(&self, name: &'static str, outcome: Result<(), String>) {
+        let mut records = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(r) = records.get_mut(name) else {
+            return;
+        };
         match outcome {
             Ok(()) => {
                 r.last_ok = Some(Instant::now());
@@ -86,7 +103,7 @@ where
     Fut: Future<Output = Result<(), String>> + Send,
 {
     let every = every.max(Duration::from_millis(10));
-    health.start(every);
+    health.start(name, every);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -104,7 +121,7 @@ where
                     Err(format!("panicked: {why}"))
                 }
             };
-            health.finished(outcome);
+            health.finished(name, outcome);
         }
     })
 }
@@ -186,14 +203,16 @@ mod tests {
     async fn the_jobs_state_says_when_rounds_fail_and_when_they_stop_finishing() {
         let health = JobsHealth::default();
         assert_eq!(health.state(), JobsState::NotRunning);
-        health.start(Duration::from_millis(20));
+        health.start("jobs", Duration::from_millis(20));
+        health.start("messages", Duration::from_secs(60));
         assert_eq!(health.state(), JobsState::Ok);
-        health.finished(Err("reminders: database is locked".into()));
+        health.finished("jobs", Err("reminders: database is locked".into()));
         assert_eq!(
             health.state(),
-            JobsState::Failing("reminders: database is locked".into())
+            JobsState::Failing("jobs: reminders: database is locked".into())
         );
-        health.finished(Ok(()));
+        health.finished("jobs", Ok(()));
+        health.finished("messages", Ok(()));
         assert_eq!(health.state(), JobsState::Ok);
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(health.state(), JobsState::Stalled);

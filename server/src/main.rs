@@ -59,6 +59,8 @@ enum Command {
         /// have the published password (a demonstration on a closed network).
         #[arg(long, env = "LIANXIN_ALLOW_DEMO_ACCOUNTS")]
         allow_demo_accounts: bool,
+        #[command(flatten)]
+        messages: server::messages::Settings,
     },
     /// Anonymise the closed cases past the retention period now (`serve` does it every minute).
     Anonymise {
@@ -390,6 +392,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             jobs_every_secs,
             allow_demo_accounts,
             client_timeout_secs,
+            messages,
         }) => {
             if !addr.ip().is_loopback() && !allow_demo_accounts {
                 let exposed = store::demo::accounts_with_published_password(&pool).await?;
@@ -409,9 +412,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 lookups_per_minute,
                 reports_per_hour,
             };
+            let dispatcher = server::messages::Dispatcher {
+                pool: pool.clone(),
+                channel: messages.channel()?,
+                // Links in texts: the city's address, else this one.
+                public_url: std::env::var("LIANXIN_PUBLIC_URL")
+                    .unwrap_or_else(|_| format!("http://{addr}")),
+            };
             let jobs = Jobs {
                 anonymise_after_days,
                 every_secs: jobs_every_secs,
+                dispatcher,
+                messages_every: std::time::Duration::from_secs(messages.messages_every_secs),
             };
             let client_timeout = std::time::Duration::from_secs(client_timeout_secs);
             serve(pool, addr, limits, jobs, client_timeout).await
@@ -628,6 +640,8 @@ fn print_accounts() {
 struct Jobs {
     anonymise_after_days: i64,
     every_secs: u64,
+    dispatcher: server::messages::Dispatcher,
+    messages_every: std::time::Duration,
 }
 
 async fn serve(
@@ -652,8 +666,9 @@ async fn serve(
         pool.clone(),
         jobs_config.anonymise_after_days,
         jobs_config.every_secs,
-        jobs,
+        jobs.clone(),
     );
+    server::messages::spawn(jobs_config.dispatcher, jobs_config.messages_every, jobs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     let signalled = shutdown.clone();

@@ -637,6 +637,7 @@ async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() 
             source: domain::Source::WalkIn,
             resident_name: "赵一鸣".into(),
             resident_phone: "13700001234".into(),
+            notify: false,
         },
         Some(&director),
         now,

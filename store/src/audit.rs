@@ -309,14 +309,14 @@ async fn by_user(pool: &Pool, user_id: i64, username: &str, limit: i64) -> Resul
 mod tests {
     use super::*;
 
+    /// The demo (on `TestDb::demo`) with its reminders.
     async fn demo(pool: &Pool) {
-        crate::demo::load(pool, false, Utc::now()).await.unwrap();
         crate::supervision::remind(pool, Utc::now()).await.unwrap();
     }
 
     #[tokio::test]
     async fn every_case_change_is_in_an_intact_chain() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         demo(&pool).await;
         let entries = verify(&pool).await.unwrap().unwrap();
@@ -356,7 +356,7 @@ mod tests {
 
     #[tokio::test]
     async fn editing_or_deleting_a_row_is_found_and_named() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         demo(&pool).await;
         let total = verify(&pool).await.unwrap().unwrap();
@@ -406,7 +406,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deleted_row_in_the_middle_is_found() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         demo(&pool).await;
         sqlx::query("DELETE FROM audit_log WHERE id = 5")

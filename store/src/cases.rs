@@ -93,6 +93,9 @@ pub struct CaseRow {
     pub call_concluded: i64,
     #[sqlx(try_from = "crate::db::MaybeCode<domain::RatingChannel>")]
     pub rated_via: Option<domain::RatingChannel>,
+    /// The resident takes text messages (see `outbox`).
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub notify: bool,
 }
 
 /// A case row (`CaseRow`) with `$escalated` and `$recurs` as its
@@ -114,7 +117,7 @@ macro_rules! select_case {
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
      c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
-     c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via",
+     c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via, c.notify",
             $more,
             " FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
@@ -348,8 +351,8 @@ pub(crate) async fn create_in(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, source, \
          resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at, \
-         session_id, heard_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
+         session_id, heard_by, notify) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17) RETURNING id",
     )
     .bind(code.as_str())
     .bind(pin)
@@ -367,6 +370,7 @@ pub(crate) async fn create_in(
     .bind(now.stored())
     .bind(heard.map(|h| h.session_id))
     .bind(heard.and_then(|h| h.by_user_id))
+    .bind(i64::from(new.notify))
     .fetch_one(&mut **tx)
     .await?;
     let payload = serde_json::json!({ "source": new.source.as_str() }).to_string();
@@ -404,6 +408,7 @@ pub(crate) async fn create_in(
     )
     .await?;
     flag_recurrence(tx, (id, code.as_str()), &new, &tree, now).await?;
+    crate::outbox::enqueue(tx, id, domain::notice::Notice::Registered, now).await?;
     Ok((id, tree))
 }
 
@@ -639,6 +644,9 @@ pub async fn apply(
     }
     let policy = reference::policy_in(&mut tx).await?;
     crate::deadlines::write(&mut tx, row.id, &policy, &after).await?;
+    if let Some(notice) = domain::notice::Notice::after(action.kind(), after.status) {
+        crate::outbox::enqueue(&mut tx, row.id, notice, now).await?;
+    }
     let payload = serde_json::to_string(action).unwrap_or_else(|_| "{}".into());
     insert_event(
         &mut tx,
@@ -883,6 +891,9 @@ pub async fn detail(
             TimelineEntry {
                 at: e.at,
                 call: action.as_ref().and_then(call_of),
+                message: (e.kind == "notified")
+                    .then(|| serde_json::from_str(&e.payload).ok())
+                    .flatten(),
                 detail: detail_of(action, &e.payload, &units),
                 kind: e.kind,
                 actor: e.actor_label,
@@ -1481,6 +1492,7 @@ pub async fn public_view(
         rating: state.rating,
         rework_count: state.rework_count,
         can_rate: state.status == Status::AwaitingRating,
+        notify: row.notify,
         coordination: match row.item_id {
             Some(id) => Some(crate::coordination::brief(pool, id).await?),
             None => None,
@@ -1523,10 +1535,9 @@ pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo;
 
+    /// The demo's director and two unit handlers (on `TestDb::demo`).
     async fn fixture(pool: &Pool) -> (UserRow, UserRow, UserRow) {
-        demo::load(pool, false, Utc::now()).await.unwrap();
         let user = |name: &'static str| async move {
             crate::users::find_by_username(pool, name)
                 .await
@@ -1572,6 +1583,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "王丽华".into(),
             resident_phone: "13812345678".into(),
+            notify: false,
         }
     }
 
@@ -1584,7 +1596,7 @@ mod tests {
 
     #[tokio::test]
     async fn intake_writes_the_case_and_its_first_event() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
@@ -1619,10 +1631,9 @@ mod tests {
 
     #[tokio::test]
     async fn similar_open_cases_are_offered_within_the_community_and_the_scope() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let director = crate::users::find_by_username(&pool, "director")
             .await
             .unwrap()
@@ -1705,7 +1716,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_problem_closed_in_the_same_place_and_registered_again_is_flagged() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, _) = fixture_ids(&pool, &director).await;
@@ -1803,7 +1814,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_intake_saves_nothing_and_names_the_fields() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (other, _, compound, category) = fixture_ids(&pool, &director).await;
@@ -1845,7 +1856,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_loop_runs_through_the_store_with_scope_checks() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, handler, handler2, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
@@ -1944,7 +1955,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_transition_writes_nothing() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
@@ -2007,7 +2018,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stale_write_is_a_conflict() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, ..) = fixture(&pool).await;
         let (_, _, compound, category) = fixture_ids(&pool, &director).await;
@@ -2044,7 +2055,7 @@ mod tests {
 
     #[tokio::test]
     async fn lists_respect_scope_and_filters() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let (director, handler, ..) = fixture(&pool).await;
         let now = Utc::now();

@@ -693,10 +693,9 @@ mod tests {
     /// the board's counts equal the cases counted one by one.
     #[tokio::test]
     async fn a_generated_city_lists_every_overdue_case_exactly() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let grown = grow(&pool, 2_600, now, |_, _| {}).await.unwrap();
         assert_eq!(grown.cases, 2_600);
         assert!(grown.communities > 300, "{grown:?}");

@@ -489,10 +489,9 @@ mod tests {
 
     #[tokio::test]
     async fn linked_cases_follow_the_item() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
         let leader = user(&pool, "leader").await;
         let codes = open_codes(&pool, &director, 2).await;
@@ -571,10 +570,9 @@ mod tests {
 
     #[tokio::test]
     async fn bad_links_write_nothing() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let items = count(&pool, "SELECT COUNT(*) FROM coordination_items").await;
         let linked = count(
             &pool,

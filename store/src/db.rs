@@ -488,6 +488,7 @@ coded!(
     domain::Checkpoint,
     domain::Rating,
     domain::RatingChannel,
+    domain::notice::Notice,
     domain::coordination::ItemStatus,
     domain::wish::WishStatus,
     domain::party::OrgKind,

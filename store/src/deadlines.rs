@@ -224,10 +224,9 @@ mod tests {
     /// a change of day mode and a new holiday (recomputed, and audited).
     #[tokio::test]
     async fn every_change_of_the_clock_writes_the_due_times() {
-        let db = TestDb::new().await;
+        let db = TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         assert_eq!(
             disagreeing(&pool, Reach::Started).await.unwrap(),
             Vec::<String>::new()
@@ -346,9 +345,8 @@ mod tests {
     /// An existing database gets its due times filled after migrating.
     #[tokio::test]
     async fn migrating_fills_the_due_times_of_existing_cases() {
-        let db = TestDb::new().await;
+        let db = TestDb::demo().await;
         let pool = db.pool.clone();
-        crate::demo::load(&pool, false, Utc::now()).await.unwrap();
         sqlx::query("UPDATE cases SET due_at = NULL, warn_at = NULL")
             .execute(&pool)
             .await

@@ -668,6 +668,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
             source,
             resident_name: name,
             resident_phone: phone,
+            notify: false,
         };
         cases::create_with_code(pool, &new, None, None, t, code.clone(), pin).await?;
         let station_by = if place == 0 {

@@ -215,10 +215,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_deadline_moves_only_when_the_supervisor_approves() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let (handler, director, leader) = (
             user(&pool, "handler").await,
             user(&pool, "director").await,

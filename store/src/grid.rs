@@ -375,10 +375,9 @@ mod tests {
 
     #[tokio::test]
     async fn every_node_adds_up_and_the_heat_table_matches_the_board() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
         let v = view(&pool, &director, None, now).await.unwrap();
         let root = &v.rows[0];
@@ -441,10 +440,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_grid_worker_sees_what_they_registered_and_what_is_open_in_their_grid() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let grid = user(&pool, "grid").await;
         let (compound, category) = crate::testing::compound_and_category(&pool, &grid).await;
         let case = |source| domain::NewCase {
@@ -456,6 +454,7 @@ mod tests {
             source,
             resident_name: "陈秀兰".into(),
             resident_phone: "13900002222".into(),
+            notify: false,
         };
         let visit = crate::cases::create(&pool, &case(Source::GridVisit), Some(&grid), now)
             .await

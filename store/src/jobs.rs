@@ -88,10 +88,7 @@ mod tests {
 
     #[tokio::test]
     async fn two_instances_running_the_jobs_together_record_each_reminder_once() {
-        let db = crate::testing::TestDb::new().await;
-        crate::demo::load(&db.pool, false, Utc::now())
-            .await
-            .unwrap();
+        let db = crate::testing::TestDb::demo().await;
         // A second instance: its own pool on the same database.
         let other = crate::connect(&db.url).await.unwrap();
         let (a, b) = (db.pool.clone(), other.clone());

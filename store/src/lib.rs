@@ -20,6 +20,7 @@ pub mod grid;
 pub mod jobs;
 pub mod ledger;
 pub mod open311;
+pub mod outbox;
 pub mod party;
 pub mod privacy;
 pub mod reference;

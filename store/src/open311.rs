@@ -358,6 +358,7 @@ pub async fn submit(
         source: Source::Open311,
         resident_name: full_name(&s.first_name, &s.last_name),
         resident_phone: s.phone.clone(),
+        notify: false,
     };
     // The case and its request row commit together: a failure between the
     // two must not leave a case the client was never told about.
@@ -551,8 +552,8 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
+    /// On `TestDb::demo`: the demo's first compound.
     async fn demo(pool: &Pool) -> i64 {
-        crate::demo::load(pool, false, Utc::now()).await.unwrap();
         key_id(pool, crate::demo::DEMO_API_KEY, Utc::now())
             .await
             .unwrap()
@@ -575,7 +576,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_whose_row_cannot_be_written_leaves_no_case_behind() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         demo(&pool).await;
         let count = || async {
@@ -593,7 +594,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_what_residents_published_is_republished_and_without_control_characters() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let key = demo(&pool).await;
         let now = Utc::now();
@@ -675,7 +676,7 @@ mod tests {
 
     #[tokio::test]
     async fn requests_find_their_place_by_id_name_or_coordinates() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let key = demo(&pool).await;
         let now = Utc::now();
@@ -807,7 +808,7 @@ mod tests {
 
     #[tokio::test]
     async fn attributes_are_required_where_the_service_says() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let key = demo(&pool).await;
         let now = Utc::now();
@@ -839,7 +840,7 @@ mod tests {
 
     #[tokio::test]
     async fn searches_filter_by_service_window_and_status() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         demo(&pool).await;
         let now = Utc::now();

@@ -1164,10 +1164,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_member_registers_claims_serves_and_shows_in_the_quarter() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let director = user(&pool, "director").await;
         let yjz = director.region_id.unwrap();
         let unit = scalar(&pool, "SELECT MIN(id) FROM work_units").await;
@@ -1353,10 +1352,9 @@ mod tests {
 
     #[tokio::test]
     async fn organisations_follow_the_tree_and_add_up() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let admin = user(&pool, "admin").await;
         let view = overview(&pool, &admin).await.unwrap();
         let (communities, compounds, buildings) = (

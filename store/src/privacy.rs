@@ -238,10 +238,9 @@ mod tests {
     #[tokio::test]
     async fn an_anonymised_case_leaves_its_residents_name_and_phone_nowhere() {
         use domain::{Action, NewCase, Rating, Source, Tier, TrackingCode};
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let director = crate::users::find_by_username(&pool, "director")
             .await
             .unwrap()
@@ -260,6 +259,7 @@ mod tests {
                 source: Source::WalkIn,
                 resident_name: name.into(),
                 resident_phone: phone.into(),
+                notify: false,
             },
             Some(&director),
             now,
@@ -312,10 +312,9 @@ mod tests {
 
     #[tokio::test]
     async fn closed_cases_lose_contact_details_after_the_period_once() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let closed: Vec<(String, String)> =
             sqlx::query_as("SELECT code, resident_phone FROM cases WHERE closed_at IS NOT NULL")
                 .fetch_all(&pool)

@@ -417,10 +417,9 @@ mod tests {
 
     #[tokio::test]
     async fn one_bad_line_imports_nothing_and_a_good_file_imports_fully() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
         let before = regions(&pool).await;
         let bad = format!(
@@ -492,10 +491,9 @@ mod tests {
 
     #[tokio::test]
     async fn nodes_are_added_below_their_parent_and_renamed() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
         let grid: i64 =
             sqlx::query_scalar("SELECT id FROM regions WHERE level = 'grid' ORDER BY id LIMIT 1")
@@ -517,10 +515,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_moved_node_takes_its_cases_along_and_a_retired_one_keeps_their_history() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let admin = admin(&pool).await;
         let id_of = |sql: &'static str| {
             let pool = pool.clone();

@@ -873,15 +873,15 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "陈桂芳".into(),
             resident_phone: "13900002222".into(),
+            notify: false,
         }
     }
 
     #[tokio::test]
     async fn a_session_runs_from_schedule_to_the_next_brief() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let (director, leader, deputy) = (
             user(&pool, "director").await,
             user(&pool, "leader").await,

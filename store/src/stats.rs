@@ -1620,10 +1620,9 @@ mod tests {
 
     #[tokio::test]
     async fn figures_add_up_across_the_tree() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let city = public_stats(&pool, None, now).await.unwrap();
         let merged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE status = 'merged'")
             .fetch_one(&pool)

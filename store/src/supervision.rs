@@ -338,9 +338,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_reminder_round_with_nothing_new_writes_nothing() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let now = Utc::now();
-        crate::demo::load(&db.pool, false, now).await.unwrap();
         let later = now + Duration::days(10);
         assert!(remind(&db.pool, later).await.unwrap() > 0);
         // The same round again, on a connection that cannot write.
@@ -405,6 +404,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "赵红霞".into(),
             resident_phone: "13700001234".into(),
+            notify: false,
         };
         let receipt = cases::create(pool, &new, Some(&director), at)
             .await
@@ -622,10 +622,9 @@ mod tests {
 
     #[tokio::test]
     async fn cases_without_a_running_clock_are_left_alone() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         remind(&pool, now).await.unwrap();
         let stray: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM reminders r JOIN cases c ON c.id = r.case_id \

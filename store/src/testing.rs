@@ -20,6 +20,52 @@ enum Cleanup {
     Postgres { server: String, name: String },
 }
 
+/// The demo city this test process copies (see `TestDb::demo`).
+enum Template {
+    File(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+static DEMO: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
+
+/// Drops the demo templates of test processes that have ended: a process
+/// cannot drop its own at exit (statics are never dropped), so the next
+/// run does. Linux tells through /proc whether a process still runs.
+async fn drop_stale_templates(admin: &Pool) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'lianxin\\_tpl\\_%'",
+    )
+    .fetch_all(admin)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(admin)
+                .await;
+        }
+    }
+}
+
+/// `drop_stale_templates` for the SQLite files in the temporary folder.
+fn drop_stale_template_files() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("lianxin_t_") else {
+            continue;
+        };
+        let pid = rest.split('_').next().unwrap_or_default();
+        if name.ends_with(".template.db") && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// A database that exists for as long as this value does.
 pub struct TestDb {
     pub pool: Pool,
@@ -68,6 +114,91 @@ impl TestDb {
             .await
             .expect("city");
         db
+    }
+
+    /// The demo city, loaded once per test process and copied for each
+    /// test: loading it takes seconds (hundreds of cases through every
+    /// step), copying it a few milliseconds, and half the suite starts
+    /// from it. Its times are those of the first load, a little before
+    /// the test's own `Utc::now()`.
+    pub async fn demo() -> Self {
+        let template = DEMO
+            .get_or_init(|| async {
+                let db = Self::new().await;
+                crate::demo::load(&db.pool, false, chrono::Utc::now())
+                    .await
+                    .expect("demo");
+                if let Cleanup::File(_) = db.cleanup {
+                    // Everything into the main file, which is what is copied.
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&db.pool)
+                        .await
+                        .expect("checkpoint");
+                }
+                db.pool.close().await;
+                let template = match &db.cleanup {
+                    Cleanup::File(path) => Template::File(path.with_extension("template.db")),
+                    Cleanup::Postgres { server, .. } => Template::Postgres {
+                        server: server.clone(),
+                        name: format!(
+                            "lianxin_tpl_{}_{:08x}",
+                            std::process::id(),
+                            rand::random::<u32>()
+                        ),
+                    },
+                };
+                match (&template, &db.cleanup) {
+                    (Template::File(to), Cleanup::File(from)) => {
+                        drop_stale_template_files();
+                        std::fs::copy(from, to).expect("copy the demo database");
+                    }
+                    (Template::Postgres { server, name }, Cleanup::Postgres { name: from, .. }) => {
+                        let admin = db::connect(server).await.expect("PostgreSQL reachable");
+                        drop_stale_templates(&admin).await;
+                        sqlx::query(&format!("ALTER DATABASE {from} RENAME TO {name}"))
+                            .execute(&admin)
+                            .await
+                            .expect("keep the demo database as a template");
+                        admin.close().await;
+                        // Renamed away: nothing left for the drop to remove.
+                    }
+                    _ => unreachable!("a template of the same kind as its database"),
+                }
+                template
+            })
+            .await;
+        let name = unique_name();
+        match template {
+            Template::File(file) => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                std::fs::copy(file, &path).expect("copy the demo database");
+                let url = format!("sqlite://{}", path.display());
+                let pool = db::connect(&url).await.expect("open the copy");
+                Self {
+                    pool,
+                    url,
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Template::Postgres { server, name: tpl } => {
+                let admin = db::connect(server).await.expect("PostgreSQL reachable");
+                sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+                    .execute(&admin)
+                    .await
+                    .expect("copy the demo database");
+                admin.close().await;
+                let url = with_database(server, &name);
+                let pool = db::connect(&url).await.expect("connect test database");
+                Self {
+                    pool,
+                    url,
+                    cleanup: Cleanup::Postgres {
+                        server: server.clone(),
+                        name,
+                    },
+                }
+            }
+        }
     }
 
     /// A migrated SQLite database, whichever database the run is for.
@@ -192,10 +323,7 @@ impl Drop for TestDb {
 
 /// The demo city in a fresh database (kept alive by the returned value).
 pub async fn demo_db() -> (Pool, TestDb) {
-    let db = TestDb::new().await;
-    crate::demo::load(&db.pool, false, chrono::Utc::now())
-        .await
-        .expect("demo");
+    let db = TestDb::demo().await;
     (db.pool.clone(), db)
 }
 
@@ -225,6 +353,7 @@ pub async fn awaiting_rating(
         source: domain::Source::WalkIn,
         resident_name: "李秀兰".into(),
         resident_phone: "13912345678".into(),
+        notify: false,
     };
     let receipt = crate::cases::create(pool, &new, Some(&director), since)
         .await

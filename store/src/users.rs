@@ -611,9 +611,8 @@ mod tests {
     /// an unknown case status a newly registered case.
     #[tokio::test]
     async fn an_unknown_stored_value_fails_the_read_instead_of_becoming_a_default() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
-        crate::demo::load(&pool, false, Utc::now()).await.unwrap();
         assert!(find_by_username(&pool, "grid").await.unwrap().is_some());
         sqlx::query("UPDATE users SET role = 'mayor' WHERE username = 'grid'")
             .execute(&pool)
@@ -688,10 +687,9 @@ mod tests {
     /// request would be, not a 500.
     #[tokio::test]
     async fn two_requests_for_one_name_get_one_account_and_a_field_error() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let admin = find_by_username(&pool, "admin").await.unwrap().unwrap();
         let by = By::user(&admin);
         let unit: i64 = sqlx::query_scalar("SELECT MIN(id) FROM units")
@@ -846,11 +844,7 @@ mod tests {
     }
 
     async fn demo_pool() -> crate::testing::TestDb {
-        let db = crate::testing::TestDb::new().await;
-        crate::demo::load(&db.pool, false, Utc::now())
-            .await
-            .unwrap();
-        db
+        crate::testing::TestDb::demo().await
     }
 
     #[tokio::test]

@@ -240,10 +240,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_wish_crosses_the_wall_and_leaves_it() {
-        let db = crate::testing::TestDb::new().await;
+        let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
         let now = Utc::now();
-        crate::demo::load(&pool, false, now).await.unwrap();
         let grid = crate::users::find_by_username(&pool, "grid")
             .await
             .unwrap()

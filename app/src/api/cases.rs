@@ -25,6 +25,8 @@ pub async fn register_case(
     source: String,
     resident_name: String,
     resident_phone: String,
+    /// The opt-in box: present when ticked.
+    notify: Option<String>,
 ) -> Result<Receipt, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
@@ -42,6 +44,7 @@ pub async fn register_case(
         source,
         resident_name,
         resident_phone,
+        notify: notify.is_some(),
     };
     let receipt = store::cases::create(&state()?.pool, &new, Some(&user), chrono::Utc::now())
         .await

@@ -73,6 +73,22 @@ pub async fn rate_case(code: String, rating: String, comment: String) -> Result<
     Ok(())
 }
 
+/// The resident stops text messages about their case (from its page, so
+/// only with the second factor given in this browser session).
+#[server(endpoint = "stop_texts")]
+pub async fn stop_texts(code: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    let code = parse_code(&code)?;
+    if !remembers(TRACK_KEY, &code).await? {
+        return Err(fail(AppError::LookupFailed));
+    }
+    store::outbox::stop(&state()?.pool, &code, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    leptos_axum::redirect(&format!("/track/{code}"));
+    Ok(())
+}
+
 /// What the public request form offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicOptions {
@@ -115,6 +131,8 @@ pub async fn submit_online(
     resident_name: String,
     resident_phone: String,
     website: Option<String>,
+    /// The opt-in box: present when ticked.
+    notify: Option<String>,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let st = state()?;
@@ -138,6 +156,7 @@ pub async fn submit_online(
         source: domain::Source::Online,
         resident_name,
         resident_phone,
+        notify: notify.is_some(),
     };
     let receipt = store::cases::create(&st.pool, &new, None, chrono::Utc::now())
         .await

@@ -130,6 +130,8 @@ pub async fn register_at_session(
     resident_name: String,
     resident_phone: String,
     heard_by: String,
+    /// The opt-in box: present when ticked.
+    notify: Option<String>,
 ) -> Result<Receipt, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
@@ -142,6 +144,7 @@ pub async fn register_at_session(
         source: domain::Source::StationSession,
         resident_name,
         resident_phone,
+        notify: notify.is_some(),
     };
     store::sessions::register(
         &state()?.pool,

@@ -224,12 +224,14 @@ fn CaseView(
                         let kind = e.kind.clone();
                         let to = e.to_status;
                         let note = e.call;
+                        let message = e.message;
                         view! {
                             <li data-kind=e.kind.clone()>
                                 <time>{fmt_time(e.at)}</time>
                                 " "
                                 <strong>{move || labels::event(i18n.get_locale(), &kind)}</strong>
                                 {move || note.map(|n| format!("（{}）", labels::call_note(i18n.get_locale(), n)))}
+                                {move || message.map(|m| format!("（{}）", labels::message_note(i18n.get_locale(), m)))}
                                 " → "
                                 {move || labels::status(i18n.get_locale(), to)}
                                 " · "

@@ -114,6 +114,10 @@ pub fn Intake() -> impl IntoView {
                                             <input type="tel" name="resident_phone" maxlength="20" autocomplete="off" />
                                             {field_error(value, "resident_phone")}
                                         </label>
+                                        <label class="check">
+                                            <input type="checkbox" name="notify" value="1" />
+                                            {t!(i18n, sms.opt_in_staff)}
+                                        </label>
                                     </fieldset>
                                     {move || value.get().filter(|e| !matches!(e, crate::error::AppError::Invalid(_))).map(|e| view! { <ErrorNote error=e /> })}
                                     <button type="submit" class="wide">{t!(i18n, intake.submit)}</button>

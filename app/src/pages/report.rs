@@ -61,6 +61,10 @@ pub fn Report() -> impl IntoView {
                                     <input type="tel" name="resident_phone" maxlength="20" autocomplete="tel" />
                                     {field_error(error, "resident_phone")}
                                 </label>
+                                <label class="check">
+                                    <input type="checkbox" name="notify" value="1" />
+                                    {t!(i18n, sms.opt_in)}
+                                </label>
                                 // Hidden from people (and from screen readers); machines fill it in.
                                 <div class="hp" aria-hidden="true">
                                     <label>

@@ -402,6 +402,10 @@ fn QuickRegister(
                 {field_error(error, "resident_name")}
                 <label>{t!(i18n, field.resident_phone)} <input type="tel" name="resident_phone" maxlength="20" autocomplete="off" /></label>
                 {field_error(error, "resident_phone")}
+                <label class="check">
+                    <input type="checkbox" name="notify" value="1" />
+                    {t!(i18n, sms.opt_in_staff)}
+                </label>
                 <label>
                     {t!(i18n, session.heard_by)}
                     <select name="heard_by">

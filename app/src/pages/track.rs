@@ -1,6 +1,6 @@
 //! The resident's pages: look a case up, follow it, rate it. Only masked data.
 
-use crate::api::{RateCase, TrackLookup, get_public_case};
+use crate::api::{RateCase, StopTexts, TrackLookup, get_public_case};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, fmt_time};
@@ -62,9 +62,17 @@ pub fn PublicCasePage() -> impl IntoView {
     let code = move || params.read().get("code").unwrap_or_default();
     let rate = ServerAction::<RateCase>::new();
     let lookup = ServerAction::<TrackLookup>::new();
+    let stop = ServerAction::<StopTexts>::new();
     let case = Resource::new(
-        move || (code(), rate.version().get(), lookup.version().get()),
-        |(c, _, _)| get_public_case(c),
+        move || {
+            (
+                code(),
+                rate.version().get(),
+                lookup.version().get(),
+                stop.version().get(),
+            )
+        },
+        |(c, ..)| get_public_case(c),
     );
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
@@ -82,7 +90,7 @@ pub fn PublicCasePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(Some(c)) => view! { <PublicView c rate /> }.into_any(),
+                    Ok(Some(c)) => view! { <PublicView c rate stop /> }.into_any(),
                 }
             })}
         </Transition>
@@ -90,7 +98,11 @@ pub fn PublicCasePage() -> impl IntoView {
 }
 
 #[component]
-fn PublicView(c: PublicCase, rate: ServerAction<RateCase>) -> impl IntoView {
+fn PublicView(
+    c: PublicCase,
+    rate: ServerAction<RateCase>,
+    stop: ServerAction<StopTexts>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let status = c.status;
     let rating = c.rating;
@@ -165,6 +177,15 @@ fn PublicView(c: PublicCase, rate: ServerAction<RateCase>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ol>
+            {c.notify.then(|| {
+                let code = c.code.clone();
+                view! {
+                <ActionForm action=stop attr:class="texts">
+                    <input type="hidden" name="code" value=code />
+                    <p>{t!(i18n, sms.on)} " " <button type="submit" class="link">{t!(i18n, sms.stop)}</button></p>
+                </ActionForm>
+                }
+            })}
             {c.can_rate.then(|| view! {
                 <ActionForm action=rate attr:class="rating">
                     <fieldset>
