@@ -537,21 +537,7 @@ mod tests {
             .await
             .unwrap();
         let director = store::testing::user(pool, "director").await;
-        let (region_id, category_id) = store::testing::compound_and_category(pool, &director).await;
-        let new = domain::NewCase {
-            title: "楼道灯不亮".into(),
-            description: "5号楼二单元楼道灯坏了".into(),
-            category_id,
-            region_id,
-            station_id: None,
-            source: domain::Source::WalkIn,
-            resident_name: "李秀兰".into(),
-            resident_phone: "13912345678".into(),
-            notify: true,
-        };
-        let receipt = store::cases::create(pool, &new, Some(&director), chrono::Utc::now())
-            .await
-            .unwrap();
+        let receipt = store::testing::walk_in(pool, true, chrono::Utc::now()).await;
         let file = tempfile::NamedTempFile::new().unwrap();
         let dispatcher = Dispatcher {
             pool: pool.clone(),

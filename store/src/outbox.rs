@@ -251,26 +251,11 @@ pub async fn waiting(pool: &Pool) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{TestDb, compound_and_category, user};
-    use domain::{Action, NewCase, Source};
+    use crate::testing::{TestDb, user};
+    use domain::Action;
 
     async fn register(pool: &Pool, notify: bool, at: DateTime<Utc>) -> TrackingCode {
-        let director = user(pool, "director").await;
-        let (region_id, category_id) = compound_and_category(pool, &director).await;
-        let new = NewCase {
-            title: "楼道灯不亮".into(),
-            description: "5号楼二单元楼道灯坏了".into(),
-            category_id,
-            region_id,
-            station_id: None,
-            source: Source::WalkIn,
-            resident_name: "李秀兰".into(),
-            resident_phone: "13912345678".into(),
-            notify,
-        };
-        let receipt = crate::cases::create(pool, &new, Some(&director), at)
-            .await
-            .expect("registered");
+        let receipt = crate::testing::walk_in(pool, notify, at).await;
         TrackingCode::parse(&receipt.code).expect("a code")
     }
 

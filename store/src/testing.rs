@@ -335,13 +335,13 @@ pub async fn user(pool: &Pool, username: &str) -> crate::users::UserRow {
         .expect("the account exists")
 }
 
-/// A new request in the demo director's community, answered on the spot
-/// and fed back at `since`, so it waits for the resident's rating from then.
-pub async fn awaiting_rating(
+/// A walk-in request the demo director registers in their community at
+/// `at`; `notify` when the resident takes text messages.
+pub async fn walk_in(
     pool: &Pool,
-    since: chrono::DateTime<chrono::Utc>,
-) -> domain::TrackingCode {
-    use domain::Action;
+    notify: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> domain::view::Receipt {
     let director = user(pool, "director").await;
     let (region_id, category_id) = compound_and_category(pool, &director).await;
     let new = domain::NewCase {
@@ -353,11 +353,22 @@ pub async fn awaiting_rating(
         source: domain::Source::WalkIn,
         resident_name: "李秀兰".into(),
         resident_phone: "13912345678".into(),
-        notify: false,
+        notify,
     };
-    let receipt = crate::cases::create(pool, &new, Some(&director), since)
+    crate::cases::create(pool, &new, Some(&director), at)
         .await
-        .expect("registered");
+        .expect("registered")
+}
+
+/// A new request in the demo director's community, answered on the spot
+/// and fed back at `since`, so it waits for the resident's rating from then.
+pub async fn awaiting_rating(
+    pool: &Pool,
+    since: chrono::DateTime<chrono::Utc>,
+) -> domain::TrackingCode {
+    use domain::Action;
+    let director = user(pool, "director").await;
+    let receipt = walk_in(pool, false, since).await;
     let code = domain::TrackingCode::parse(&receipt.code).expect("a code");
     for action in [
         Action::StartConsolidation,
