@@ -169,6 +169,9 @@ pub fn event(l: Locale, kind: &str) -> String {
         "coordination_update" => return td_string!(l, item.update_event).to_string(),
         "notified" => return td_string!(l, sms.event).to_string(),
         "notify_stopped" => return td_string!(l, sms.stopped_event).to_string(),
+        "photos_added" => return td_string!(l, photo.added_event).to_string(),
+        "photo_published" => return td_string!(l, photo.published_event).to_string(),
+        "photo_hidden" => return td_string!(l, photo.hidden_event).to_string(),
         _ => {}
     }
     ActionKind::parse(kind)

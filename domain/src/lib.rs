@@ -17,6 +17,7 @@ pub mod notice;
 pub mod open311;
 pub mod party;
 pub mod permission;
+pub mod photo;
 pub mod ranking;
 pub mod region;
 pub mod role;

@@ -19,6 +19,12 @@ pub enum Permission {
     /// The callback list (回访): phoning residents whose case waits for a
     /// rating, seeing their number, recording the call or their rating.
     CallBack,
+    /// Photos with a case: the problem, the work, before and after
+    /// (everyone who registers or works cases, in their area).
+    AttachPhotos,
+    /// Deciding that a photo may show on the resident's page (no faces,
+    /// plates or doors): the station's privacy check.
+    PublishPhotos,
     /// Supervision letters (督办函) for overdue cases.
     IssueLetter,
     /// Approving or refusing a unit's request for an extension (延期).
@@ -66,7 +72,7 @@ const ALL: Option<Reach> = Some(Reach::All);
 
 /// Rows are permissions; columns follow `Role::ALL`:
 /// admin, director, deputy, handler, leader, grid worker, party member.
-pub const MATRIX: [(Permission, [Option<Reach>; 7]); 16] = [
+pub const MATRIX: [(Permission, [Option<Reach>; 7]); 18] = [
     (
         Permission::ViewCases,
         [ALL, AREA, AREA, AREA, AREA, AREA, NO],
@@ -78,6 +84,11 @@ pub const MATRIX: [(Permission, [Option<Reach>; 7]); 16] = [
     (Permission::ActOnCase, [ALL, AREA, AREA, AREA, AREA, NO, NO]),
     // The station calls its residents back (the station capacity's rows).
     (Permission::CallBack, [ALL, AREA, NO, NO, NO, NO, NO]),
+    (
+        Permission::AttachPhotos,
+        [ALL, AREA, AREA, AREA, AREA, AREA, NO],
+    ),
+    (Permission::PublishPhotos, [ALL, AREA, NO, NO, NO, NO, NO]),
     (Permission::IssueLetter, [ALL, NO, NO, NO, AREA, NO, NO]),
     (Permission::DecideExtension, [ALL, NO, NO, NO, AREA, NO, NO]),
     // The station links its cases; the lead unit's handler reports progress.
@@ -101,11 +112,13 @@ pub const MATRIX: [(Permission, [Option<Reach>; 7]); 16] = [
 ];
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         Self::ViewCases,
         Self::RegisterCase,
         Self::ActOnCase,
         Self::CallBack,
+        Self::AttachPhotos,
+        Self::PublishPhotos,
         Self::IssueLetter,
         Self::DecideExtension,
         Self::Coordinate,

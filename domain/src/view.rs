@@ -366,6 +366,12 @@ pub struct CaseDetail {
     pub calls: Calls,
     /// How its rating reached it.
     pub rated_via: Option<RatingChannel>,
+    /// Its photos, oldest first.
+    pub photos: Vec<crate::photo::PhotoInfo>,
+    /// Whether the signed-in user may add photos.
+    pub can_attach_photos: bool,
+    /// Whether the signed-in user may show or hide them on the resident's page.
+    pub can_publish_photos: bool,
 }
 
 /// When the case last entered a step, for the public timeline.
@@ -396,6 +402,10 @@ pub struct PublicCase {
     pub can_rate: bool,
     /// The resident takes text messages about it (and may stop them).
     pub notify: bool,
+    /// Their own photos and those staff made public.
+    pub photos: Vec<crate::photo::PhotoInfo>,
+    /// Whether they may still add photos (the case is open).
+    pub can_add_photos: bool,
     /// The escalated item this case follows.
     pub coordination: Option<ItemBrief>,
 }

@@ -89,7 +89,9 @@ async fn main() {
 
     let options = LeptosOptions::builder().output_name("lianxin").build();
     let state = AppState::new(options, pool.clone(), Limits::default());
-    let app = server::http::router(state).await.expect("router");
+    let app = server::http::router(state, common::photos())
+        .await
+        .expect("router");
     let cookie = common::sign_in(&app, "director").await;
 
     // 1. Server render of the board page.

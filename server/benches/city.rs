@@ -59,7 +59,9 @@ async fn main() {
 
     let options = LeptosOptions::builder().output_name("lianxin").build();
     let state = AppState::new(options, pool.clone(), Limits::default());
-    let app = server::http::router(state).await.expect("router");
+    let app = server::http::router(state, common::photos())
+        .await
+        .expect("router");
     let director = common::sign_in(&app, "director").await;
     let leader = common::sign_in(&app, "leader").await;
 

@@ -92,9 +92,13 @@ async fn switch_language(
 }
 
 /// The whole app as a router, so tests can drive it without a socket.
-pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
+pub async fn router(
+    state: AppState,
+    photos: crate::photos::PhotoStore,
+) -> Result<Router, store::StoreError> {
     router_until(
         state,
+        photos,
         CancellationToken::new(),
         crate::jobs::JobsHealth::default(),
     )
@@ -106,6 +110,7 @@ pub async fn router(state: AppState) -> Result<Router, store::StoreError> {
 /// `/healthz` reports on `jobs`.
 pub async fn router_until(
     state: AppState,
+    photos: crate::photos::PhotoStore,
     shutdown: CancellationToken,
     jobs: crate::jobs::JobsHealth,
 ) -> Result<Router, store::StoreError> {
@@ -121,7 +126,11 @@ pub async fn router_until(
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let hub = crate::live::Hub::start(state.pool.clone(), shutdown).await?;
-    Ok(Router::new()
+    // No request body is larger than a city's region-tree import (tens of
+    // thousands of lines, percent-encoded); refuse the rest before reading
+    // it (413), whichever route it is sent to. Photo uploads have their own
+    // bound, a full set of the largest photos.
+    let limited = Router::new()
         .route("/healthz", get(healthz))
         .route("/lang/{locale}", get(switch_language))
         .route("/api/board/events", get(crate::live::events))
@@ -129,20 +138,28 @@ pub async fn router_until(
         .merge(crate::api_v1::routes())
         .merge(crate::exports::routes())
         .merge(crate::calendar::routes())
+        .merge(crate::photos::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ));
+    let uploads = crate::photos::upload_routes()
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::photos::MAX_UPLOAD_BYTES,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            crate::photos::MAX_UPLOAD_BYTES,
+        ));
+    Ok(uploads
+        .merge(limited)
+        .layer(axum::Extension(photos))
         .layer(axum::Extension(hub))
         .layer(axum::Extension(jobs))
         // The board stream checks that its session still exists.
         .layer(axum::Extension(store))
         .layer(sessions)
-        // No request body is larger than a city's region-tree import (tens
-        // of thousands of lines, percent-encoded); refuse the rest before
-        // reading it (413), whichever route it is sent to.
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_BODY_BYTES,
-        ))
         .layer(axum::middleware::from_fn(crate::security::csrf))
         .layer(axum::middleware::from_fn(crate::security::headers))
         .with_state(state))
@@ -168,19 +185,28 @@ pub(crate) mod tests {
             .unwrap();
         let options = LeptosOptions::builder().output_name("lianxin").build();
         (
-            router(AppState::new(
-                options,
-                pool.clone(),
-                app::state::Limits {
-                    lookups_per_minute: 3,
-                    reports_per_hour: 2,
-                },
-            ))
+            router(
+                AppState::new(
+                    options,
+                    pool.clone(),
+                    app::state::Limits {
+                        lookups_per_minute: 3,
+                        reports_per_hour: 2,
+                    },
+                ),
+                test_photos(),
+            )
             .await
             .unwrap(),
             pool,
             db,
         )
+    }
+
+    /// One photo folder per test process (photos have random names).
+    pub(crate) fn test_photos() -> crate::photos::PhotoStore {
+        let dir = std::env::temp_dir().join(format!("lianxin_photos_{}", std::process::id()));
+        crate::photos::PhotoStore::open(&dir.to_string_lossy()).unwrap()
     }
 
     pub(crate) async fn body(res: axum::response::Response) -> String {
@@ -251,6 +277,7 @@ pub(crate) mod tests {
         let options = LeptosOptions::builder().output_name("lianxin").build();
         let app = router_until(
             AppState::new(options, db.pool.clone(), app::state::Limits::default()),
+            test_photos(),
             CancellationToken::new(),
             health,
         )

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod live;
 pub mod messages;
 pub mod open311;
+pub mod photos;
 pub mod security;
 pub mod serve;
 pub mod sessions;

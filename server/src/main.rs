@@ -4,6 +4,7 @@
 #![recursion_limit = "512"]
 
 use server::http;
+use server::photos::PhotoStore;
 
 use app::state::{AppState, Limits};
 use clap::{Parser, Subcommand};
@@ -25,6 +26,11 @@ struct Cli {
         global = true
     )]
     database: String,
+    /// Where photos are kept: a folder, or s3://bucket/prefix for several
+    /// instances (AWS_* variables give the endpoint and keys). Default: a
+    /// folder beside the SQLite file (data/lianxin-photos), or ./photos.
+    #[arg(long = "photos", env = "LIANXIN_PHOTOS", global = true)]
+    photos: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -119,6 +125,12 @@ enum Command {
         /// The empty database to fill, e.g. postgres://lianxin@db/lianxin.
         #[arg(long)]
         to: String,
+        /// Where the source's photos are (default: beside its SQLite file, or ./photos).
+        #[arg(long)]
+        from_photos: Option<String>,
+        /// Where the copy's photos go, e.g. s3://lianxin-photos (default as for --from-photos).
+        #[arg(long)]
+        to_photos: Option<String>,
     },
     /// Load the demo city, accounts and cases.
     Demo {
@@ -240,8 +252,24 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(Command::Copy { from, to }) = &cli.command {
-        return copy(from, to).await;
+    let photos_setting = cli
+        .photos
+        .clone()
+        .unwrap_or_else(|| PhotoStore::default_for(&cli.database));
+    if let Some(Command::Copy {
+        from,
+        to,
+        from_photos,
+        to_photos,
+    }) = &cli.command
+    {
+        let from_photos = from_photos
+            .clone()
+            .unwrap_or_else(|| PhotoStore::default_for(from));
+        let to_photos = to_photos
+            .clone()
+            .unwrap_or_else(|| PhotoStore::default_for(to));
+        return copy(from, to, &from_photos, &to_photos).await;
     }
     let pool = store::connect(&cli.database).await?;
     store::migrate(&pool).await?;
@@ -351,6 +379,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 });
             }
             println!("backed up {} to {}", cli.database, file.display());
+            let to = PhotoStore::default_for(&format!("sqlite://{}", file.display()));
+            let n = server::photos::copy_all(
+                &pool,
+                &PhotoStore::open(&photos_setting)?,
+                &PhotoStore::open(&to)?,
+            )
+            .await?;
+            println!("copied {n} photos to {to}");
             print_summary(&pool).await
         }
         Some(Command::Restore { file }) => {
@@ -368,6 +404,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 });
             }
             println!("restored {} from {}", cli.database, file.display());
+            let from = PhotoStore::default_for(&format!("sqlite://{}", file.display()));
+            let n = server::photos::copy_all(
+                &pool,
+                &PhotoStore::open(&from)?,
+                &PhotoStore::open(&photos_setting)?,
+            )
+            .await?;
+            println!("copied {n} photos from {from}");
             print_summary(&pool).await
         }
         Some(Command::Remind) => {
@@ -426,14 +470,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 messages_every: std::time::Duration::from_secs(messages.messages_every_secs),
             };
             let client_timeout = std::time::Duration::from_secs(client_timeout_secs);
-            serve(pool, addr, limits, jobs, client_timeout).await
+            let photos = PhotoStore::open(&photos_setting)?;
+            serve(pool, addr, limits, jobs, photos, client_timeout).await
         }
         Some(Command::Copy { .. }) | None => Err("no command".into()),
     }
 }
 
 /// Rows and checksums per table: equal lines mean equal data.
-async fn copy(from: &str, to: &str) -> Result<(), Box<dyn std::error::Error>> {
+async fn copy(
+    from: &str,
+    to: &str,
+    from_photos: &str,
+    to_photos: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
     let source = store::connect(from).await?;
     store::migrate(&source).await?;
     let target = store::connect(to).await?;
@@ -475,6 +525,13 @@ async fn copy(from: &str, to: &str) -> Result<(), Box<dyn std::error::Error>> {
         copied.len(),
         started.elapsed().as_secs_f64()
     );
+    let n = server::photos::copy_all(
+        &source,
+        &PhotoStore::open(from_photos)?,
+        &PhotoStore::open(to_photos)?,
+    )
+    .await?;
+    println!("copied {n} photos from {from_photos} to {to_photos}");
     Ok(())
 }
 
@@ -649,6 +706,7 @@ async fn serve(
     addr: SocketAddr,
     limits: Limits,
     jobs_config: Jobs,
+    photos: PhotoStore,
     client_timeout: std::time::Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
@@ -656,7 +714,7 @@ async fn serve(
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let jobs = server::jobs::JobsHealth::default();
-    let router = http::router_until(state, shutdown.clone(), jobs.clone())
+    let router = http::router_until(state, photos.clone(), shutdown.clone(), jobs.clone())
         .await?
         // A body that stops arriving frees its connection.
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -668,7 +726,12 @@ async fn serve(
         jobs_config.every_secs,
         jobs.clone(),
     );
-    server::messages::spawn(jobs_config.dispatcher, jobs_config.messages_every, jobs);
+    server::messages::spawn(
+        jobs_config.dispatcher,
+        jobs_config.messages_every,
+        jobs.clone(),
+    );
+    spawn_photo_sweep(pool.clone(), photos, jobs_config.every_secs, jobs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     let signalled = shutdown.clone();
@@ -680,6 +743,24 @@ async fn serve(
     server::serve::connections(listener, router, client_timeout, shutdown).await;
     pool.close().await;
     Ok(())
+}
+
+/// Deletes the pictures of anonymised residents' photos, on the jobs' schedule.
+fn spawn_photo_sweep(
+    pool: store::Pool,
+    photos: PhotoStore,
+    every_secs: u64,
+    health: server::jobs::JobsHealth,
+) {
+    server::jobs::every(
+        "photos",
+        std::time::Duration::from_secs(every_secs.max(1)),
+        health,
+        move || {
+            let (pool, photos) = (pool.clone(), photos.clone());
+            async move { server::photos::sweep(&pool, &photos).await.map(drop) }
+        },
+    );
 }
 
 /// SIGTERM (what service managers and container runtimes send) or Ctrl-C.

@@ -73,6 +73,16 @@ async fn case_to_act_on(pool: &Pool, u: &UserRow) -> (String, ActionKind) {
     (cases[0].code.clone(), ActionKind::ReportProgress)
 }
 
+/// A case `u` may see, or any case for a role that sees none.
+async fn visible_case(pool: &Pool, u: &UserRow, f: &Fixture) -> String {
+    store::cases::list(pool, u, &Default::default(), chrono::Utc::now())
+        .await
+        .map(|cases| cases.first().map(|c| c.code.clone()))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| f.overdue_code.clone())
+}
+
 /// A case of the demo handler's unit with an extension request waiting.
 async fn pending_extension(pool: &Pool) -> String {
     let now = chrono::Utc::now();
@@ -164,6 +174,11 @@ async fn probe(
     who: &UserRow,
     permission: Permission,
 ) -> (String, String) {
+    if permission == Permission::AttachPhotos {
+        // A multipart upload (see `call`): the body names nothing.
+        let code = visible_case(pool, who, f).await;
+        return (format!("/cases/{code}/photos"), String::new());
+    }
     let (uri, body) = match permission {
         Permission::ViewCases => ("/api/list_cases", "overdue=false".to_string()),
         Permission::RegisterCase => (
@@ -187,6 +202,31 @@ async fn probe(
             )
         }
         Permission::CallBack => ("/api/callback_list", String::new()),
+        Permission::AttachPhotos => unreachable!("answered above"),
+        Permission::PublishPhotos => {
+            let code = visible_case(pool, who, f).await;
+            let admin = user(pool, "admin").await;
+            let kept = store::photos::Kept {
+                object: "cases/probe/0".into(),
+                width: 1,
+                height: 1,
+                bytes: 1,
+            };
+            let id = store::photos::add(
+                pool,
+                &domain::TrackingCode::parse(&code).unwrap(),
+                store::photos::Uploader::Staff(&admin),
+                domain::photo::PhotoStage::After,
+                &[kept],
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap()[0];
+            (
+                "/api/publish_photo",
+                format!("code={code}&photo={id}&public=true"),
+            )
+        }
         Permission::IssueLetter => (
             "/api/issue_letter",
             format!(
@@ -259,20 +299,27 @@ async fn probe(
 }
 
 async fn call(app: &Router, uri: &str, body: &str, cookie: &str) -> (StatusCode, String) {
-    let res = app
-        .clone()
-        .oneshot(form(uri, body, Some(cookie)))
-        .await
-        .unwrap();
+    let req = if uri.ends_with("/photos") {
+        crate::photos::tests::upload(
+            uri,
+            "after",
+            &[crate::photos::tests::phone_jpeg(64, 48)],
+            cookie,
+        )
+    } else {
+        form(uri, body, Some(cookie))
+    };
+    let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     (status, crate::http::tests::body(res).await)
 }
 
-/// A refusal says it is one and nothing else.
+/// A refusal says it is one and nothing else (a server function's error
+/// by its name, a route's as its reason).
 fn assert_refused(status: StatusCode, text: &str, what: &str) {
     assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {text}");
     assert!(
-        text.contains("Forbidden") && text.len() < 40,
+        text.to_lowercase().contains("forbidden") && text.len() < 40,
         "{what}: the refusal carries data: {text}"
     );
 }

@@ -974,6 +974,12 @@ pub async fn detail(
         can_call,
         calls: row.calls(),
         rated_via: row.rated_via,
+        photos: crate::photos::of_case(pool, row.id).await?,
+        can_attach_photos: domain::permission::allows(user.role, domain::Permission::AttachPhotos),
+        can_publish_photos: domain::permission::allows(
+            user.role,
+            domain::Permission::PublishPhotos,
+        ),
     })
 }
 
@@ -1493,6 +1499,12 @@ pub async fn public_view(
         rework_count: state.rework_count,
         can_rate: state.status == Status::AwaitingRating,
         notify: row.notify,
+        photos: crate::photos::of_case(pool, row.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.shown_to_resident())
+            .collect(),
+        can_add_photos: state.status != Status::Closed,
         coordination: match row.item_id {
             Some(id) => Some(crate::coordination::brief(pool, id).await?),
             None => None,

@@ -489,6 +489,7 @@ coded!(
     domain::Rating,
     domain::RatingChannel,
     domain::notice::Notice,
+    domain::photo::PhotoStage,
     domain::coordination::ItemStatus,
     domain::wish::WishStatus,
     domain::party::OrgKind,

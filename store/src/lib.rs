@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod open311;
 pub mod outbox;
 pub mod party;
+pub mod photos;
 pub mod privacy;
 pub mod reference;
 pub mod regions;

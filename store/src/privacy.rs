@@ -87,6 +87,7 @@ async fn anonymise_case(
     .execute(&mut *tx)
     .await?;
     clean_rows(&mut tx, "case_events", "payload", "case_id", case.id, clean).await?;
+    crate::photos::remove_residents(&mut tx, case.id, now).await?;
     sqlx::query(
         "UPDATE open311_requests SET email = '', device_id = '', account_id = '', media_url = '', \
          lat = NULL, lon = NULL WHERE case_id = $1",

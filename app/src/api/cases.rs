@@ -212,3 +212,21 @@ pub async fn perform(
         .map_err(fail)?;
     Ok(())
 }
+
+/// Shows a photo on the resident's page, or hides it again (the station's
+/// check that it shows no faces, plates or doors).
+#[server(endpoint = "publish_photo")]
+pub async fn publish_photo(code: String, photo: i64, public: bool) -> Result<(), AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::PublishPhotos).await?;
+    store::photos::publish(
+        &state()?.pool,
+        &user,
+        &parse_code(&code)?,
+        photo,
+        public,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)
+}

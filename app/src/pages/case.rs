@@ -2,14 +2,16 @@
 //! and exactly the actions the state machine allows the signed-in user.
 
 use crate::api::{
-    CreateItem, DecideExtension, IssueLetter, Perform, RecordCall, RequestExtension, get_case,
-    intake_options,
+    CreateItem, DecideExtension, IssueLetter, Perform, PublishPhoto, RecordCall, RequestExtension,
+    get_case, intake_options,
 };
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::callbacks::CallForm;
 use crate::pages::items::CaseItem;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
+use crate::pages::photos::{Gallery, Upload};
+use domain::photo::PhotoStage;
 use domain::view::{CaseDetail, Named};
 use domain::{ActionKind as K, DeadlineClass, Tier};
 use leptos::prelude::*;
@@ -32,6 +34,8 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
     let decide = ServerAction::<DecideExtension>::new();
     let link = ServerAction::<CreateItem>::new();
     let call = ServerAction::<RecordCall>::new();
+    let publish = ServerAction::<PublishPhoto>::new();
+    let photos_added = RwSignal::new(0_u32);
     let detail = Resource::new(
         move || {
             (
@@ -41,6 +45,8 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 extend.version().get(),
                 decide.version().get(),
                 link.version().get(),
+                publish.version().get(),
+                photos_added.get(),
             )
         },
         |(c, ..)| get_case(c),
@@ -52,7 +58,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
                 let units = options.await.map(|o| o.units).unwrap_or_default();
                 match detail.await {
                     Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                    Ok(d) => view! { <CaseView d units perform extend decide link call /> }.into_any(),
+                    Ok(d) => view! { <CaseView d units perform extend decide link call publish photos_added /> }.into_any(),
                 }
             })}
         </Transition>
@@ -68,6 +74,8 @@ fn CaseView(
     decide: ServerAction<DecideExtension>,
     link: ServerAction<CreateItem>,
     call: ServerAction<RecordCall>,
+    publish: ServerAction<PublishPhoto>,
+    photos_added: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let status = d.status;
@@ -217,6 +225,17 @@ fn CaseView(
                     })}
                 </section>
             })}
+            <section class="card photos" id="photos">
+                <h2>{t!(i18n, photo.heading)}</h2>
+                {match d.can_publish_photos {
+                    true => view! { <Gallery code=d.code.clone() photos=d.photos.clone() publish /> }.into_any(),
+                    false => view! { <Gallery code=d.code.clone() photos=d.photos.clone() /> }.into_any(),
+                }}
+                {d.can_attach_photos.then(|| view! {
+                    <h3>{t!(i18n, photo.add)}</h3>
+                    <Upload action=format!("/cases/{}/photos", d.code) stages=PhotoStage::ALL.to_vec() added=photos_added />
+                })}
+            </section>
             <section class="card">
                 <h2>{t!(i18n, case.timeline)}</h2>
                 <ol class="timeline">

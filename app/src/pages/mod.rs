@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod letter;
 pub mod login;
 pub mod party;
+pub mod photos;
 pub mod ranking;
 pub mod regions;
 pub mod report;

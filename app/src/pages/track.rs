@@ -4,6 +4,8 @@ use crate::api::{RateCase, StopTexts, TrackLookup, get_public_case};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, fmt_time};
+use crate::pages::photos::{Gallery, Upload};
+use domain::photo::PhotoStage;
 use domain::view::PublicCase;
 use domain::{CheckpointStatus, Rating};
 use leptos::prelude::*;
@@ -63,6 +65,7 @@ pub fn PublicCasePage() -> impl IntoView {
     let rate = ServerAction::<RateCase>::new();
     let lookup = ServerAction::<TrackLookup>::new();
     let stop = ServerAction::<StopTexts>::new();
+    let photos_added = RwSignal::new(0_u32);
     let case = Resource::new(
         move || {
             (
@@ -70,6 +73,7 @@ pub fn PublicCasePage() -> impl IntoView {
                 rate.version().get(),
                 lookup.version().get(),
                 stop.version().get(),
+                photos_added.get(),
             )
         },
         |(c, ..)| get_public_case(c),
@@ -90,7 +94,7 @@ pub fn PublicCasePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(Some(c)) => view! { <PublicView c rate stop /> }.into_any(),
+                    Ok(Some(c)) => view! { <PublicView c rate stop photos_added /> }.into_any(),
                 }
             })}
         </Transition>
@@ -102,6 +106,7 @@ fn PublicView(
     c: PublicCase,
     rate: ServerAction<RateCase>,
     stop: ServerAction<StopTexts>,
+    photos_added: RwSignal<u32>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let status = c.status;
@@ -177,6 +182,14 @@ fn PublicView(
                     }
                 }).collect_view()}
             </ol>
+            <section class="photos" id="photos">
+                <h2>{t!(i18n, photo.heading)}</h2>
+                <Gallery code=c.code.clone() photos=c.photos.clone() resident=true />
+                {c.can_add_photos.then(|| view! {
+                    <h3>{t!(i18n, photo.add_resident)}</h3>
+                    <Upload action=format!("/track/{}/photos", c.code) stages=vec![PhotoStage::Report] added=photos_added static_page=true />
+                })}
+            </section>
             {c.notify.then(|| {
                 let code = c.code.clone();
                 view! {

@@ -30,3 +30,9 @@ pub async fn sign_in(app: &Router, username: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// A photo folder for the bench's router (the benches upload none).
+pub fn photos() -> server::photos::PhotoStore {
+    let dir = std::env::temp_dir().join(format!("lianxin_bench_photos_{}", std::process::id()));
+    server::photos::PhotoStore::open(&dir.to_string_lossy()).expect("photo folder")
+}
