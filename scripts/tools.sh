@@ -71,6 +71,26 @@ ensure_postgres() {
   return 1
 }
 
+# An S3-compatible server for the photo store's tests (moto, from PyPI:
+# MinIO is not in the registries this machine reaches), on 127.0.0.1:9000,
+# with the variables the photo store and the test read.
+ensure_s3() {
+  if ! command -v moto_server >/dev/null; then
+    log "installing moto (an S3-compatible test server)"
+    pip install -q 'moto[server]'
+  fi
+  if ! curl -s -o /dev/null http://127.0.0.1:9000/; then
+    log "starting moto on 127.0.0.1:9000"
+    (moto_server -H 127.0.0.1 -p 9000 >/tmp/lianxin-moto.log 2>&1 &)
+    for _ in $(seq 1 30); do
+      curl -s -o /dev/null http://127.0.0.1:9000/ && break
+      sleep 1
+    done
+  fi
+  export LIANXIN_TEST_S3=http://127.0.0.1:9000 AWS_ENDPOINT=http://127.0.0.1:9000 \
+    AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+}
+
 # What leptos reads at build time (the output name is baked in) and when
 # serving: the same for scripts/build and plain cargo, or each rebuilds
 # everything the other built.

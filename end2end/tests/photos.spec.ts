@@ -39,7 +39,9 @@ test('a resident attaches a photo, a unit closes with before and after photos, a
   await expect(page.getByTestId('receipt')).toBeVisible();
   const code = (await page.getByTestId('receipt-code').textContent())!.trim();
 
-  await page.goto(`/track/${code}`);
+  // From the receipt straight to the case page's photos.
+  await page.getByTestId('add-photos').click();
+  await expect(page).toHaveURL(new RegExp(`/track/${code}#photos$`));
   await hydrated(page);
   await expect(page.locator('.gallery figure')).toHaveCount(0);
   await page.setInputFiles('form.photo-upload input[type="file"]', await photo(page, '#b33', 'IMG_0001.jpg'));

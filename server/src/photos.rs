@@ -703,6 +703,20 @@ pub(crate) mod tests {
         (status, bytes.to_vec())
     }
 
+    /// Uploads that must succeed: the new photos' ids.
+    async fn added(
+        app: &Router,
+        uri: &str,
+        stage: &str,
+        files: &[Vec<u8>],
+        cookie: &str,
+    ) -> Vec<i64> {
+        let (status, answer) = send(app, upload(uri, stage, files, cookie)).await;
+        let said = String::from_utf8_lossy(&answer);
+        assert_eq!(status, StatusCode::OK, "{said}");
+        ids(&answer)
+    }
+
     fn fetch(uri: &str, cookie: Option<&str>) -> Request<Body> {
         let mut req = Request::get(uri);
         if let Some(c) = cookie {
@@ -733,18 +747,7 @@ pub(crate) mod tests {
         let (app, pool, _db) = app().await;
         let (code, cookie) = resident(&app, &pool).await;
         let uri = format!("/track/{code}/photos");
-        let (status, answer) = send(
-            &app,
-            upload(&uri, "report", &[phone_jpeg(1200, 900)], &cookie),
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&answer)
-        );
-        let id = ids(&answer)[0];
+        let id = added(&app, &uri, "report", &[phone_jpeg(1200, 900)], &cookie).await[0];
 
         let (status, picture) = send(&app, fetch(&format!("/photos/{id}"), Some(&cookie))).await;
         assert_eq!(status, StatusCode::OK);
@@ -784,29 +787,9 @@ pub(crate) mod tests {
         let (code, resident_cookie) = resident(&app, &pool).await;
         let director = sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
         let uri = format!("/cases/{code}/photos");
-        let (status, answer) = send(
-            &app,
-            upload(&uri, "before", &[phone_jpeg(800, 600)], &director),
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&answer)
-        );
-        let before = ids(&answer)[0];
-        let (_, answer) = send(
-            &app,
-            upload(
-                &uri,
-                "after",
-                &[phone_jpeg(800, 600), phone_jpeg(600, 800)],
-                &director,
-            ),
-        )
-        .await;
-        assert_eq!(ids(&answer).len(), 2);
+        let before = added(&app, &uri, "before", &[phone_jpeg(800, 600)], &director).await[0];
+        let after = [phone_jpeg(800, 600), phone_jpeg(600, 800)];
+        assert_eq!(added(&app, &uri, "after", &after, &director).await.len(), 2);
 
         let (status, _) = send(
             &app,
@@ -896,17 +879,14 @@ pub(crate) mod tests {
             .await
             .code;
         let uri = format!("/cases/{code}/photos");
-        let (_, answer) = send(
+        let ids = added(
             &app,
-            upload(
-                &uri,
-                "before",
-                &[phone_jpeg(300, 200), phone_jpeg(200, 300)],
-                &director,
-            ),
+            &uri,
+            "before",
+            &[phone_jpeg(300, 200), phone_jpeg(200, 300)],
+            &director,
         )
         .await;
-        let ids = ids(&answer);
         let target = tempfile::tempdir().unwrap();
         let to = PhotoStore::open(&target.path().to_string_lossy()).unwrap();
         let n = copy_all(&pool, &crate::http::tests::test_photos(), &to)
@@ -922,6 +902,62 @@ pub(crate) mod tests {
             );
             assert!(to.get(&small(&found.object)).await.is_ok());
         }
+    }
+
+    /// The store several instances share: an S3-compatible server, here the
+    /// one `scripts/test` starts (`LIANXIN_TEST_S3`, with the `AWS_*`
+    /// variables it sets). A run without one says so and checks nothing.
+    #[tokio::test]
+    async fn an_s3_bucket_keeps_serves_and_deletes_the_pictures() {
+        let Ok(endpoint) = std::env::var("LIANXIN_TEST_S3") else {
+            eprintln!("LIANXIN_TEST_S3 is not set: no S3-compatible server to test against");
+            return;
+        };
+        let bucket = format!("lianxin-{:08x}", rand::random::<u32>());
+        let made = ureq::put(&format!("{endpoint}/{bucket}"))
+            .send_empty()
+            .unwrap();
+        assert!(made.status().is_success());
+        let photos = PhotoStore::open(&format!("s3://{bucket}/city")).unwrap();
+        let (app, pool, _db) = app().await;
+        let director = sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
+        let code = store::testing::walk_in(&pool, false, chrono::Utc::now())
+            .await
+            .code;
+        let uri = format!("/cases/{code}/photos");
+        let id = added(&app, &uri, "after", &[phone_jpeg(400, 300)], &director).await[0];
+        // Copied into the bucket, then read back from it as another instance would.
+        assert_eq!(
+            copy_all(&pool, &crate::http::tests::test_photos(), &photos)
+                .await
+                .unwrap()
+                >= 1,
+            true
+        );
+        let found = store::photos::find(&pool, id).await.unwrap();
+        let kept = photos.get(&found.object).await.unwrap();
+        assert_eq!(
+            kept,
+            crate::http::tests::test_photos()
+                .get(&found.object)
+                .await
+                .unwrap()
+        );
+        // Under the prefix given, with the thumbnail beside it.
+        let listed = ureq::get(&format!("{endpoint}/{bucket}?prefix=city/cases/"))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_string()
+            .unwrap();
+        assert_eq!(listed.matches("<Key>city/cases/").count(), 2, "{listed}");
+        photos.delete(&found.object).await.unwrap();
+        assert!(matches!(
+            photos.get(&found.object).await,
+            Err(object_store::Error::NotFound { .. })
+        ));
+        // Deleting what is gone already is no error (a sweep that crashed half-way).
+        photos.delete(&found.object).await.unwrap();
     }
 
     /// Files under `dir` whose path contains `part`.

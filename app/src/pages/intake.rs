@@ -223,7 +223,13 @@ pub fn ReceiptCard(printed: PrintedReceipt, staff: bool) -> impl IntoView {
                     }
                         .into_any()
                 } else {
-                    view! { <A href=track>{t!(i18n, receipt.follow)}</A> }.into_any()
+                    let photos = format!("{track}#photos");
+                    view! {
+                        <A href=track>{t!(i18n, receipt.follow)}</A>
+                        " "
+                        <a href=photos data-testid="add-photos">{t!(i18n, photo.add_resident)}</a>
+                    }
+                        .into_any()
                 }}
             </p>
         </section>

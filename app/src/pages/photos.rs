@@ -239,17 +239,7 @@ fn send(
     }
     error.set(None);
     sent.set(Some((0.0, 1.0)));
-    if let Ok(up) = xhr.upload() {
-        let on_progress =
-            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-                if e.length_computable() {
-                    sent.set(Some((e.loaded(), e.total())));
-                }
-            });
-        up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        // The request holds the handler for its lifetime; one small closure per upload.
-        on_progress.forget();
-    }
+    count_sent(&xhr, sent);
     let done = xhr.clone();
     let on_end = Closure::once_into_js(move || {
         sent.set(None);
@@ -277,6 +267,25 @@ fn send(
         sent.set(None);
         error.set(Some("unavailable".into()));
     }
+}
+
+/// Keeps `sent` at the bytes sent and to send while `xhr` uploads.
+#[cfg(feature = "hydrate")]
+pub(crate) fn count_sent(xhr: &web_sys::XmlHttpRequest, sent: RwSignal<Option<(f64, f64)>>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Ok(up) = xhr.upload() else {
+        return;
+    };
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() {
+                sent.set(Some((e.loaded(), e.total())));
+            }
+        });
+    up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    // The request holds the handler for its lifetime; one small closure per upload.
+    on_progress.forget();
 }
 
 #[cfg(not(feature = "hydrate"))]

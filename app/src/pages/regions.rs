@@ -202,17 +202,7 @@ fn upload(text: String, import: ServerAction<ImportRegions>, sent: RwSignal<Opti
         return fallback();
     }
     sent.set(Some((0.0, text.len() as f64)));
-    if let Ok(up) = xhr.upload() {
-        let on_progress =
-            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-                if e.length_computable() {
-                    sent.set(Some((e.loaded(), e.total())));
-                }
-            });
-        up.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        // The request holds the handler for its lifetime; one small closure per import.
-        on_progress.forget();
-    }
+    crate::pages::photos::count_sent(&xhr, sent);
     let done = xhr.clone();
     let on_end = Closure::once_into_js(move || {
         let report = (done.status().ok() == Some(200))
