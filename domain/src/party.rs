@@ -540,11 +540,14 @@ pub fn parse_hours(raw: &str) -> Result<i64, FieldError> {
     if whole < 0 || raw.starts_with('+') {
         return Err(bad());
     }
-    let minutes = whole * 60 + tenths * 6;
-    if minutes == 0 || minutes > MAX_MINUTES_PER_ENTRY {
-        return Err(FieldError::new("hours", "out_of_range"));
+    // A number of hours no day holds must not overflow on its way to "too many".
+    match whole
+        .checked_mul(60)
+        .and_then(|m| m.checked_add(tenths * 6))
+    {
+        Some(minutes) if minutes > 0 && minutes <= MAX_MINUTES_PER_ENTRY => Ok(minutes),
+        _ => Err(FieldError::new("hours", "out_of_range")),
     }
-    Ok(minutes)
 }
 
 /// Minutes as hours with one decimal, as reports print them.

@@ -7,13 +7,14 @@ use std::borrow::Cow;
 
 /// The cell as text a spreadsheet will not evaluate: a leading `'` before
 /// anything that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return, unless it is a plain number (a negative count stays a number).
+/// return, unless it is a plain finite number (a negative count stays a
+/// number; `-inf`, which Rust reads as one, is a formula to a spreadsheet).
 pub fn safe_cell(text: &str) -> Cow<'_, str> {
     let risky = text
         .chars()
         .next()
         .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
-    if risky && text.parse::<f64>().is_err() {
+    if risky && !text.parse::<f64>().is_ok_and(f64::is_finite) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
@@ -41,6 +42,8 @@ mod tests {
             ("a=b", "a=b"),
             ("-3", "-3"),
             ("+4.5", "+4.5"),
+            ("-inf", "'-inf"),
+            ("+NaN", "'+NaN"),
             ("87.5", "87.5"),
             ("", ""),
         ] {
