@@ -127,6 +127,10 @@ impl From<store::StoreError> for AppError {
                 tracing::error!(error = %err, "the database takes no writes");
                 Self::Unavailable
             }
+            E::Db(err) if store::db::unreachable(&err) => {
+                tracing::error!(error = %err, "the database cannot be reached");
+                Self::Unavailable
+            }
             E::Db(err) => {
                 tracing::error!(error = %err, "database error");
                 Self::Server
@@ -172,6 +176,18 @@ mod tests {
             (
                 E::Db(sqlx::Error::PoolClosed),
                 http::StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+            // An outage is not the server's fault: try again (and a load
+            // balancer may send the retry to another instance).
+            (
+                E::Db(sqlx::Error::PoolTimedOut),
+                http::StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                E::Db(sqlx::Error::Io(
+                    std::io::ErrorKind::ConnectionRefused.into(),
+                )),
+                http::StatusCode::SERVICE_UNAVAILABLE,
             ),
         ];
         for (store_error, status) in cases {

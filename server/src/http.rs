@@ -35,6 +35,12 @@ async fn healthz(
         (DbHealth::ReadOnly, _) | (DbHealth::Ok, false) => (StatusCode::OK, "degraded"),
         (DbHealth::Ok, true) => (StatusCode::OK, "ok"),
     };
+    // Texts waiting to go out, due or not: a backlog that only grows says
+    // the SMS gateway refuses or is unreachable (each try is in the log).
+    let texts_waiting = match database {
+        DbHealth::Unreachable => None,
+        _ => store::outbox::waiting(&state.pool).await.ok(),
+    };
     let body = serde_json::json!({
         "status": status,
         "database": match database {
@@ -43,6 +49,7 @@ async fn healthz(
             DbHealth::Unreachable => "unreachable",
         },
         "jobs": jobs,
+        "texts_waiting": texts_waiting,
     });
     (code, axum::Json(body))
 }
@@ -251,7 +258,9 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
-        assert!(body(res).await.contains(r#""status":"ok""#));
+        let said = body(res).await;
+        assert!(said.contains(r#""status":"ok""#), "{said}");
+        assert!(said.contains(r#""texts_waiting":0"#), "{said}");
         pool.close().await;
         let res = app
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())

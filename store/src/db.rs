@@ -137,6 +137,13 @@ pub fn cannot_write(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether `e` says the database cannot be reached now (restarting, the
+/// network down, every connection busy past [`ACQUIRE_TIMEOUT`]): nothing
+/// was done, and trying again later works.
+pub fn unreachable(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
+}
+
 /// How long a request waits for a database connection before it fails. The
 /// default (30 s) would hang every request for half a minute while the
 /// database restarts; a busy pool hands a connection over in milliseconds.
