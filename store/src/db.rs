@@ -578,6 +578,60 @@ mod tests {
         sqlx::query("SELECT 1").execute(&db.pool).await.unwrap();
     }
 
+    /// A full disk: the SQLite file may grow no further, as when the disk
+    /// has no room. The write fails whole and says it could not write (a
+    /// 503 "nothing was saved"), the file stays intact, and writes work
+    /// again once there is room, without reopening anything. PostgreSQL's
+    /// disk cannot be filled from a test; `cannot_write` reads its code.
+    #[tokio::test]
+    async fn a_full_disk_refuses_a_write_whole_and_takes_writes_again_once_there_is_room() {
+        let db = crate::testing::TestDb::new().await;
+        if Backend::of(&db.pool) != Backend::Sqlite {
+            return;
+        }
+        let mut conn = db.pool.acquire().await.unwrap();
+        let rows = "SELECT COUNT(*) FROM settings";
+        let before: i64 = sqlx::query_scalar(rows)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let big = "满".repeat(256 * 1024);
+        let insert = "INSERT INTO settings (key, value) VALUES ('big', $1)";
+        let refused = sqlx::query(insert)
+            .bind(&big)
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert!(cannot_write(&refused), "{refused:?}");
+        let after: i64 = sqlx::query_scalar(rows)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(after, before, "nothing of the write is kept");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+        sqlx::query("PRAGMA max_page_count = 1073741823")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(insert)
+            .bind(&big)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+
     #[test]
     fn built_queries_number_their_placeholders() {
         let mut b = Builder::new("SELECT 1 WHERE a = ");
