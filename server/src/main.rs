@@ -386,7 +386,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &PhotoStore::open(&to)?,
             )
             .await?;
-            println!("copied {n} photos to {to}");
+            report_photos(&n, &to);
             print_summary(&pool).await
         }
         Some(Command::Restore { file }) => {
@@ -411,7 +411,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &PhotoStore::open(&photos_setting)?,
             )
             .await?;
-            println!("copied {n} photos from {from}");
+            report_photos(&n, &from);
             print_summary(&pool).await
         }
         Some(Command::Remind) => {
@@ -531,8 +531,20 @@ async fn copy(
         &PhotoStore::open(to_photos)?,
     )
     .await?;
-    println!("copied {n} photos from {from_photos} to {to_photos}");
+    report_photos(&n, &format!("{from_photos} to {to_photos}"));
     Ok(())
+}
+
+/// What a copy of the photos did; photos whose pictures the source lacked are named.
+fn report_photos(done: &server::photos::Copied, place: &str) {
+    println!("copied {} photos ({place})", done.copied);
+    if !done.missing.is_empty() {
+        eprintln!(
+            "{} photos are recorded but their pictures were not in the source: {}",
+            done.missing.len(),
+            done.missing.join(", ")
+        );
+    }
 }
 
 async fn print_summary(pool: &store::Pool) -> Result<(), Box<dyn std::error::Error>> {
