@@ -40,6 +40,10 @@ impl PhotoStage {
 pub const PER_UPLOAD: usize = 6;
 /// Photos a case may hold in all, so one case cannot fill the disk.
 pub const PER_CASE: i64 = 30;
+/// Uploads a resident may send for one case in an hour, from whatever
+/// address: each is decoded (a core for up to a second), so a case's PIN
+/// must not buy unlimited work.
+pub const RESIDENT_UPLOADS_PER_HOUR: u32 = 20;
 /// The largest file accepted: a phone camera's full-size JPEG is 3–8 MB.
 pub const MAX_FILE_BYTES: usize = 15 * 1024 * 1024;
 /// The largest picture decoded (pixels along either edge): beyond any

@@ -338,6 +338,14 @@ async fn resident_upload(
     if !tracks(&session, &code).await {
         return answer.refused(StatusCode::FORBIDDEN, "refused");
     }
+    // Counted per case in the database: the same for every address and instance.
+    let quota = domain::throttle::Quota::per_hour(photo::RESIDENT_UPLOADS_PER_HOUR);
+    let bucket = format!("photos:{}", code.as_str());
+    match store::throttle::hit(&state.pool, &bucket, quota, chrono::Utc::now()).await {
+        Ok(None) => {}
+        Ok(Some(_)) => return answer.refused(StatusCode::TOO_MANY_REQUESTS, "too_often"),
+        Err(e) => return answer.failed(e),
+    }
     upload(&state, &photos, &code, Uploader::Resident, answer, form).await
 }
 
@@ -986,6 +994,24 @@ pub(crate) mod tests {
         ));
         // Deleting what is gone already is no error (a sweep that crashed half-way).
         photos.delete(&found.object).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_resident_may_send_a_bounded_number_of_uploads_an_hour() {
+        let (app, pool, _db) = app().await;
+        let (code, cookie) = resident(&app, &pool).await;
+        let uri = format!("/track/{code}/photos");
+        // Refused files cost work too: they count.
+        for _ in 0..photo::RESIDENT_UPLOADS_PER_HOUR {
+            let (status, _) =
+                send(&app, upload(&uri, "report", &[b"%PDF".to_vec()], &cookie)).await;
+            assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+        let (status, answer) =
+            send(&app, upload(&uri, "report", &[phone_jpeg(64, 48)], &cookie)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(String::from_utf8_lossy(&answer).contains("too_often"));
+        assert_eq!(photo_rows(&pool).await, 0);
     }
 
     /// Files under `dir` whose path contains `part`.

@@ -31,6 +31,7 @@ pub fn problem(l: Locale, key: &str) -> String {
         "photo_damaged" => td_string!(l, photo.photo_damaged).to_string(),
         "required" => td_string!(l, photo.required).to_string(),
         "refused" => td_string!(l, photo.refused).to_string(),
+        "too_often" => td_string!(l, photo.too_often).to_string(),
         _ => td_string!(l, photo.unavailable).to_string(),
     }
 }
