@@ -411,9 +411,22 @@ async fn upload(
                     Ok(b) => b,
                     Err(u) => return answer.refused(u.status(), u.key()),
                 };
-                if let Err(e) =
-                    store::photos::check(pool, code, uploader, stage, prepared.len() + 1).await
-                {
+                // The case's rules once, before the first picture is decoded;
+                // the count of later files needs no database (`add` checks
+                // the case's bound again when it records them).
+                let refused = if prepared.is_empty() {
+                    store::photos::check(pool, code, uploader, stage, 1)
+                        .await
+                        .err()
+                } else if prepared.len() >= photo::PER_UPLOAD {
+                    Some(store::StoreError::invalid(
+                        "photo",
+                        photo::Refusal::TooMany.key(),
+                    ))
+                } else {
+                    None
+                };
+                if let Some(e) = refused {
                     return answer.failed(e);
                 }
                 match prepare_off_the_workers(bytes).await {
@@ -687,7 +700,7 @@ pub(crate) mod tests {
         out
     }
 
-    use crate::http::tests::{app, body, form, sign_in};
+    use crate::http::tests::{app, body, form, session_cookie, sign_in};
     use tower::ServiceExt;
 
     /// A walk-in case and a session that gave its PIN: the resident's cookie.
@@ -703,14 +716,7 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert!(res.status().is_success() || res.status().is_redirection());
-        let cookie = res.headers()[header::SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        (receipt.code, cookie)
+        (receipt.code, session_cookie(&res).expect("a session"))
     }
 
     async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {

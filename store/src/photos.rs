@@ -68,11 +68,15 @@ async fn checked(
     Ok(row)
 }
 
-async fn held(pool: &Pool, case_id: i64) -> Result<i64> {
+/// Photos a case holds now (inside a transaction: with its own uncommitted ones).
+async fn held<'e>(
+    conn: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    case_id: i64,
+) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM photos WHERE case_id = $1 AND removed_at IS NULL")
             .bind(case_id)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await?,
     )
 }
@@ -119,12 +123,7 @@ pub async fn add(
         .await?;
         ids.push(id);
     }
-    let held: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM photos WHERE case_id = $1 AND removed_at IS NULL")
-            .bind(row.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if held > domain::photo::PER_CASE {
+    if held(&mut *tx, row.id).await? > domain::photo::PER_CASE {
         return Err(StoreError::invalid(
             "photo",
             domain::photo::Refusal::CaseFull.key(),
@@ -195,6 +194,8 @@ pub struct Found {
     pub object: String,
     pub code: TrackingCode,
     pub facts: CaseFacts,
+    case_id: i64,
+    status: domain::Status,
 }
 
 #[derive(sqlx::FromRow)]
@@ -202,7 +203,10 @@ struct FoundRow {
     #[sqlx(flatten)]
     photo: PhotoRow,
     object: String,
+    case_id: i64,
     code: String,
+    #[sqlx(try_from = "crate::db::Code<domain::Status>")]
+    status: domain::Status,
     region_path: String,
     unit_id: Option<i64>,
     station_id: Option<i64>,
@@ -212,7 +216,7 @@ struct FoundRow {
 pub async fn find(pool: &Pool, id: i64) -> Result<Found> {
     let row: FoundRow = sqlx::query_as(
         "SELECT p.id, p.stage, p.by_resident, p.public, p.width, p.height, p.created_at, p.object, \
-         c.code, r.path AS region_path, c.unit_id, c.station_id \
+         c.id AS case_id, c.code, c.status, r.path AS region_path, c.unit_id, c.station_id \
          FROM photos p JOIN cases c ON c.id = p.case_id JOIN regions r ON r.id = c.region_id \
          WHERE p.id = $1 AND p.removed_at IS NULL",
     )
@@ -229,6 +233,8 @@ pub async fn find(pool: &Pool, id: i64) -> Result<Found> {
             unit_id: row.unit_id,
             station_id: row.station_id,
         },
+        case_id: row.case_id,
+        status: row.status,
     })
 }
 
@@ -254,7 +260,6 @@ pub async fn publish(
     if found.info.public == public {
         return Ok(());
     }
-    let row = load(pool, code).await?;
     let by = By::user(user);
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE photos SET public = $1 WHERE id = $2")
@@ -270,10 +275,10 @@ pub async fn publish(
     let payload = serde_json::json!({ "photo": id }).to_string();
     insert_event(
         &mut tx,
-        row.id,
+        found.case_id,
         kind,
-        Some(row.status),
-        row.status,
+        Some(found.status),
+        found.status,
         &by,
         &payload,
         now,
