@@ -137,6 +137,27 @@ impl Status {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
+    /// Whose move it is: the capacities a case in this state waits for
+    /// (the loop's next step, not a progress report or a callback). A case
+    /// sent back for rework waits for its unit and its station alike: either
+    /// may take the next step.
+    pub fn waits_for(self) -> &'static [Actor] {
+        match self {
+            Self::Registered
+            | Self::Consolidating
+            | Self::Returned
+            | Self::ClosureRequested
+            | Self::LocalHandling
+            | Self::FeedbackDue => &[Actor::Station],
+            Self::AwaitingAck | Self::InProgress => &[Actor::Unit],
+            Self::Rework => &[Actor::Unit, Actor::Station],
+            Self::Escalated => &[Actor::Supervisor],
+            Self::Suggestion => &[Actor::Station, Actor::Deputy],
+            Self::AwaitingRating => &[Actor::Resident],
+            Self::Closed | Self::Merged => &[],
+        }
+    }
+
     pub fn step(self) -> Step {
         match self {
             Self::Registered => Step::Register,
@@ -925,6 +946,27 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_waits_only_for_those_who_can_move_it_on() {
+        // Reports and callbacks leave a case where it is: they are not the
+        // next step a to-do counts.
+        let moves = |from: Status, actor: Actor| {
+            TRANSITIONS.iter().any(|(f, k, to, who)| {
+                *f == from
+                    && who.contains(&actor)
+                    && !matches!(k, ActionKind::ReportProgress | ActionKind::RecordCall)
+                    && (*to != from)
+            })
+        };
+        for s in Status::ALL {
+            for actor in s.waits_for() {
+                assert!(moves(s, *actor), "{s:?} waits for {actor:?}");
+            }
+            // Every open state waits for somebody.
+            assert_eq!(s.waits_for().is_empty(), !s.is_open(), "{s:?}");
+        }
+    }
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {

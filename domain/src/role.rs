@@ -1,4 +1,4 @@
-use crate::case::Actor;
+use crate::case::{Actor, Status};
 use serde::{Deserialize, Serialize};
 
 /// A staff account's role. Residents have no account.
@@ -47,6 +47,25 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The states of the cases that wait for this role (its to-do, 待办):
+    /// those whose next step is one of its capacities. A grid worker has no
+    /// step of the loop but follows up on foot: the cases of their grid
+    /// waiting for the resident's rating. Administrators run accounts, not
+    /// cases, and members their service: neither has a to-do of cases.
+    pub fn to_do(self) -> Vec<Status> {
+        let waits = |actors: &[Actor]| {
+            Status::ALL
+                .into_iter()
+                .filter(|s| s.waits_for().iter().any(|a| actors.contains(a)))
+                .collect()
+        };
+        match self {
+            Self::Admin | Self::Member => vec![],
+            Self::GridWorker => waits(&[Actor::Resident]),
+            _ => waits(self.capacities()),
+        }
+    }
+
     /// The capacities in which this role acts on the cases within its scope
     /// (see `case::TRANSITIONS`).
     pub fn capacities(self) -> &'static [Actor] {
@@ -64,6 +83,35 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_waits_for_the_steps_that_are_its_own() {
+        use Status as S;
+        let director = Role::Director.to_do();
+        for s in [
+            S::Registered,
+            S::Consolidating,
+            S::Returned,
+            S::ClosureRequested,
+        ] {
+            assert!(director.contains(&s), "{s:?}");
+        }
+        assert!(director.contains(&S::FeedbackDue) && director.contains(&S::Rework));
+        assert!(!director.contains(&S::AwaitingAck) && !director.contains(&S::AwaitingRating));
+        assert_eq!(
+            Role::Handler.to_do(),
+            [S::AwaitingAck, S::InProgress, S::Rework]
+        );
+        assert_eq!(Role::Leader.to_do(), [S::Escalated]);
+        assert_eq!(Role::Deputy.to_do(), [S::Suggestion]);
+        assert_eq!(Role::GridWorker.to_do(), [S::AwaitingRating]);
+        assert!(Role::Admin.to_do().is_empty() && Role::Member.to_do().is_empty());
+        // Nothing closed is ever anybody's to-do.
+        for role in Role::ALL {
+            let to_do = role.to_do();
+            assert!(!to_do.contains(&S::Closed) && !to_do.contains(&S::Merged));
+        }
+    }
 
     #[test]
     fn roles_round_trip() {

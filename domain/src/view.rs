@@ -24,6 +24,23 @@ pub struct UserInfo {
     pub place: Option<String>,
     /// An initial or reset password: nothing but changing it is allowed.
     pub must_change_password: bool,
+    /// What waits for them, for the header (None: a role without cases of
+    /// its own, or not asked).
+    #[serde(default)]
+    pub to_do: Option<ToDo>,
+}
+
+/// A staff member's start page (工作台): what waits for them, the first of
+/// it (overdue first, then what waits longest), their area's figures and,
+/// for deputies and leaders, their next session and open promises.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyDay {
+    pub to_do: Option<ToDo>,
+    pub waiting: Vec<CaseSummary>,
+    pub area: BoardCounts,
+    pub next_session: Option<crate::session::SessionBrief>,
+    /// Promises made at sessions, not yet delivered.
+    pub open_commitments: Option<usize>,
 }
 
 /// A unit's request for more days on the completion deadline (延期).
@@ -422,6 +439,14 @@ pub struct Receipt {
     pub created_at: DateTime<Utc>,
 }
 
+/// What waits for a staff member (待办): the cases of their area whose
+/// next step is theirs, and how many of those are past a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ToDo {
+    pub total: i64,
+    pub overdue: i64,
+}
+
 /// Filters of a case list; every field optional.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct CaseFilter {
@@ -440,6 +465,9 @@ pub struct CaseFilter {
     /// Leave out cases closed before this moment (a board shows the open ones
     /// and what closed this month).
     pub closed_since: Option<DateTime<Utc>>,
+    /// Only cases in these states (None: any state); a role's to-do
+    /// (`Role::to_do`) is its area's cases in the states that wait for it.
+    pub statuses: Option<Vec<Status>>,
 }
 
 impl CaseFilter {
@@ -463,6 +491,7 @@ impl CaseFilter {
             && (!self.overdue || c.is_overdue())
             && (!self.escalated || c.escalated)
             && (!self.recurring || c.recurs.is_some())
+            && self.statuses.as_ref().is_none_or(|s| s.contains(&c.status))
             && self.q.as_deref().is_none_or(text)
             && self
                 .closed_since
@@ -483,6 +512,11 @@ pub struct BoardQuery {
     pub escalated: bool,
     pub recurring: bool,
     pub q: Option<String>,
+    /// Only what waits for the reader (their to-do): the server fills in
+    /// the states from the reader's role. Absent (a caller from before the
+    /// to-do) means everything.
+    #[serde(default)]
+    pub mine: bool,
 }
 
 impl BoardQuery {
@@ -535,6 +569,7 @@ impl BoardQuery {
             recurring: self.recurring,
             q: given(&self.q).map(String::from),
             closed_since: None,
+            statuses: None,
         })
     }
 }

@@ -56,14 +56,15 @@ test('an administrator creates an account; its holder must change the initial pa
   await change.locator('input[name="new_password"]').fill(chosen);
   await change.locator('input[name="repeat_password"]').fill(chosen);
   await change.locator('button[type="submit"]').click();
-  await expect(wang).toHaveURL(/\/cases$/);
-  await expect(wang.locator('table.cases tbody tr').first()).toBeVisible();
+  // Their start page: what waits for them.
+  await expect(wang).toHaveURL(/:\d+\/$/);
+  await expect(wang.getByTestId('my-day')).toBeVisible();
 
   // The same person on a phone; signing out everywhere on the desk ends both.
   const phoneContext = await browser.newContext();
   const phone = await phoneContext.newPage();
   await logIn(phone, username, chosen);
-  await expect(phone).toHaveURL(/\/cases$/);
+  await expect(phone).toHaveURL(/:\d+\/$/);
   await wang.goto('/account');
   await hydrated(wang);
   await wang.getByTestId('sign-out-everywhere').locator('button').click();

@@ -1,7 +1,7 @@
 import { test, expect, Page, APIRequestContext, Locator } from '@playwright/test';
 import { spawn, ChildProcess } from 'node:child_process';
 import { hydrated, signIn } from './helpers';
-import { apiSignIn, listCases } from './staff-api';
+import { apiSignIn, listCases, registerCase } from './staff-api';
 
 const json = { Accept: 'application/json' };
 
@@ -131,23 +131,7 @@ test('a board that lost its server catches up after the restart', async ({ brows
 test('acting from the board: drag where unambiguous, side panel, keyboard', async ({ page, request }) => {
   // A fresh request registered by the director.
   await apiSignIn(request, 'director');
-  const options = await request.post('/api/intake_options', { headers: json }).then((r) => r.json());
-  const region = options.regions.find((r: { label: string }) => r.label.endsWith('袁家庄小区'));
-  const res = await request.post('/api/register_case', {
-    headers: json,
-    form: {
-      title: '单元门禁损坏',
-      description: '3单元门禁坏了一周',
-      category_id: String(options.categories[0].id),
-      region_id: String(region.id),
-      station_id: String(options.stations[0].id),
-      source: 'walk_in',
-      resident_name: '郭永刚',
-      resident_phone: '13911112222',
-    },
-  });
-  expect(res.ok(), await res.text()).toBeTruthy();
-  const { code } = await res.json();
+  const code = await registerCase(request, '单元门禁损坏', '3单元门禁坏了一周');
 
   await openBoard(page);
   const card = page.locator(`li[data-code="${code}"]`);

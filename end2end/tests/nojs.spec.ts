@@ -13,9 +13,11 @@ test('sign-in works without JavaScript, and a wrong password says so', async ({ 
   await page.fill('input[name="username"]', 'director');
   await page.fill('input[name="password"]', 'lianxin-demo');
   await page.click('main form button[type="submit"]');
-  await expect(page).toHaveURL(/\/cases$/);
+  // The start page: what waits for the director, overdue first.
+  await expect(page).toHaveURL(/:\d+\/$/);
   await expect(page.getByTestId('who')).toContainText('社区主任');
-  await expect(page.locator('table.cases tbody tr').first()).toBeVisible();
+  await expect(page.getByTestId('to-do')).toBeVisible();
+  await expect(page.locator('[data-testid="my-day"] table.cases tbody tr').first()).toBeVisible();
 });
 
 test('a resident looks a case up without JavaScript', async ({ page, request }) => {

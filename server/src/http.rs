@@ -141,6 +141,7 @@ pub async fn router_until(
         .route("/healthz", get(healthz))
         .route("/lang/{locale}", get(switch_language))
         .route("/api/board/events", get(crate::live::events))
+        .route("/api/to-do/events", get(crate::live::to_do_events))
         .merge(crate::open311::routes(crate::open311::Config::from_env()))
         .merge(crate::api_v1::routes())
         .merge(crate::exports::routes())

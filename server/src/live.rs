@@ -37,8 +37,9 @@ const RECHECK: Duration = Duration::from_secs(5);
 /// Events a reconnecting board may have missed and still be brought up to
 /// date by replay; further behind, it reloads (a whole board is one query).
 pub const REPLAY_WINDOW: i64 = 500;
-/// Boards one account may follow at once on one instance.
-pub const MAX_BOARDS_PER_ACCOUNT: usize = 16;
+/// Live streams (boards, and the header's to-do on every staff page) one
+/// account may follow at once on one instance: a board tab holds two.
+pub const MAX_BOARDS_PER_ACCOUNT: usize = 32;
 
 /// How often the follower looks for new events on SQLite.
 const POLL: Duration = Duration::from_millis(150);
@@ -87,6 +88,9 @@ pub struct Change {
     pub id: i64,
     pub facts: CaseFacts,
     pub card: CaseSummary,
+    /// Who made the newest change, when a user did: their own action may
+    /// take a case out of their area (a unit returning it) and their to-do.
+    pub by: Option<i64>,
 }
 
 /// The fan-out point of live changes.
@@ -181,18 +185,21 @@ async fn changes_since(
     let now = chrono::Utc::now();
     let events = store::cases::events_since(pool, after, limit + 1).await?;
     let more = events.len() as i64 > limit;
-    let mut newest: HashMap<String, i64> = HashMap::new();
-    for (id, code) in events.into_iter().take(limit as usize) {
-        newest.insert(code, id);
+    let mut newest: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+    for (id, code, by) in events.into_iter().take(limit as usize) {
+        newest.insert(code, (id, by));
     }
     let codes: Vec<String> = newest.keys().cloned().collect();
     let mut cards = store::cases::summaries_by_code(pool, &codes, now).await?;
     let mut out: Vec<Change> = newest
         .into_iter()
-        .filter_map(|(code, id)| {
-            cards
-                .remove(&code)
-                .map(|(card, facts)| Change { id, facts, card })
+        .filter_map(|(code, (id, by))| {
+            cards.remove(&code).map(|(card, facts)| Change {
+                id,
+                facts,
+                card,
+                by,
+            })
         })
         .collect();
     out.sort_by_key(|c| c.id);
@@ -287,9 +294,7 @@ pub async fn events(
     if too_far {
         // A partial replay would leave holes: the board loads afresh.
         let once = stream::once(async { Ok::<_, Infallible>(reload("too_far_behind")) });
-        let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-            Box::pin(once);
-        return Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))));
+        return Ok(sse(Box::pin(once)));
     }
     let ends = session_ends(state.pool.clone(), sessions, session.id(), user.clone());
     let replayed_to = backlog.last().map(|c| c.id).or(resume).unwrap_or(0);
@@ -311,9 +316,26 @@ pub async fn events(
         };
         async move { out }
     });
-    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
-        backlog
-            .chain(live)
+    Ok(followed(backlog.chain(live), ends, &hub, slot))
+}
+
+type Events = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+
+fn sse(events: Events) -> Sse<axum::response::sse::KeepAliveStream<Events>> {
+    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// A live stream as sent: `events` until the session may no longer follow
+/// them (`ends`; the page is then told to reload) or the server shuts down,
+/// holding the account's `slot` while it is open.
+fn followed(
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+    ends: impl std::future::Future<Output = ()> + Send + 'static,
+    hub: &Hub,
+    slot: Slot,
+) -> Sse<axum::response::sse::KeepAliveStream<Events>> {
+    sse(Box::pin(
+        events
             .take_until(ends)
             .chain(stream::once(async { Ok(reload("signed_out")) }))
             .take_until(hub.shutdown.clone().cancelled_owned())
@@ -322,8 +344,103 @@ pub async fn events(
                 let _ = &slot;
                 event
             }),
-    );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    ))
+}
+
+/// How long a to-do waits after a change before it is counted again: a
+/// burst of changes (a session registering twenty requests) is one count.
+const TO_DO_SETTLE: Duration = Duration::from_secs(1);
+/// How often a quiet to-do is counted anyway: deadlines pass without an
+/// event, and another's action can take a case out of a unit's area unseen.
+const TO_DO_REFRESH: Duration = Duration::from_secs(60);
+
+/// Whether a change may move `user`'s to-do: one in their area, or one of
+/// their own (which may have taken a case out of it). False when the hub
+/// has closed.
+async fn next_relevant(
+    rx: &mut broadcast::Receiver<Arc<Change>>,
+    scope: &store::access::Scope,
+    user_id: i64,
+) -> bool {
+    loop {
+        match rx.recv().await {
+            Ok(c) if c.by == Some(user_id) || scope.covers(&c.facts) => return true,
+            Ok(_) => {}
+            // Missed changes may have been relevant.
+            Err(broadcast::error::RecvError::Lagged(_)) => return true,
+            Err(broadcast::error::RecvError::Closed) => return false,
+        }
+    }
+}
+
+fn to_do_event(to_do: domain::view::ToDo) -> Event {
+    Event::default()
+        .event("to_do")
+        .json_data(to_do)
+        .unwrap_or_else(|_| Event::default().comment("unserialisable count"))
+}
+
+/// `GET /api/to-do/events`: the signed-in staff member's to-do count (待办),
+/// at once and again whenever it changes — after a change in their area or
+/// one of their own, and at least every minute. Each count is one indexed
+/// query, run at most once a second per open header however busy the city.
+pub async fn to_do_events(
+    State(state): State<AppState>,
+    axum::Extension(hub): axum::Extension<Hub>,
+    axum::Extension(sessions): axum::Extension<crate::sessions::Sessions>,
+    staff: app::api::ssr::Staff,
+    session: Session,
+) -> Result<impl IntoResponse, (StatusCode, &'static str)> {
+    let user = staff
+        .permit(domain::Permission::ViewCases)
+        .map_err(|e| (e.status(), "not allowed to follow a to-do"))?;
+    if user.role.to_do().is_empty() {
+        return Err((StatusCode::NOT_FOUND, "this role has no to-do of cases"));
+    }
+    let slot = hub.take_slot(user.id).ok_or((
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many live pages open for this account; close one first",
+    ))?;
+    let rx = hub.subscribe();
+    let ends = session_ends(state.pool.clone(), sessions, session.id(), user.clone());
+    let scope = store::access::scope(&user);
+    let pool = state.pool.clone();
+    let counts = stream::unfold((rx, None), move |(mut rx, last)| {
+        let (pool, user, scope) = (pool.clone(), user.clone(), scope.clone());
+        async move {
+            let mut first = last.is_none();
+            loop {
+                if !first {
+                    let woke = tokio::time::timeout(
+                        TO_DO_REFRESH,
+                        next_relevant(&mut rx, &scope, user.id),
+                    )
+                    .await;
+                    if matches!(woke, Ok(false)) {
+                        return None;
+                    }
+                    tokio::time::sleep(TO_DO_SETTLE).await;
+                    // What arrived meanwhile is in the count about to be taken.
+                    while !matches!(
+                        rx.try_recv(),
+                        Err(broadcast::error::TryRecvError::Empty
+                            | broadcast::error::TryRecvError::Closed)
+                    ) {}
+                }
+                first = false;
+                match store::cases::to_do(&pool, &user, chrono::Utc::now()).await {
+                    Ok(Some(now)) if Some(now) != last => {
+                        return Some((Ok::<_, Infallible>(to_do_event(now)), (rx, Some(now))));
+                    }
+                    Ok(_) => {}
+                    // A database that does not answer: counted again at the
+                    // next change or the next minute.
+                    Err(e) => tracing::warn!(error = %e, "to-do: counting failed"),
+                }
+            }
+        }
+    });
+    Ok(followed(counts, ends, &hub, slot))
 }
 
 #[cfg(test)]
@@ -427,6 +544,140 @@ mod tests {
             .await
             .unwrap();
         assert!(!seen.contains("reload"));
+    }
+
+    /// The next count a to-do stream sends.
+    async fn next_count(body: &mut Body) -> domain::view::ToDo {
+        let mut seen = String::new();
+        let deadline = tokio::time::Instant::now() + TO_DO_REFRESH / 2;
+        loop {
+            let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+                panic!("no count in time; the stream sent {seen:?}");
+            };
+            if let Ok(data) = frame.unwrap().unwrap().into_data() {
+                seen.push_str(&String::from_utf8_lossy(&data));
+            }
+            let count = seen
+                .split("\n\n")
+                .filter(|e| e.contains("event: to_do"))
+                .find_map(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
+                .and_then(|d| serde_json::from_str(d).ok());
+            if let Some(count) = count {
+                return count;
+            }
+        }
+    }
+
+    async fn follow_to_do(app: &axum::Router, cookie: &str) -> Body {
+        let res = app
+            .clone()
+            .oneshot(
+                Request::get("/api/to-do/events")
+                    .header(header::COOKIE, cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.into_body()
+    }
+
+    #[tokio::test]
+    async fn the_header_count_follows_what_waits_for_the_reader() {
+        let (app, pool, _db) = app().await;
+        let pass = store::demo::DEMO_PASSWORD;
+        // Nobody signed in, and a role without cases, get no stream.
+        let res = app
+            .clone()
+            .oneshot(
+                Request::get("/api/to-do/events")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let admin = sign_in(&app, "admin", pass).await;
+        let res = app
+            .clone()
+            .oneshot(
+                Request::get("/api/to-do/events")
+                    .header(header::COOKIE, &admin)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+        let cookie = sign_in(&app, "director", pass).await;
+        let mut stream = follow_to_do(&app, &cookie).await;
+        let director = store::users::find_by_username(&pool, "director")
+            .await
+            .unwrap()
+            .unwrap();
+        let first = next_count(&mut stream).await;
+        assert_eq!(
+            Some(first),
+            store::cases::to_do(&pool, &director, chrono::Utc::now())
+                .await
+                .unwrap()
+        );
+        // A request registered in the director's community (here by the
+        // store, as another instance or the CLI would) raises the count.
+        let tree = store::reference::region_tree(&pool).await.unwrap();
+        let compound = tree
+            .within(director.region_path.as_deref().unwrap())
+            .find(|n| n.level == "compound")
+            .unwrap()
+            .id;
+        let category: i64 = sqlx::query_scalar("SELECT MIN(id) FROM categories")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let new = domain::NewCase {
+            title: "楼道灯不亮".into(),
+            description: "3号楼二单元楼道灯坏了".into(),
+            category_id: category,
+            region_id: compound,
+            station_id: None,
+            source: domain::Source::Online,
+            resident_name: "陈晓红".into(),
+            resident_phone: "13900001111".into(),
+            notify: false,
+        };
+        store::cases::create(&pool, &new, None, chrono::Utc::now())
+            .await
+            .unwrap();
+        let next = next_count(&mut stream).await;
+        assert_eq!(next.total, first.total + 1, "{next:?} after {first:?}");
+
+        // A unit that returns a case has taken it out of its own area: its
+        // count follows its own action too.
+        let handler = store::users::find_by_username(&pool, "handler")
+            .await
+            .unwrap()
+            .unwrap();
+        let code: String = sqlx::query_scalar(
+            "SELECT code FROM cases WHERE status = 'awaiting_ack' AND unit_id = $1 LIMIT 1",
+        )
+        .bind(handler.unit_id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let cookie = sign_in(&app, "handler", pass).await;
+        let mut stream = follow_to_do(&app, &cookie).await;
+        let first = next_count(&mut stream).await;
+        let back = domain::Action::Return {
+            reason: "不属于本单位职责".into(),
+        };
+        let code = domain::TrackingCode::parse(&code).unwrap();
+        store::cases::act(&pool, &handler, &code, &back, chrono::Utc::now())
+            .await
+            .unwrap();
+        let next = next_count(&mut stream).await;
+        assert_eq!(next.total, first.total - 1, "{next:?} after {first:?}");
     }
 
     #[tokio::test]

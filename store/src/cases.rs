@@ -1077,10 +1077,14 @@ pub async fn last_event_id(pool: &Pool) -> Result<i64> {
     )
 }
 
-/// Events after `after`, oldest first: (event id, case code).
-pub async fn events_since(pool: &Pool, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+/// Events after `after`, oldest first: (event id, case code, acting user).
+pub async fn events_since(
+    pool: &Pool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, Option<i64>)>> {
     Ok(sqlx::query_as(
-        "SELECT e.id, c.code FROM case_events e JOIN cases c ON c.id = e.case_id \
+        "SELECT e.id, c.code, e.actor_user_id FROM case_events e JOIN cases c ON c.id = e.case_id \
          WHERE e.id > $1 ORDER BY e.id LIMIT $2",
     )
     .bind(after)
@@ -1199,7 +1203,37 @@ fn push_filter(
     if filter.recurring {
         qb.push(" AND c.recurs_case_id IS NOT NULL");
     }
+    if let Some(statuses) = &filter.statuses {
+        // None of them (an empty list) matches nothing.
+        crate::push_in(qb, "c.status", statuses.iter().map(|s| s.as_str()));
+    }
     true
+}
+
+/// What waits for `user` (待办), in one count over the indexes; None for a
+/// role that has no to-do of cases.
+pub async fn to_do(
+    pool: &Pool,
+    user: &UserRow,
+    now: DateTime<Utc>,
+) -> Result<Option<domain::view::ToDo>> {
+    let statuses = user.role.to_do();
+    if statuses.is_empty() {
+        return Ok(None);
+    }
+    let filter = CaseFilter {
+        statuses: Some(statuses),
+        ..Default::default()
+    };
+    let mut qb =
+        crate::db::Builder::new("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.due_at < ");
+    qb.push_bind(now.stored())
+        .push(" THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c");
+    if !push_filter(&mut qb, user, &filter, now) {
+        return Ok(Some(domain::view::ToDo::default()));
+    }
+    let (total, overdue): (i64, i64) = qb.build_query_as()?.fetch_one(pool).await?;
+    Ok(Some(domain::view::ToDo { total, overdue }))
 }
 
 /// How a list is ordered.
@@ -1604,6 +1638,58 @@ mod tests {
             .fetch_one(pool)
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_to_do_counts_what_waits_for_the_role_and_follows_the_case() {
+        let db = crate::testing::TestDb::demo().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        let (director, handler, _) = fixture(&pool).await;
+        let to_do = |u: UserRow| {
+            let pool = pool.clone();
+            async move { to_do(&pool, &u, Utc::now()).await.unwrap().unwrap() }
+        };
+        // The count is the list's: the area's cases in the states that wait.
+        let mine = CaseFilter {
+            statuses: Some(domain::Role::Director.to_do()),
+            ..Default::default()
+        };
+        let listed = list(&pool, &director, &mine, now).await.unwrap();
+        let before = to_do(director.clone()).await;
+        assert_eq!(before.total, listed.len() as i64);
+        assert!(before.total > 0, "the demo director has work waiting");
+        assert_eq!(
+            before.overdue,
+            listed.iter().filter(|c| c.is_overdue()).count() as i64
+        );
+        let handler_before = to_do(handler.clone()).await;
+
+        // A new request waits for the station; assigned, for the unit.
+        let (_, _, compound, category) = fixture_ids(&pool, &director).await;
+        let receipt = create(&pool, &request(compound, category), Some(&director), now)
+            .await
+            .unwrap();
+        let code = TrackingCode::parse(&receipt.code).unwrap();
+        assert_eq!(to_do(director.clone()).await.total, before.total + 1);
+        act(&pool, &director, &code, &Action::StartConsolidation, now)
+            .await
+            .unwrap();
+        assert_eq!(to_do(director.clone()).await.total, before.total + 1);
+        let assign = Action::Assign {
+            unit_id: handler.unit_id.unwrap(),
+            class: DeadlineClass::Ordinary,
+        };
+        act(&pool, &director, &code, &assign, now).await.unwrap();
+        assert_eq!(to_do(director.clone()).await, before);
+        assert_eq!(to_do(handler.clone()).await.total, handler_before.total + 1);
+
+        // Roles without cases of their own have no to-do at all.
+        let admin = crate::users::find_by_username(&pool, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(super::to_do(&pool, &admin, now).await.unwrap(), None);
     }
 
     #[tokio::test]

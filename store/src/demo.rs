@@ -711,6 +711,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
     sessions(pool, now).await?;
     wishes(pool, now).await?;
     party(pool, now).await?;
+    opt_in_to_texts(pool).await?;
     Ok(())
 }
 
@@ -1049,7 +1050,7 @@ async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
     let past: i64 = sqlx::query_scalar(
         "INSERT INTO sessions (station_id, starts_at, ends_at, topic, status, residents_present, \
          minutes, created_by, created_at, closed_at) VALUES ($1, $2, $3, '民生实事面对面', 'closed', 23, \
-         '听取居民意见建议，现场登记问题 3 件，领导当场作出承诺 1 项。', $4, $5, $3) RETURNING id",
+         '听取居民意见建议，现场登记问题 5 件，领导当场作出承诺 1 项。', $4, $5, $3) RETURNING id",
     )
     .bind(station)
     .bind(held.stored())
@@ -1066,17 +1067,20 @@ async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
             .await?;
     }
     let heard: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM cases WHERE station_id = $1 AND status NOT IN ('merged') ORDER BY id LIMIT 3",
+        "SELECT id FROM cases WHERE station_id = $1 AND status NOT IN ('merged') ORDER BY id LIMIT 5",
     )
     .bind(station)
     .fetch_all(pool)
     .await?;
-    for id in &heard {
+    // The leader and the deputy each heard some of the session's requests:
+    // both have a record of their own to prepare the next one with.
+    for (n, id) in heard.iter().enumerate() {
+        let by = if n % 2 == 0 { leader.id } else { deputy.id };
         sqlx::query(
             "UPDATE cases SET session_id = $1, heard_by = $2, source = 'station_session' WHERE id = $3",
         )
         .bind(past)
-        .bind(leader.id)
+        .bind(by)
         .bind(id)
         .execute(pool)
         .await?;
@@ -1111,6 +1115,18 @@ async fn sessions(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
         attendees: vec![leader.id, deputy.id],
     };
     crate::sessions::schedule(pool, &director, station, &form, now).await?;
+    Ok(())
+}
+
+/// A third of the residents with an open case asked for text messages at
+/// intake. Marked after their history was written, so starting the demo
+/// sends no backlog of weeks-old texts: only the steps taken from now on.
+async fn opt_in_to_texts(pool: &Pool) -> Result<(), DemoError> {
+    sqlx::query(
+        "UPDATE cases SET notify = 1 WHERE id % 3 = 0 AND status NOT IN ('closed', 'merged')",
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -1320,6 +1336,24 @@ mod tests {
                 "no demo case is {s:?}"
             );
         }
+        // Every persona has a day: the deputy heard requests of their own,
+        // and some residents take texts (with no backlog sent at start).
+        let deputy = users::find_by_username(&pool, "deputy")
+            .await
+            .unwrap()
+            .unwrap();
+        let visits = crate::sessions::mine(&pool, &deputy, now).await.unwrap();
+        assert!(!visits.heard.is_empty() && !visits.upcoming.is_empty());
+        let texted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE notify = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(texted > 0);
+        let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(queued, 0);
         assert!(matches!(
             load(&pool, false, now).await,
             Err(DemoError::NotEmpty)

@@ -52,6 +52,7 @@ impl UserRow {
             role: self.role,
             place: self.place.clone(),
             must_change_password: self.must_change_password,
+            to_do: None,
         }
     }
 

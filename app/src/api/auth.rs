@@ -6,7 +6,18 @@ use leptos::prelude::*;
 
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
-    Ok(super::ssr::signed_in().await?.map(|u| u.info()))
+    let Some(user) = super::ssr::signed_in().await? else {
+        return Ok(None);
+    };
+    let to_do = if user.must_change_password {
+        None
+    } else {
+        store::cases::to_do(&super::ssr::state()?.pool, &user, chrono::Utc::now()).await?
+    };
+    Ok(Some(UserInfo {
+        to_do,
+        ..user.info()
+    }))
 }
 
 #[server(endpoint = "login")]
@@ -48,9 +59,9 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 /// Where a role starts after signing in.
 pub fn home_of(role: domain::Role) -> &'static str {
     match role {
-        domain::Role::Handler => "/inbox",
         domain::Role::Member => "/service",
-        _ => "/cases",
+        // Their start page (工作台): what waits for them.
+        _ => "/",
     }
 }
 

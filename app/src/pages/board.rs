@@ -42,6 +42,7 @@ pub fn Board() -> impl IntoView {
         escalated: get("escalated").is_some(),
         recurring: get("recurring").is_some(),
         q: get("q"),
+        mine: get("mine").is_some(),
     };
     let data = Resource::new(
         board_query,

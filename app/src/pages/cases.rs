@@ -23,11 +23,12 @@ pub fn CaseList() -> impl IntoView {
                 get("unit"),
                 get("overdue").is_some(),
                 get("q"),
+                get("mine").is_some(),
                 get("offset").and_then(|o| o.parse::<i64>().ok()),
             )
         },
-        |(step, category, unit, overdue, q, offset)| {
-            list_cases(step, category, unit, overdue, q, offset)
+        |(step, category, unit, overdue, q, mine, offset)| {
+            list_cases(step, category, unit, overdue, q, mine, offset)
         },
     );
     let options = Resource::new(|| (), |_| intake_options());
@@ -72,6 +73,10 @@ pub fn CaseList() -> impl IntoView {
                     })}
                 </Suspense>
                 <label class="check">
+                    <input type="checkbox" name="mine" value="1" checked=move || get("mine").is_some() />
+                    {t!(i18n, field.mine)}
+                </label>
+                <label class="check">
                     <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
                     {t!(i18n, field.overdue)}
                 </label>
@@ -96,7 +101,15 @@ pub fn Inbox() -> impl IntoView {
         move || get("offset"),
         move |_| {
             let offset = get("offset").and_then(|o| o.parse::<i64>().ok());
-            list_cases(Some("handle".into()), None, None, false, None, offset)
+            list_cases(
+                Some("handle".into()),
+                None,
+                None,
+                false,
+                None,
+                false,
+                offset,
+            )
         },
     );
     view! {

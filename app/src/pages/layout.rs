@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::labels;
 use domain::CheckpointStatus;
-use domain::view::CheckpointView;
+use domain::view::{CheckpointView, ToDo};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
@@ -18,6 +18,11 @@ pub fn Header() -> impl IntoView {
     let location = use_location();
     // Re-read on navigation so signing in or out shows at once.
     let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    // The to-do count as the live stream last gave it; each page's own
+    // reading of the user (above) is the count until the stream speaks.
+    let live_to_do = RwSignal::new(None::<ToDo>);
+    #[cfg(feature = "hydrate")]
+    follow_to_do(user, live_to_do);
     let logout = ServerAction::<Logout>::new();
     let other = move || {
         if i18n.get_locale() == Locale::zh {
@@ -93,6 +98,19 @@ pub fn Header() -> impl IntoView {
                                             <A href="/admin/api-keys">{t!(i18n, nav.api_keys)}</A>
                                         </Show>
                                     </Show>
+                                    {u.to_do.map(|first| {
+                                        let now = move || live_to_do.get().unwrap_or(first);
+                                        view! {
+                                            <A href="/" attr:class="to-do" attr:data-testid="to-do"
+                                                attr:data-total=move || now().total
+                                                attr:data-overdue=move || now().overdue>
+                                                {t!(i18n, nav.to_do)} " " <b>{move || now().total}</b>
+                                                <Show when=move || { now().overdue > 0 }>
+                                                    " · " <b class="overdue">{move || now().overdue}</b> " " {t!(i18n, nav.to_do_overdue)}
+                                                </Show>
+                                            </A>
+                                        }
+                                    })}
                                     <A href="/account" attr:class="who" attr:data-testid="who" attr:title=move || t_string!(i18n, nav.account)>
                                         {u.display_name.clone()} " · "
                                         {move || labels::role(i18n.get_locale(), role)}
@@ -123,6 +141,61 @@ pub fn Header() -> impl IntoView {
             </nav>
         </header>
     }
+}
+
+/// Follows `/api/to-do/events` while a signed-in user with a to-do is on
+/// the page: one stream for the whole visit, opened at sign-in and closed at
+/// sign-out, not one per page. Each page's reading of the user resets the
+/// count, so a page never shows an older figure than its own.
+#[cfg(feature = "hydrate")]
+fn follow_to_do(
+    user: Resource<Result<Option<domain::view::UserInfo>, AppError>>,
+    live: RwSignal<Option<ToDo>>,
+) {
+    use send_wrapper::SendWrapper;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    type Open = (EventSource, Closure<dyn FnMut(MessageEvent)>);
+    let stream: Rc<RefCell<Option<Open>>> = Rc::default();
+    fn close(stream: &RefCell<Option<Open>>) {
+        if let Some((source, _)) = stream.borrow_mut().take() {
+            source.close();
+        }
+    }
+    let open = stream.clone();
+    Effect::new(move |_| {
+        let signed_in = user.get().and_then(Result::ok).flatten();
+        let counted = signed_in.as_ref().and_then(|u| u.to_do);
+        live.set(counted);
+        if counted.is_none() {
+            close(&open);
+            return;
+        }
+        if open.borrow().is_some() {
+            return;
+        }
+        // The browser reconnects by itself after a dropped connection.
+        let Ok(source) = EventSource::new("/api/to-do/events") else {
+            return;
+        };
+        let on_count = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(count) = e
+                .data()
+                .as_string()
+                .and_then(|d| serde_json::from_str::<ToDo>(&d).ok())
+            {
+                live.set(Some(count));
+            }
+        });
+        let _ = source.add_event_listener_with_callback("to_do", on_count.as_ref().unchecked_ref());
+        *open.borrow_mut() = Some((source, on_count));
+    });
+    let stream = SendWrapper::new(stream);
+    on_cleanup(move || close(&stream));
 }
 
 #[component]
