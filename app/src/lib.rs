@@ -82,57 +82,59 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/lianxin.css" />
             <Title text="连心 Lianxin" />
             <Router>
-                <pages::layout::Header />
-                <main>
-                    // Async: the whole page is rendered before it is sent, so
-                    // it reads the same with JavaScript off (old phones,
-                    // strict WeChat settings) as after hydration.
-                    <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
-                        <Route path=path!("/intake") view=pages::intake::Intake ssr=SsrMode::Async />
-                        <Route path=path!("/board") view=pages::board::Board ssr=SsrMode::Async />
-                        <Route path=path!("/cases") view=pages::cases::CaseList ssr=SsrMode::Async />
-                        <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
-                        <Route path=path!("/callbacks") view=pages::callbacks::Callbacks ssr=SsrMode::Async />
-                        <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />
-                        <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
-                        <Route path=path!("/letters/:id") view=pages::letter::LetterPage ssr=SsrMode::Async />
-                        <Route path=path!("/track") view=pages::track::Lookup ssr=SsrMode::Async />
-                        <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
-                        <Route path=path!("/report") view=pages::report::Report ssr=SsrMode::Async />
-                        <Route path=path!("/report/:code") view=pages::report::PublicReceiptPage ssr=SsrMode::Async />
-                        <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
-                        <Route path=path!("/admin/api-keys") view=pages::admin::ApiKeys ssr=SsrMode::Async />
-                        <Route path=path!("/admin/users") view=pages::users::Users ssr=SsrMode::Async />
-                        <Route path=path!("/admin/users/:id") view=pages::users::UserPage ssr=SsrMode::Async />
-                        <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
-                        <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
-                        <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
-                        <Route path=path!("/wishes") view=pages::wishes::Wishes ssr=SsrMode::Async />
-                        <Route path=path!("/wall") view=pages::wishes::Wall ssr=SsrMode::Async />
-                        <Route path=path!("/admin/regions") view=pages::regions::Regions ssr=SsrMode::Async />
-                        <Route path=path!("/grid") view=pages::grid::Grid ssr=SsrMode::Async />
-                        <Route path=path!("/grid/mine") view=pages::grid::MyGridPage ssr=SsrMode::Async />
-                        <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
-                        <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />
-                        <Route path=path!("/stations/:id/brief") view=pages::sessions::BriefPage ssr=SsrMode::Async />
-                        <Route path=path!("/sessions/:id") view=pages::sessions::SessionPage ssr=SsrMode::Async />
-                        <Route path=path!("/visits") view=pages::sessions::MyVisitsPage ssr=SsrMode::Async />
-                        <Route path=path!("/ledger") view=pages::ledger::Ledger ssr=SsrMode::Async />
-                        <Route path=path!("/figures") view=pages::figures::Figures ssr=SsrMode::Async />
-                        <Route path=path!("/items") view=pages::items::Items ssr=SsrMode::Async />
-                        <Route path=path!("/items/:id") view=pages::items::ItemPage ssr=SsrMode::Async />
-                        <Route path=path!("/party") view=pages::party::Party ssr=SsrMode::Async />
-                        <Route path=path!("/party/registrations") view=pages::party::Registrations ssr=SsrMode::Async />
-                        <Route path=path!("/party/needs") view=pages::party::Needs ssr=SsrMode::Async />
-                        <Route path=path!("/party/report") view=pages::party::ReportPage ssr=SsrMode::Async />
-                        <Route path=path!("/party/register") view=pages::party::Register ssr=SsrMode::Async />
-                        <Route path=path!("/party/receipt/:kind/:id") view=pages::party::ReceiptPage ssr=SsrMode::Async />
-                        <Route path=path!("/service") view=pages::party::MyServicePage ssr=SsrMode::Async />
-                    </Routes>
-                </main>
-                <pages::layout::Footer />
+                <pages::layout::WithUser>
+                    <pages::layout::Header />
+                    <main>
+                        // Async: the whole page is rendered before it is sent, so
+                        // it reads the same with JavaScript off (old phones,
+                        // strict WeChat settings) as after hydration.
+                        <Routes fallback=|| view! { <NotFound /> }>
+                            <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
+                            <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
+                            <Route path=path!("/intake") view=pages::intake::Intake ssr=SsrMode::Async />
+                            <Route path=path!("/board") view=pages::board::Board ssr=SsrMode::Async />
+                            <Route path=path!("/cases") view=pages::cases::CaseList ssr=SsrMode::Async />
+                            <Route path=path!("/inbox") view=pages::cases::Inbox ssr=SsrMode::Async />
+                            <Route path=path!("/callbacks") view=pages::callbacks::Callbacks ssr=SsrMode::Async />
+                            <Route path=path!("/cases/:code") view=pages::case::CasePage ssr=SsrMode::Async />
+                            <Route path=path!("/cases/:code/receipt") view=pages::intake::ReceiptPage ssr=SsrMode::Async />
+                            <Route path=path!("/letters/:id") view=pages::letter::LetterPage ssr=SsrMode::Async />
+                            <Route path=path!("/track") view=pages::track::Lookup ssr=SsrMode::Async />
+                            <Route path=path!("/track/:code") view=pages::track::PublicCasePage ssr=SsrMode::Async />
+                            <Route path=path!("/report") view=pages::report::Report ssr=SsrMode::Async />
+                            <Route path=path!("/report/:code") view=pages::report::PublicReceiptPage ssr=SsrMode::Async />
+                            <Route path=path!("/audit") view=pages::audit::Audit ssr=SsrMode::Async />
+                            <Route path=path!("/admin/api-keys") view=pages::admin::ApiKeys ssr=SsrMode::Async />
+                            <Route path=path!("/admin/users") view=pages::users::Users ssr=SsrMode::Async />
+                            <Route path=path!("/admin/users/:id") view=pages::users::UserPage ssr=SsrMode::Async />
+                            <Route path=path!("/account") view=pages::account::Account ssr=SsrMode::Async />
+                            <Route path=path!("/stats") view=pages::stats::Stats ssr=SsrMode::Async />
+                            <Route path=path!("/ranking") view=pages::ranking::Ranking ssr=SsrMode::Async />
+                            <Route path=path!("/wishes") view=pages::wishes::Wishes ssr=SsrMode::Async />
+                            <Route path=path!("/wall") view=pages::wishes::Wall ssr=SsrMode::Async />
+                            <Route path=path!("/admin/regions") view=pages::regions::Regions ssr=SsrMode::Async />
+                            <Route path=path!("/grid") view=pages::grid::Grid ssr=SsrMode::Async />
+                            <Route path=path!("/grid/mine") view=pages::grid::MyGridPage ssr=SsrMode::Async />
+                            <Route path=path!("/stations") view=pages::sessions::Stations ssr=SsrMode::Async />
+                            <Route path=path!("/stations/:id") view=pages::sessions::PublicStationPage ssr=SsrMode::Async />
+                            <Route path=path!("/stations/:id/brief") view=pages::sessions::BriefPage ssr=SsrMode::Async />
+                            <Route path=path!("/sessions/:id") view=pages::sessions::SessionPage ssr=SsrMode::Async />
+                            <Route path=path!("/visits") view=pages::sessions::MyVisitsPage ssr=SsrMode::Async />
+                            <Route path=path!("/ledger") view=pages::ledger::Ledger ssr=SsrMode::Async />
+                            <Route path=path!("/figures") view=pages::figures::Figures ssr=SsrMode::Async />
+                            <Route path=path!("/items") view=pages::items::Items ssr=SsrMode::Async />
+                            <Route path=path!("/items/:id") view=pages::items::ItemPage ssr=SsrMode::Async />
+                            <Route path=path!("/party") view=pages::party::Party ssr=SsrMode::Async />
+                            <Route path=path!("/party/registrations") view=pages::party::Registrations ssr=SsrMode::Async />
+                            <Route path=path!("/party/needs") view=pages::party::Needs ssr=SsrMode::Async />
+                            <Route path=path!("/party/report") view=pages::party::ReportPage ssr=SsrMode::Async />
+                            <Route path=path!("/party/register") view=pages::party::Register ssr=SsrMode::Async />
+                            <Route path=path!("/party/receipt/:kind/:id") view=pages::party::ReceiptPage ssr=SsrMode::Async />
+                            <Route path=path!("/service") view=pages::party::MyServicePage ssr=SsrMode::Async />
+                        </Routes>
+                    </main>
+                    <pages::layout::Footer />
+                </pages::layout::WithUser>
             </Router>
         </I18nContextProvider>
     }

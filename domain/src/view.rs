@@ -30,12 +30,12 @@ pub struct UserInfo {
     pub to_do: Option<ToDo>,
 }
 
-/// A staff member's start page (工作台): what waits for them, the first of
-/// it (overdue first, then what waits longest), their area's figures and,
-/// for deputies and leaders, their next session and open promises.
+/// A staff member's start page (工作台): the first of what waits for them
+/// (overdue first, then what waits longest; how many in all is the
+/// signed-in user's `to_do`), their area's figures and, for deputies and
+/// leaders, their next session and open promises.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyDay {
-    pub to_do: Option<ToDo>,
     pub waiting: Vec<CaseSummary>,
     pub area: BoardCounts,
     pub next_session: Option<crate::session::SessionBrief>,
@@ -471,6 +471,15 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
+    /// What waits for `role` (its to-do, 待办) within the reader's area: a
+    /// role without one matches nothing rather than everything.
+    pub fn to_do(role: Role) -> Self {
+        Self {
+            statuses: Some(role.to_do()),
+            ..Default::default()
+        }
+    }
+
     /// Whether a case belongs in a list with these filters; the same rule the
     /// store's query applies, for live updates in the browser.
     pub fn matches(&self, c: &CaseSummary) -> bool {

@@ -39,7 +39,7 @@ const RECHECK: Duration = Duration::from_secs(5);
 pub const REPLAY_WINDOW: i64 = 500;
 /// Live streams (boards, and the header's to-do on every staff page) one
 /// account may follow at once on one instance: a board tab holds two.
-pub const MAX_BOARDS_PER_ACCOUNT: usize = 32;
+pub const MAX_STREAMS_PER_ACCOUNT: usize = 32;
 
 /// How often the follower looks for new events on SQLite.
 const POLL: Duration = Duration::from_millis(150);
@@ -144,7 +144,7 @@ impl Hub {
     fn take_slot(&self, user_id: i64) -> Option<Slot> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(user_id).or_default();
-        if *n >= MAX_BOARDS_PER_ACCOUNT {
+        if *n >= MAX_STREAMS_PER_ACCOUNT {
             return None;
         }
         *n += 1;
@@ -685,7 +685,7 @@ mod tests {
         let (app, _pool, _db) = app().await;
         let cookie = sign_in(&app, "director", store::demo::DEMO_PASSWORD).await;
         let mut boards = Vec::new();
-        for _ in 0..MAX_BOARDS_PER_ACCOUNT {
+        for _ in 0..MAX_STREAMS_PER_ACCOUNT {
             let res = open(&app, &cookie, "").await;
             assert_eq!(res.status(), StatusCode::OK);
             boards.push(res);

@@ -1217,14 +1217,10 @@ pub async fn to_do(
     user: &UserRow,
     now: DateTime<Utc>,
 ) -> Result<Option<domain::view::ToDo>> {
-    let statuses = user.role.to_do();
-    if statuses.is_empty() {
+    let filter = CaseFilter::to_do(user.role);
+    if filter.statuses.as_ref().is_some_and(Vec::is_empty) {
         return Ok(None);
     }
-    let filter = CaseFilter {
-        statuses: Some(statuses),
-        ..Default::default()
-    };
     let mut qb =
         crate::db::Builder::new("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN c.due_at < ");
     qb.push_bind(now.stored())
@@ -1234,6 +1230,18 @@ pub async fn to_do(
     }
     let (total, overdue): (i64, i64) = qb.build_query_as()?.fetch_one(pool).await?;
     Ok(Some(domain::view::ToDo { total, overdue }))
+}
+
+/// The first `limit` cases of `user`'s to-do, overdue first, then what
+/// waits longest; without counting them again (`to_do` has).
+pub async fn first_waiting(
+    pool: &Pool,
+    user: &UserRow,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<CaseSummary>> {
+    let filter = CaseFilter::to_do(user.role);
+    rows(pool, user, &filter, Order::Waiting, Some((0, limit)), now).await
 }
 
 /// How a list is ordered.
@@ -1651,10 +1659,7 @@ mod tests {
             async move { to_do(&pool, &u, Utc::now()).await.unwrap().unwrap() }
         };
         // The count is the list's: the area's cases in the states that wait.
-        let mine = CaseFilter {
-            statuses: Some(domain::Role::Director.to_do()),
-            ..Default::default()
-        };
+        let mine = CaseFilter::to_do(domain::Role::Director);
         let listed = list(&pool, &director, &mine, now).await.unwrap();
         let before = to_do(director.clone()).await;
         assert_eq!(before.total, listed.len() as i64);

@@ -84,7 +84,7 @@ async fn case_filter(
         .map_err(|e| super::ssr::fail(AppError::Invalid(e)))?;
     if query.mine {
         // A role with no to-do gets an empty list, not everything.
-        filter.statuses = Some(role.to_do());
+        filter.statuses = domain::view::CaseFilter::to_do(role).statuses;
     }
     Ok(filter)
 }

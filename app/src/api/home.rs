@@ -16,20 +16,8 @@ pub async fn get_my_day() -> Result<MyDay, AppError> {
     let user = authorize(domain::Permission::ViewCases).await?;
     let pool = state()?.pool;
     let now = chrono::Utc::now();
-    let to_do = store::cases::to_do(&pool, &user, now).await?;
-    let waiting = match to_do {
-        Some(t) if t.total > 0 => {
-            let filter = domain::view::CaseFilter {
-                statuses: Some(user.role.to_do()),
-                ..Default::default()
-            };
-            let window = (store::cases::Order::Waiting, 0, FIRST_WAITING);
-            store::cases::page(&pool, &user, &filter, window, now)
-                .await?
-                .items
-        }
-        _ => vec![],
-    };
+    // The count came with the signed-in user; only the first cases are read.
+    let waiting = store::cases::first_waiting(&pool, &user, FIRST_WAITING, now).await?;
     // The area's open cases; a city-wide reader (a leader, the
     // administrator) sees the city's figures, counted by the same indexes.
     let open = domain::view::CaseFilter {
@@ -51,7 +39,6 @@ pub async fn get_my_day() -> Result<MyDay, AppError> {
         (None, None)
     };
     Ok(MyDay {
-        to_do,
         waiting,
         area,
         next_session,

@@ -1,8 +1,8 @@
 //! The signed-in user's own account: password and sessions.
 
-use crate::api::{ChangePassword, SignOutEverywhere, current_user};
+use crate::api::{ChangePassword, SignOutEverywhere};
 use crate::i18n::*;
-use crate::pages::layout::{ErrorNote, field_error, last_error};
+use crate::pages::layout::{ErrorNote, SignedIn, field_error, last_error};
 use leptos::prelude::*;
 
 #[component]
@@ -11,7 +11,7 @@ pub fn Account() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let error = last_error(change.value());
-    let me = Resource::new(|| (), |_| current_user());
+    let me = expect_context::<SignedIn>().0;
     view! {
         <section class="account narrow">
             <h1>{t!(i18n, account.title)}</h1>

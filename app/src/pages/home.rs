@@ -1,18 +1,18 @@
 //! The start page: the public landing page, or for signed-in staff their
 //! day (工作台) — what waits for them, overdue first.
 
-use crate::api::{current_user, get_my_day};
+use crate::api::get_my_day;
 use crate::i18n::*;
 use crate::pages::cases::SummaryTable;
-use crate::pages::layout::{ErrorNote, fmt_time};
+use crate::pages::layout::{ErrorNote, SignedIn, fmt_time};
 use domain::Role;
-use domain::view::{MyDay, UserInfo};
+use domain::view::{MyDay, ToDo, UserInfo};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let user = expect_context::<SignedIn>().0;
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -63,7 +63,7 @@ fn MemberHome(user: UserInfo) -> impl IntoView {
 fn WorkHome(user: UserInfo) -> impl IntoView {
     let i18n = use_i18n();
     let day = Resource::new(|| (), |_| get_my_day());
-    let role = user.role;
+    let (role, to_do) = (user.role, user.to_do);
     view! {
         <section class="my-day" data-testid="my-day">
             <h1>
@@ -74,7 +74,7 @@ fn WorkHome(user: UserInfo) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match day.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                        Ok(day) => view! { <Day day role /> }.into_any(),
+                        Ok(day) => view! { <Day day role to_do /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -83,7 +83,7 @@ fn WorkHome(user: UserInfo) -> impl IntoView {
 }
 
 #[component]
-fn Day(day: MyDay, role: Role) -> impl IntoView {
+fn Day(day: MyDay, role: Role, to_do: Option<ToDo>) -> impl IntoView {
     let i18n = use_i18n();
     let area = day.area.clone();
     let in_step = move |step: domain::Step| {
@@ -101,7 +101,7 @@ fn Day(day: MyDay, role: Role) -> impl IntoView {
     };
     let waiting = day.waiting.clone();
     view! {
-        {day.to_do.map(|t| view! {
+        {to_do.map(|t| view! {
             <h2>{t!(i18n, home.to_do)}</h2>
             <p class="to-do-figures" data-testid="my-to-do" data-total=t.total data-overdue=t.overdue>
                 <strong>{t.total}</strong> " " {t!(i18n, home.waiting_for_you)}

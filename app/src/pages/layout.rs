@@ -5,19 +5,33 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::labels;
 use domain::CheckpointStatus;
-use domain::view::{CheckpointView, ToDo};
+use domain::view::{CheckpointView, ToDo, UserInfo};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 pub use crate::labels::fmt_time;
 
+/// The signed-in user as read for the page being shown: one request (and
+/// one count of their to-do) shared by the header and the page.
+#[derive(Clone, Copy)]
+pub struct SignedIn(pub Resource<Result<Option<UserInfo>, AppError>>);
+
+/// Reads the signed-in user for everything inside, again on navigation so
+/// signing in or out shows at once.
+#[component]
+pub fn WithUser(children: Children) -> impl IntoView {
+    let location = use_location();
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    provide_context(SignedIn(user));
+    children()
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
-    // Re-read on navigation so signing in or out shows at once.
-    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    let user = expect_context::<SignedIn>().0;
     // The to-do count as the live stream last gave it; each page's own
     // reading of the user (above) is the count until the stream speaks.
     let live_to_do = RwSignal::new(None::<ToDo>);
@@ -148,10 +162,7 @@ pub fn Header() -> impl IntoView {
 /// sign-out, not one per page. Each page's reading of the user resets the
 /// count, so a page never shows an older figure than its own.
 #[cfg(feature = "hydrate")]
-fn follow_to_do(
-    user: Resource<Result<Option<domain::view::UserInfo>, AppError>>,
-    live: RwSignal<Option<ToDo>>,
-) {
+fn follow_to_do(user: Resource<Result<Option<UserInfo>, AppError>>, live: RwSignal<Option<ToDo>>) {
     use send_wrapper::SendWrapper;
     use std::cell::RefCell;
     use std::rc::Rc;
