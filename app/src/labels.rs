@@ -125,6 +125,58 @@ pub fn sms(l: Locale, notice: Notice, code: &str, pin: &str, link: &str) -> Stri
     }
 }
 
+/// The subject of a mail to a resident about case `code`.
+pub fn message_subject(l: Locale, code: &str) -> String {
+    td_string!(l, mail.message_subject, code).to_string()
+}
+
+/// The daily digest for `name` (see `server::mail`): its subject and plain
+/// text, the first of what waits with a link to each, and links to all of
+/// it and to where the digest is turned off. `site` is the public address.
+pub fn digest(
+    l: Locale,
+    name: &str,
+    to_do: domain::view::ToDo,
+    first: &[domain::view::CaseSummary],
+    site: &str,
+) -> (String, String) {
+    let site = site.trim_end_matches('/');
+    let (total, overdue) = (to_do.total, to_do.overdue);
+    let subject = td_string!(l, mail.subject, total, overdue).to_string();
+    let mut body = vec![
+        td_string!(l, mail.greeting, name).to_string(),
+        String::new(),
+        td_string!(l, mail.intro).to_string(),
+        String::new(),
+    ];
+    for case in first {
+        let late = if case.due_in_hours.is_some_and(|h| h < 0) {
+            format!("（{}）", td_string!(l, mail.overdue))
+        } else {
+            String::new()
+        };
+        // A resident's title is one line here, whatever they typed.
+        let title: String = case
+            .title
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        body.push(format!(
+            "{} {} · {}{late}",
+            case.code,
+            title,
+            status(l, case.status)
+        ));
+        body.push(format!("  {site}/cases/{}", case.code));
+    }
+    let link = format!("{site}/cases?mine=1");
+    body.push(String::new());
+    body.push(td_string!(l, mail.more, total, link).to_string());
+    let link = format!("{site}/account");
+    body.push(td_string!(l, mail.footer, link).to_string());
+    (subject, body.join("\n"))
+}
+
 /// What the timeline adds to a text message: which one, and what became of it.
 pub fn message_note(l: Locale, note: domain::view::MessageNote) -> String {
     let notice = match note.notice {
@@ -196,6 +248,7 @@ pub fn message(l: Locale, key: &str) -> String {
         "taken" => td_string!(l, error.taken).to_string(),
         "no_extension" => td_string!(l, error.no_extension).to_string(),
         "bad_username" => td_string!(l, error.bad_username).to_string(),
+        "bad_email" => td_string!(l, error.bad_email).to_string(),
         "not_yourself" => td_string!(l, error.not_yourself).to_string(),
         "password_short" => td_string!(l, error.password_short).to_string(),
         "password_unchanged" => td_string!(l, error.password_unchanged).to_string(),

@@ -7,6 +7,8 @@ use crate::role::Role;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 pub const MAX_DISPLAY_NAME_CHARS: usize = 60;
+/// The longest address SMTP carries (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// Where a role's account sits, which decides its area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,9 +124,99 @@ pub fn check_new_password(username: &str, old: &str, new: &str) -> Result<(), Fi
     Ok(())
 }
 
+/// Where a staff member's mail goes, and whether they want the daily
+/// digest of what waits for them (每日待办摘要).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailSettings {
+    /// Empty: no address.
+    pub email: String,
+    pub digest: bool,
+}
+
+impl MailSettings {
+    /// The address trimmed and checked; a digest needs an address.
+    pub fn validate(mut self) -> Result<Self, FieldError> {
+        self.email = self.email.trim().to_string();
+        if !self.email.is_empty() {
+            check_email(&self.email)?;
+        } else if self.digest {
+            return Err(FieldError::new("email", "required"));
+        }
+        Ok(self)
+    }
+}
+
+/// A plausible mailbox: one `@` with a local part before it and a dotted
+/// domain after it, no spaces or control characters (a line break would
+/// write mail headers of its own), not longer than SMTP allows. Whether it
+/// exists only the mail server can say.
+pub fn check_email(email: &str) -> Result<(), FieldError> {
+    let bad = || FieldError::new("email", "bad_email");
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(FieldError::new("email", "too_long"));
+    }
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+    {
+        return Err(bad());
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return Err(bad());
+    };
+    let labels_ok = domain
+        .split('.')
+        .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+    if local.is_empty() || domain.contains('@') || !domain.contains('.') || !labels_ok {
+        return Err(bad());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_checked_and_a_digest_needs_one() {
+        let settings = |email: &str, digest| MailSettings {
+            email: email.into(),
+            digest,
+        };
+        assert_eq!(
+            settings("  wang.li@lvliang.gov.cn ", true).validate(),
+            Ok(settings("wang.li@lvliang.gov.cn", true))
+        );
+        assert_eq!(settings("", false).validate(), Ok(settings("", false)));
+        assert_eq!(
+            settings(" ", true).validate(),
+            Err(FieldError::new("email", "required"))
+        );
+        for bad in [
+            "wang",
+            "@lvliang.gov.cn",
+            "wang@",
+            "wang@localhost",
+            "wang@@lvliang.gov.cn",
+            "wang@lvliang..cn",
+            "wang li@lvliang.gov.cn",
+            // A header of its own, smuggled in after the address.
+            "wang@lvliang.gov.cn\r\nBcc: all@example.com",
+            "王 <wang@lvliang.gov.cn>",
+            "a@b.cn,c@d.cn",
+        ] {
+            assert_eq!(
+                check_email(bad),
+                Err(FieldError::new("email", "bad_email")),
+                "{bad:?}"
+            );
+        }
+        let long = format!("{}@lvliang.gov.cn", "a".repeat(250));
+        assert_eq!(
+            check_email(&long),
+            Err(FieldError::new("email", "too_long"))
+        );
+    }
 
     fn form(username: &str, role: Role) -> AccountForm {
         AccountForm {

@@ -141,14 +141,52 @@ impl CallbackPolicy {
 /// How many of these ratings came by each channel, every channel named.
 pub fn by_channel(
     ratings: impl IntoIterator<Item = Option<RatingChannel>>,
-) -> Vec<(RatingChannel, i64)> {
-    let mut counts = RatingChannel::ALL.map(|c| (c, 0));
+) -> [(RatingChannel, i64); 3] {
+    let mut rated = 0;
+    let mut by = RatedBy::default();
     for via in ratings.into_iter().flatten() {
-        if let Some(slot) = counts.iter_mut().find(|(c, _)| *c == via) {
-            slot.1 += 1;
+        rated += 1;
+        by.add(via);
+    }
+    by.split(rated)
+}
+
+/// Of a set of rated cases, those whose rating the station recorded on the
+/// resident's behalf: at a session, or on a callback. The rest the
+/// residents gave online themselves, so figures keep these two beside the
+/// count of the rated and work out the third.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatedBy {
+    pub session: i64,
+    pub callback: i64,
+}
+
+impl RatedBy {
+    /// Counts one more rating given by `via`.
+    pub fn add(&mut self, via: RatingChannel) {
+        match via {
+            RatingChannel::Online => {}
+            RatingChannel::Session => self.session += 1,
+            RatingChannel::Callback => self.callback += 1,
         }
     }
-    counts.to_vec()
+
+    pub fn merge(&mut self, other: RatedBy) {
+        self.session += other.session;
+        self.callback += other.callback;
+    }
+
+    /// Every channel with its count, of `rated` ratings in all.
+    pub fn split(self, rated: i64) -> [(RatingChannel, i64); 3] {
+        [
+            (
+                RatingChannel::Online,
+                (rated - self.session - self.callback).max(0),
+            ),
+            (RatingChannel::Session, self.session),
+            (RatingChannel::Callback, self.callback),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -215,11 +253,8 @@ mod tests {
     fn ratings_are_counted_by_channel_with_every_channel_named() {
         use RatingChannel::*;
         let got = by_channel([Some(Callback), None, Some(Online), Some(Callback)]);
-        assert_eq!(got, vec![(Online, 1), (Session, 0), (Callback, 2)]);
-        assert_eq!(
-            by_channel([]),
-            vec![(Online, 0), (Session, 0), (Callback, 0)]
-        );
+        assert_eq!(got, [(Online, 1), (Session, 0), (Callback, 2)]);
+        assert_eq!(by_channel([]), [(Online, 0), (Session, 0), (Callback, 0)]);
     }
 
     #[test]

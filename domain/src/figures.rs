@@ -3,6 +3,7 @@
 //! category, leader or month. Every rate is a share of whole cases (see
 //! `ranking::percent`); the definitions are on the page and in the README.
 
+use crate::callback::{RatedBy, RatingChannel};
 use crate::case::Rating;
 use crate::intake::FieldError;
 use crate::ranking::percent;
@@ -71,6 +72,8 @@ pub struct CaseFact {
     pub returned: bool,
     pub reworked: bool,
     pub rating: Option<Rating>,
+    /// How the rating reached the case.
+    pub rated_via: RatingChannel,
 }
 
 /// Counts over a set of cases; the rates are derived from them.
@@ -94,6 +97,10 @@ pub struct Figures {
     /// Rated cases ("not rated" excluded) and the satisfied or fairly satisfied.
     pub rated: i64,
     pub satisfied: i64,
+    /// Of the rated, those recorded by the station at a session or on a
+    /// callback (回访) rather than given online.
+    #[serde(default)]
+    pub rated_by: RatedBy,
 }
 
 impl Figures {
@@ -118,6 +125,9 @@ impl Figures {
         let (rated, satisfied) = Rating::tally(f.rating);
         self.rated += rated;
         self.satisfied += satisfied;
+        if rated > 0 {
+            self.rated_by.add(f.rated_via);
+        }
     }
 
     /// Adds the counts of `other` (another set of cases).
@@ -133,6 +143,7 @@ impl Figures {
         self.reworked += other.reworked;
         self.rated += other.rated;
         self.satisfied += other.satisfied;
+        self.rated_by.merge(other.rated_by);
     }
 
     /// 办结率 = closed / collected.
@@ -302,11 +313,13 @@ mod tests {
                 returned: true,
                 reworked: true,
                 rating: Some(Rating::FairlySatisfied),
+                rated_via: RatingChannel::Callback,
             },
-            // Answered on the spot: closed, no clock, dissatisfied.
+            // Answered on the spot: closed, no clock, dissatisfied at the session.
             CaseFact {
                 closed: true,
                 rating: Some(Rating::Dissatisfied),
+                rated_via: RatingChannel::Session,
                 ..Default::default()
             },
             // Still open at a unit, acknowledged in time.
@@ -321,10 +334,11 @@ mod tests {
                 returned: true,
                 ..Default::default()
             },
-            // Closed unrated.
+            // Closed unrated after the calls: no rating by any channel.
             CaseFact {
                 closed: true,
                 rating: Some(Rating::NotRated),
+                rated_via: RatingChannel::Callback,
                 ..Default::default()
             },
         ];
@@ -341,6 +355,14 @@ mod tests {
         assert_eq!(f.return_rate(), Some(50));
         assert_eq!(f.rework_rate(), Some(25));
         assert_eq!(f.satisfaction_rate(), Some(67));
+        assert_eq!(
+            f.rated_by.split(f.rated),
+            [
+                (RatingChannel::Online, 1),
+                (RatingChannel::Session, 1),
+                (RatingChannel::Callback, 1)
+            ]
+        );
         assert_eq!(
             f.row().map(|c| c.to_string()),
             ["6", "4", "67%", "50%", "67%", "50%", "25%", "67%"]

@@ -76,7 +76,11 @@ pub struct NewCase {
     pub source: Source,
     pub resident_name: String,
     pub resident_phone: String,
-    /// The resident agreed to text messages as the case moves (短信通知).
+    /// Where the resident would rather have their messages (empty: none).
+    #[serde(default)]
+    pub resident_email: String,
+    /// The resident agreed to messages as the case moves (短信通知): by
+    /// e-mail when they gave an address, else by text.
     #[serde(default)]
     pub notify: bool,
 }
@@ -149,13 +153,19 @@ impl NewCase {
         if !(api && self.resident_name.trim().is_empty()) {
             check_text(&mut errors, "resident_name", &self.resident_name, MAX_NAME);
         }
+        let email = self.resident_email.trim();
         if self.resident_phone.trim().is_empty() {
-            // Texts need a number to go to, even where one is optional.
-            if !api || self.notify {
+            // Messages need somewhere to go, even where a number is optional.
+            if !api || (self.notify && email.is_empty()) {
                 errors.push(FieldError::new("resident_phone", "required"));
             }
         } else if !phone_is_valid(&self.resident_phone) {
             errors.push(FieldError::new("resident_phone", "invalid_phone"));
+        }
+        if !email.is_empty()
+            && let Err(e) = crate::account::check_email(email)
+        {
+            errors.push(FieldError::new("resident_email", &e.message));
         }
         errors
     }
@@ -167,6 +177,7 @@ impl NewCase {
             description: clean_text(&self.description),
             resident_name: clean_line(&self.resident_name),
             resident_phone: clean_line(&self.resident_phone),
+            resident_email: self.resident_email.trim().to_string(),
             ..self.clone()
         }
     }
@@ -228,6 +239,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "王丽华".into(),
             resident_phone: "13812345678".into(),
+            resident_email: String::new(),
             notify: false,
         }
     }
@@ -271,13 +283,28 @@ mod tests {
             notify: true,
             ..ok()
         };
+        let api = NewCase {
+            source: Source::Open311,
+            ..texts_to_nobody
+        };
         assert_eq!(
-            NewCase {
-                source: Source::Open311,
-                ..texts_to_nobody
-            }
-            .validate(),
+            api.validate(),
             vec![FieldError::new("resident_phone", "required")]
+        );
+        // An address is somewhere for messages to go too; a bad one is named.
+        let mailed = NewCase {
+            resident_email: " li@example.cn ".into(),
+            ..api.clone()
+        };
+        assert!(mailed.validate().is_empty());
+        assert_eq!(mailed.normalised().resident_email, "li@example.cn");
+        let bad_email = NewCase {
+            resident_email: "li@example".into(),
+            ..ok()
+        };
+        assert_eq!(
+            bad_email.validate(),
+            vec![FieldError::new("resident_email", "bad_email")]
         );
     }
 

@@ -28,7 +28,7 @@ pub mod throttle;
 pub mod view;
 pub mod wish;
 
-pub use callback::{CallOutcome, CallbackPolicy, Calls, RatingChannel};
+pub use callback::{CallOutcome, CallbackPolicy, Calls, RatedBy, RatingChannel};
 pub use case::{
     Action, ActionKind, Actor, CaseState, Rating, Route, Status, Step, TransitionError,
 };

@@ -102,9 +102,37 @@ pub fn fits_one_sms(text: &str) -> bool {
     if text.is_ascii() { n <= 160 } else { n <= 70 }
 }
 
+/// How a message reaches the resident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Mail,
+    Text,
+}
+
+/// By e-mail when the resident gave an address and the city sends mail
+/// (`mail`), else by text when they gave a number; nowhere otherwise.
+pub fn via(phone: &str, email: &str, mail: bool) -> Option<Via> {
+    if mail && !email.is_empty() {
+        Some(Via::Mail)
+    } else if !phone.is_empty() {
+        Some(Via::Text)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_goes_by_mail_when_it_can_else_by_text() {
+        assert_eq!(via("13912345678", "li@example.cn", true), Some(Via::Mail));
+        assert_eq!(via("13912345678", "li@example.cn", false), Some(Via::Text));
+        assert_eq!(via("13912345678", "", true), Some(Via::Text));
+        assert_eq!(via("", "li@example.cn", false), None);
+        assert_eq!(via("", "", true), None);
+    }
 
     #[test]
     fn the_steps_a_resident_hears_about() {

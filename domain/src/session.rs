@@ -193,7 +193,7 @@ pub struct DeputyBrief {
     /// Requests of the station's area closed since the last session, with their ratings.
     pub closed_since: Vec<crate::view::CaseSummary>,
     /// Those ratings by how they came: online, in person, by callback.
-    pub rated_by: Vec<(crate::RatingChannel, i64)>,
+    pub rated_by: [(crate::RatingChannel, i64); 3],
     /// Categories with more than one open request in the area, most first.
     pub common: Vec<(String, i64)>,
     /// Escalated items following cases of the area.

@@ -348,6 +348,9 @@ pub struct CaseDetail {
     pub source: Source,
     pub resident_name: String,
     pub resident_phone: String,
+    /// Where messages go instead of texts (empty: none); staff only.
+    #[serde(default)]
+    pub resident_email: String,
     pub status: Status,
     pub step: Step,
     pub route: Option<Route>,
@@ -701,6 +704,9 @@ pub struct AreaStats {
     /// Rated cases (not counting "not rated"), and how many were satisfied or fairly satisfied.
     pub rated: i64,
     pub satisfied: i64,
+    /// Of the rated, those recorded by the station at a session or on a
+    /// callback rather than given online.
+    pub rated_by: crate::callback::RatedBy,
 }
 
 impl AreaStats {
@@ -712,6 +718,7 @@ impl AreaStats {
         self.on_time += other.on_time;
         self.rated += other.rated;
         self.satisfied += other.satisfied;
+        self.rated_by.merge(other.rated_by);
     }
 
     /// 办结率: closed / collected, in whole percent.

@@ -120,3 +120,31 @@ test('only administrators reach the account pages', async ({ page }) => {
   await expect(page.getByRole('alert').first()).toBeVisible();
   await expect(page.locator('tr[data-account]')).toHaveCount(0);
 });
+
+test('a staff member asks for the daily to-do digest by e-mail; an address that cannot be one is refused', async ({ page }) => {
+  await signIn(page, 'handler');
+  await page.goto('/account');
+  await hydrated(page);
+  const form = page.getByTestId('mail-settings');
+  await form.locator('input[name="email"]').fill('zhang@lvliang');
+  await form.locator('input[name="digest"]').check();
+  await form.locator('button[type="submit"]').click();
+  await expect(form).toContainText('请填写有效的电子邮箱');
+  await form.locator('input[name="email"]').fill('zhang.handler@lvliang.gov.cn');
+  await form.locator('button[type="submit"]').click();
+  await expect(page.getByTestId('mail-saved')).toBeVisible();
+
+  await page.reload();
+  await hydrated(page);
+  const saved = page.getByTestId('mail-settings');
+  await expect(saved.locator('input[name="email"]')).toHaveValue('zhang.handler@lvliang.gov.cn');
+  await expect(saved.locator('input[name="digest"]')).toBeChecked();
+
+  // Nothing waits for an administrator: no digest to ask for.
+  await page.context().clearCookies();
+  await signIn(page, 'admin');
+  await page.goto('/account');
+  await hydrated(page);
+  await expect(page.locator('main h1')).toHaveText('我的账户');
+  await expect(page.getByTestId('mail-settings')).toHaveCount(0);
+});

@@ -32,11 +32,21 @@ async function recordCall(page: Page, outcome: string, via?: string, note?: stri
   await form.locator('button[type="submit"]').click();
 }
 
+/** Ratings given by callback in the staff figures' total ("online / in person / callback"). */
+async function ratedByCallback(page: Page): Promise<number> {
+  await page.goto('/figures?by=community');
+  const total = await page.locator('[data-testid="figures-table"] tfoot td').last().textContent();
+  return Number(total!.split('/')[2]);
+}
+
 test('a callback that gets no answer is recorded, then "dissatisfied" by phone sends the case to rework', async ({
   page,
 }) => {
   await signIn(page, 'director');
-  await awaitingRating(page, '单元门口路灯不亮');
+  const code = await awaitingRating(page, '单元门口路灯不亮');
+  const before = await ratedByCallback(page);
+  await page.goto(`/cases/${code}`);
+  await hydrated(page);
 
   // Closing unrated is not offered before anyone has called.
   await expect(page.locator('form[data-action="close_unrated"]')).toHaveCount(0);
@@ -56,6 +66,14 @@ test('a callback that gets no answer is recorded, then "dissatisfied" by phone s
   await expect(rated).toContainText('灯还是一闪一闪的');
   await expect(page.getByTestId('status')).toHaveText('不满意重办');
   await expect(page.locator('form[data-action="record_call"]')).toHaveCount(0);
+
+  // The figures count it as a rating given by callback; the public ones
+  // (cached for a minute) say how the city's ratings came.
+  expect(await ratedByCallback(page)).toBe(before + 1);
+  await page.goto('/stats');
+  const channels = page.getByTestId('rated-by');
+  await expect(channels.locator('[data-via="online"]')).toContainText('网上评价');
+  await expect(channels.locator('[data-via="callback"]')).toHaveText(/电话回访评价 [1-9]\d*/);
 });
 
 test('after a refusal the station may close the case unrated', async ({ page }) => {

@@ -108,3 +108,30 @@ test('a resident attaches a photo, a unit closes with before and after photos, a
   await allLoaded(page);
   await staff.close();
 });
+
+test('at the desk, staff go from the receipt to the case photos and add one taken with a phone', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, 'director');
+  await page.goto('/intake');
+  await hydrated(page);
+  await page.fill('input[name="title"]', '健身器材螺丝松动');
+  await page.selectOption('select[name="category_id"]', { label: '路灯照明' });
+  await page.fill('textarea[name="description"]', '小区广场健身器材螺丝松动，老人锻炼时晃得厉害。');
+  await page.selectOption('select[name="region_id"]', { label: '袁家庄社区 / 第一网格 / 袁家庄小区' });
+  await page.fill('input[name="resident_name"]', '郝志明');
+  await page.fill('input[name="resident_phone"]', '13700002468');
+  await page.click('main form button[type="submit"]');
+  await expect(page.getByTestId('receipt')).toBeVisible();
+  const code = (await page.getByTestId('receipt-code').textContent())!.trim();
+
+  await page.getByTestId('add-photos').click();
+  await expect(page).toHaveURL(new RegExp(`/cases/${code}#photos$`));
+  await hydrated(page);
+  const upload = page.locator('#photos form.photo-upload');
+  // A phone offers its camera for any image type.
+  await expect(upload.locator('input[type="file"]')).toHaveAttribute('accept', /image\/\*/);
+  await upload.locator('input[type="file"]').setInputFiles(await photo(page, '#357', 'IMG_2041.jpg'));
+  await upload.locator('button[type="submit"]').click();
+  await expect(page.locator('#photos [data-stage="report"] figure')).toHaveCount(1);
+  await allLoaded(page);
+});

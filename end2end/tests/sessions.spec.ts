@@ -41,7 +41,9 @@ test('a station session: scheduled at short notice, three requests and a commitm
     await quick.locator('input[name="resident_phone"]').fill(`1390000${String(1000 + i)}`);
     await quick.locator('button[type="submit"]').click();
     await expect(page.locator('[data-testid="session-cases"] tbody tr')).toHaveCount(i + 1);
-    const code = (await page.getByTestId('registered').locator('a').textContent())!.trim();
+    const code = (await page.getByTestId('registered').locator('a').first().textContent())!.trim();
+    // Photos taken at the session go straight to the new case.
+    await expect(page.getByTestId('session-add-photos')).toHaveAttribute('href', `/cases/${code}#photos`);
     codes.push(code);
   }
   expect(new Set(codes).size).toBe(3);

@@ -63,3 +63,40 @@ test('a resident who asks for texts gets the code by text, staff see it sent, an
   expect(textsTo(code).map((t) => t.notice)).toEqual(['registered']);
   await staff.close();
 });
+
+test('a resident may give an e-mail address: a bad one is refused, staff see a good one, and without a mail server the message goes by text', async ({ page, browser }) => {
+  await page.goto('/report');
+  await hydrated(page);
+  await page.selectOption('select[name="category_id"]', { label: '路灯照明' });
+  await page.selectOption('select[name="region_id"]', { label: '袁家庄社区 / 第一网格 / 袁家庄小区' });
+  await page.fill('textarea[name="description"]', '小区西门路灯闪烁，晚上看不清路。');
+  await page.fill('input[name="resident_name"]', '郭志强');
+  await page.fill('input[name="resident_phone"]', '13700003579');
+  await page.fill('input[name="resident_email"]', 'guo.zhiqiang@example');
+  await page.check('input[name="notify"]');
+  await page.waitForTimeout(3200);
+  await page.click('main form button[type="submit"]');
+  await expect(page.locator('main form')).toContainText('请填写有效的电子邮箱');
+  // The form came back as typed: only the address needs correcting, at once.
+  await expect(page.locator('textarea[name="description"]')).toHaveValue('小区西门路灯闪烁，晚上看不清路。');
+  await expect(page.locator('input[name="resident_phone"]')).toHaveValue('13700003579');
+  await expect(page.locator('input[name="notify"]')).toBeChecked();
+  await page.fill('input[name="resident_email"]', 'guo.zhiqiang@example.cn');
+  await page.click('main form button[type="submit"]');
+  await expect(page.getByTestId('receipt')).toBeVisible();
+  const code = (await page.getByTestId('receipt-code').textContent())!.trim();
+
+  // The tests' server has no mail server: the message goes by text.
+  await expect.poll(() => textsTo(code).length, { timeout: 20_000 }).toBe(1);
+  expect(textsTo(code)[0].to).toBe('137****3579');
+
+  const staff = await browser.newPage();
+  await signIn(staff, 'director');
+  await staff.goto(`/cases/${code}`);
+  await hydrated(staff);
+  await expect(staff.getByTestId('resident-email')).toHaveText('guo.zhiqiang@example.cn');
+  await staff.close();
+  // The public page never shows it.
+  await page.goto(`/track/${code}`);
+  await expect(page.locator('main')).not.toContainText('guo.zhiqiang');
+});

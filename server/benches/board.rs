@@ -79,6 +79,7 @@ async fn main() {
             source: Source::WalkIn,
             resident_name: "测试".into(),
             resident_phone: "13800000000".into(),
+            resident_email: String::new(),
             notify: false,
         };
         let receipt = store::cases::create(&pool, &new, Some(&director), Utc::now())

@@ -153,11 +153,20 @@ pub struct AreaFigures {
     pub satisfied: i64,
     /// 满意率 = satisfied / rated.
     pub satisfaction_rate: Option<u32>,
+    /// Of the rated: given online by the resident, recorded by the station
+    /// at a session, and recorded on a callback (回访).
+    pub rated_online: i64,
+    pub rated_session: i64,
+    pub rated_callback: i64,
 }
 
 impl From<AreaStats> for AreaFigures {
     fn from(a: AreaStats) -> Self {
+        let [(_, online), (_, session), (_, callback)] = a.rated_by.split(a.rated);
         Self {
+            rated_online: online,
+            rated_session: session,
+            rated_callback: callback,
             closure_rate: a.closure_rate(),
             on_time_rate: a.on_time_rate(),
             satisfaction_rate: a.satisfaction_rate(),

@@ -204,7 +204,7 @@ async fn figures(
     };
     let chinese = app::i18n::Locale::zh;
     let mut out = csv::Writer::from_writer(BOM.to_vec());
-    let head = [
+    let mut head = vec![
         app::tables::dimension_label(chinese, dimension),
         "收集".into(),
         "办结".into(),
@@ -215,6 +215,8 @@ async fn figures(
         "返工率".into(),
         "满意率".into(),
     ];
+    // The rated by how the rating came: online, in person, by callback.
+    head.extend(domain::RatingChannel::ALL.map(|c| app::labels::channel(chinese, c)));
     let mut rows = vec![write_row(&mut out, &head)];
     let total = domain::figures::Group {
         id: None,
@@ -227,6 +229,12 @@ async fn figures(
             domain::figures::Cell::Rate(None) => String::new(),
             c => c.to_string(),
         }));
+        record.extend(
+            g.figures
+                .rated_by
+                .split(g.figures.rated)
+                .map(|(_, n)| n.to_string()),
+        );
         rows.push(write_row(&mut out, &record));
     }
     csv_file(
@@ -849,6 +857,7 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         let mut reader = csv::Reader::from_reader(&bytes[super::BOM.len()..]);
         assert_eq!(reader.headers().unwrap().get(8), Some("满意率"));
+        assert_eq!(reader.headers().unwrap().get(11), Some("电话回访评价"));
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         let leader = store::users::find_by_username(&pool, "leader")
             .await
@@ -870,6 +879,9 @@ mod tests {
         let last = rows.last().unwrap();
         assert_eq!(&last[0], "合计");
         assert_eq!(last[1].parse::<i64>().unwrap(), report.total.collected);
+        // The rated, by channel, add up to the rated.
+        let by_channel: i64 = (9..12).map(|i| last[i].parse::<i64>().unwrap()).sum();
+        assert_eq!(by_channel, report.total.rated);
         let sum: i64 = rows[..rows.len() - 1]
             .iter()
             .map(|r| r[1].parse::<i64>().unwrap())

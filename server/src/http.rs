@@ -753,6 +753,22 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(res.status(), StatusCode::BAD_REQUEST);
         assert!(body(res).await.contains("too_long"));
+        // The form shown again holds what was typed, once, and keeps its
+        // clock: sending it corrected at once is no machine's speed.
+        let options = || async {
+            let res = app
+                .clone()
+                .oneshot(form("/api/get_public_options", "", Some(&cookie)))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            body(res).await
+        };
+        let again = options().await;
+        assert!(
+            again.contains("陈晓红") && again.contains("13900001111"),
+            "{again}"
+        );
         let res = app
             .clone()
             .oneshot(form("/api/submit_online", &request(""), Some(&cookie)))
@@ -760,6 +776,9 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(count().await, before + 1);
+        // Refused again, kept again; shown, gone.
+        assert!(options().await.contains("陈晓红"));
+        assert!(options().await.contains("\"draft\":null"));
     }
 
     #[tokio::test]
@@ -1005,6 +1024,7 @@ pub(crate) mod tests {
                 source: domain::Source::Online,
                 resident_name: "陈晓红".into(),
                 resident_phone: "13900001111".into(),
+                resident_email: String::new(),
                 notify: false,
             },
             None,

@@ -10,6 +10,7 @@ pub mod exports;
 pub mod http;
 pub mod jobs;
 pub mod live;
+pub mod mail;
 pub mod messages;
 pub mod open311;
 pub mod photos;

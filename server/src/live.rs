@@ -645,6 +645,7 @@ mod tests {
             source: domain::Source::Online,
             resident_name: "陈晓红".into(),
             resident_phone: "13900001111".into(),
+            resident_email: String::new(),
             notify: false,
         };
         store::cases::create(&pool, &new, None, chrono::Utc::now())

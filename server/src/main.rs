@@ -67,6 +67,8 @@ enum Command {
         allow_demo_accounts: bool,
         #[command(flatten)]
         messages: server::messages::Settings,
+        #[command(flatten)]
+        mail: server::mail::Settings,
     },
     /// Anonymise the closed cases past the retention period now (`serve` does it every minute).
     Anonymise {
@@ -437,6 +439,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             allow_demo_accounts,
             client_timeout_secs,
             messages,
+            mail,
         }) => {
             if !addr.ip().is_loopback() && !allow_demo_accounts {
                 let exposed = store::demo::accounts_with_published_password(&pool).await?;
@@ -456,18 +459,33 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 lookups_per_minute,
                 reports_per_hour,
             };
+            // Links in texts and mail: the city's address, else this one.
+            let public_url =
+                std::env::var("LIANXIN_PUBLIC_URL").unwrap_or_else(|_| format!("http://{addr}"));
+            let mailer = mail.mailer()?.map(std::sync::Arc::new);
+            if mailer.is_none() {
+                tracing::info!("no --smtp-url: no daily digests, residents' messages go by text");
+            }
             let dispatcher = server::messages::Dispatcher {
                 pool: pool.clone(),
                 channel: messages.channel()?,
-                // Links in texts: the city's address, else this one.
-                public_url: std::env::var("LIANXIN_PUBLIC_URL")
-                    .unwrap_or_else(|_| format!("http://{addr}")),
+                mail: mailer
+                    .clone()
+                    .map(|m| m as std::sync::Arc<dyn server::messages::Channel>),
+                public_url: public_url.clone(),
             };
+            let digest = mailer.map(|mailer| server::mail::Digest {
+                pool: pool.clone(),
+                mailer,
+                public_url,
+                hour: mail.digest_hour,
+            });
             let jobs = Jobs {
                 anonymise_after_days,
                 every_secs: jobs_every_secs,
                 dispatcher,
                 messages_every: std::time::Duration::from_secs(messages.messages_every_secs),
+                digest,
             };
             let client_timeout = std::time::Duration::from_secs(client_timeout_secs);
             let photos = PhotoStore::open(&photos_setting)?;
@@ -711,6 +729,8 @@ struct Jobs {
     every_secs: u64,
     dispatcher: server::messages::Dispatcher,
     messages_every: std::time::Duration,
+    /// The daily digest, with a mail server.
+    digest: Option<server::mail::Digest>,
 }
 
 async fn serve(
@@ -743,6 +763,13 @@ async fn serve(
         jobs_config.messages_every,
         jobs.clone(),
     );
+    if let Some(digest) = jobs_config.digest {
+        server::mail::spawn(
+            digest,
+            std::time::Duration::from_secs(jobs_config.every_secs),
+            jobs.clone(),
+        );
+    }
     spawn_photo_sweep(pool.clone(), photos, jobs_config.every_secs, jobs);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -797,5 +824,16 @@ async fn stop_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Clap checks a command line's definition only when it parses one:
+    /// two settings groups of one name would stop `serve` at start.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -1,8 +1,10 @@
-//! Sends the outbox's text messages (`store::outbox`): a dispatcher claims
-//! due messages, hands each to the configured channel and records what it
-//! came to. Channels sit behind one trait: an SMS gateway spoken to over
-//! HTTP, and by default a sink that writes each message to a file or the
-//! log, with the number masked, for a city that has no gateway yet.
+//! Sends the outbox's messages to residents (`store::outbox`): a dispatcher
+//! claims due messages, hands each to its channel and records what it came
+//! to. Channels sit behind one trait: an SMS gateway spoken to over HTTP,
+//! by default a sink that writes each text to a file or the log, with the
+//! number masked, for a city that has no gateway yet; and mail over SMTP
+//! (`crate::mail`) for residents who gave an address, when the city has a
+//! mail server.
 
 use base64::Engine;
 use domain::notice::Notice;
@@ -18,7 +20,9 @@ pub struct Text {
     /// The outbox row: the gateway's idempotency key (`OutId`), so a message
     /// re-sent after a crash mid-send is one the gateway has seen.
     pub id: i64,
+    /// The resident's number, and their address (empty without one).
     pub to: String,
+    pub email: String,
     pub notice: Notice,
     /// The template's parameters (code, PIN, link), by name.
     pub params: BTreeMap<&'static str, String>,
@@ -45,6 +49,7 @@ impl Text {
         Self {
             id: message.id,
             to: message.phone.clone(),
+            email: message.email.clone(),
             notice: message.notice,
             body: app::labels::sms(
                 app::i18n::Locale::zh,
@@ -269,7 +274,10 @@ impl Channel for Gateway {
 #[derive(Clone)]
 pub struct Dispatcher {
     pub pool: store::Pool,
+    /// Text messages.
     pub channel: Arc<dyn Channel>,
+    /// Mail, when the city has a mail server.
+    pub mail: Option<Arc<dyn Channel>>,
     pub public_url: String,
 }
 
@@ -293,7 +301,18 @@ impl Dispatcher {
         let mut sent = 0;
         for message in &due {
             let text = Text::of(message, &self.public_url);
-            let outcome = self.channel.send(&text).await;
+            let channel = match domain::notice::via(&text.to, &text.email, self.mail.is_some()) {
+                Some(domain::notice::Via::Mail) => self.mail.as_ref(),
+                Some(domain::notice::Via::Text) => Some(&self.channel),
+                None => None,
+            };
+            let outcome = match channel {
+                Some(channel) => channel.send(&text).await,
+                None => Outcome::Failed {
+                    why: "no number or address".into(),
+                    lasting: true,
+                },
+            };
             if outcome == Outcome::Sent {
                 sent += 1;
             } else {
@@ -468,6 +487,7 @@ mod tests {
         Text {
             id: 42,
             to: to.into(),
+            email: String::new(),
             notice,
             params: BTreeMap::from([("code", "K7QM-3XPA".into()), ("pin", "123456".into())]),
             body: String::new(),
@@ -544,6 +564,7 @@ mod tests {
             channel: Arc::new(Sink {
                 file: Some(file.path().to_path_buf()),
             }),
+            mail: None,
             public_url: "https://lx.example.cn".into(),
         };
         assert_eq!(dispatcher.round().await.unwrap(), 1);

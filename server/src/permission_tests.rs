@@ -684,6 +684,7 @@ async fn trails_briefs_merges_and_public_figures_stay_within_the_callers_area() 
             source: domain::Source::WalkIn,
             resident_name: "赵一鸣".into(),
             resident_phone: "13700001234".into(),
+            resident_email: String::new(),
             notify: false,
         },
         Some(&director),

@@ -159,6 +159,7 @@ async fn main() {
             source: Source::WalkIn,
             resident_name: "王秀英".into(),
             resident_phone: "13800001111".into(),
+            resident_email: String::new(),
             notify: false,
         };
         let t = Instant::now();

@@ -35,6 +35,7 @@ pub struct CaseRow {
     pub source: Source,
     pub resident_name: String,
     pub resident_phone: String,
+    pub resident_email: String,
     #[sqlx(try_from = "crate::db::Code<Status>")]
     pub status: Status,
     #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
@@ -106,7 +107,7 @@ macro_rules! select_case {
         concat!(
             "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, cat.code AS category_code, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
-     c.source, c.resident_name, c.resident_phone, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
+     c.source, c.resident_name, c.resident_phone, c.resident_email, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
      c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
      c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.updated_at, c.version, \
      (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, ",
@@ -351,8 +352,9 @@ pub(crate) async fn create_in(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (code, pin, title, description, category_id, region_id, station_id, source, \
          resident_name, resident_phone, status, deadline_class, created_by, created_at, updated_at, \
-         session_id, heard_by, notify) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17) RETURNING id",
+         session_id, heard_by, notify, resident_email) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18) \
+         RETURNING id",
     )
     .bind(code.as_str())
     .bind(pin)
@@ -371,6 +373,7 @@ pub(crate) async fn create_in(
     .bind(heard.map(|h| h.session_id))
     .bind(heard.and_then(|h| h.by_user_id))
     .bind(i64::from(new.notify))
+    .bind(&new.resident_email)
     .fetch_one(&mut **tx)
     .await?;
     let payload = serde_json::json!({ "source": new.source.as_str() }).to_string();
@@ -950,6 +953,7 @@ pub async fn detail(
         source: row.source,
         resident_name: row.resident_name.clone(),
         resident_phone: row.resident_phone.clone(),
+        resident_email: row.resident_email.clone(),
         status: state.status,
         step: state.status.step(),
         route: state.route,
@@ -1637,6 +1641,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "王丽华".into(),
             resident_phone: "13812345678".into(),
+            resident_email: String::new(),
             notify: false,
         }
     }

@@ -612,14 +612,20 @@ async fn insert_cases(tx: &mut crate::db::Tx<'_>, rows: &[Case]) -> Result<()> {
             .push(", ")
             .push_bind(c.acknowledge_due.map(Stamp))
             .push(", ")
-            // The city's residents all rated online; waiting began with
-            // the feedback, the case's last event.
+            // Waiting began with the feedback, the case's last event.
             .push_bind((s.status == Status::AwaitingRating).then_some(Stamp(updated)))
             .push(", ")
+            // Most residents rate online; the station records some ratings
+            // at sessions and on callbacks.
             .push_bind(
                 s.rating
                     .filter(|r| *r != Rating::NotRated)
-                    .map(|_| domain::RatingChannel::Online.as_str()),
+                    .map(|_| match c.id % 10 {
+                        0 | 1 => domain::RatingChannel::Callback,
+                        2 => domain::RatingChannel::Session,
+                        _ => domain::RatingChannel::Online,
+                    })
+                    .map(domain::RatingChannel::as_str),
             )
             .push(")");
     }

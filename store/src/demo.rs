@@ -668,6 +668,7 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
             source,
             resident_name: name,
             resident_phone: phone,
+            resident_email: String::new(),
             notify: false,
         };
         cases::create_with_code(pool, &new, None, None, t, code.clone(), pin).await?;
@@ -1285,7 +1286,19 @@ fn script(
         ]
         .concat(),
         Plot::Satisfied => [handled, vec![rate(Rating::Satisfied, "办得很及时，谢谢")]].concat(),
-        Plot::Fairly => [handled, vec![rate(Rating::FairlySatisfied, "")]].concat(),
+        // Rated when the station called back (回访): residents who never go online.
+        Plot::Fairly => [
+            handled,
+            vec![(
+                Action::Rate {
+                    rating: Rating::FairlySatisfied,
+                    comment: t("电话回访，居民表示基本满意"),
+                    via: domain::RatingChannel::Callback,
+                },
+                Station,
+            )],
+        ]
+        .concat(),
         Plot::NotRated => [handled, vec![(Action::CloseUnrated, System)]].concat(),
         Plot::NotAccepted => vec![
             consolidate,

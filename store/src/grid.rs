@@ -454,6 +454,7 @@ mod tests {
             source,
             resident_name: "陈秀兰".into(),
             resident_phone: "13900002222".into(),
+            resident_email: String::new(),
             notify: false,
         };
         let visit = crate::cases::create(&pool, &case(Source::GridVisit), Some(&grid), now)

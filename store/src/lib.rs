@@ -15,6 +15,7 @@ pub mod copy;
 pub mod db;
 pub mod deadlines;
 pub mod demo;
+pub mod digest;
 pub mod extensions;
 pub mod grid;
 pub mod jobs;

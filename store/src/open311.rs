@@ -358,6 +358,7 @@ pub async fn submit(
         source: Source::Open311,
         resident_name: full_name(&s.first_name, &s.last_name),
         resident_phone: s.phone.clone(),
+        resident_email: String::new(),
         notify: false,
     };
     // The case and its request row commit together: a failure between the

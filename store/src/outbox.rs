@@ -28,7 +28,8 @@ pub(crate) async fn enqueue(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO outbox (case_id, notice, due_at, created_at) \
-         SELECT id, $2, $3, $3 FROM cases WHERE id = $1 AND notify = 1 AND resident_phone <> ''",
+         SELECT id, $2, $3, $3 FROM cases WHERE id = $1 AND notify = 1 \
+         AND (resident_phone <> '' OR resident_email <> '')",
     )
     .bind(case_id)
     .bind(notice.as_str())
@@ -39,7 +40,7 @@ pub(crate) async fn enqueue(
 }
 
 /// A claimed message with what sending it needs. Holds the resident's
-/// number and PIN: never serialised, never logged.
+/// number, address and PIN: never serialised, never logged.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Message {
     pub id: i64,
@@ -47,6 +48,8 @@ pub struct Message {
     pub code: String,
     pub pin: String,
     pub phone: String,
+    /// Empty when the resident gave no address.
+    pub email: String,
     #[sqlx(try_from = "crate::db::Code<Notice>")]
     pub notice: Notice,
     /// Including this one.
@@ -61,8 +64,9 @@ impl Message {
 }
 
 /// Claims up to `limit` due messages for `lease`: no other dispatcher gets
-/// them until the lease runs out. Messages whose resident has stopped texts
-/// (or whose number is gone) since they were written are dropped here.
+/// them until the lease runs out. Messages whose resident has stopped them
+/// (or whose number and address are gone) since they were written are
+/// dropped here.
 pub async fn claim(
     pool: &Pool,
     now: DateTime<Utc>,
@@ -88,7 +92,8 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let mut qb = crate::db::Builder::new(
-        "SELECT o.id, o.case_id, c.code, c.pin, c.resident_phone AS phone, o.notice, o.attempts, \
+        "SELECT o.id, o.case_id, c.code, c.pin, c.resident_phone AS phone, \
+         c.resident_email AS email, o.notice, o.attempts, \
          c.notify FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.id IN (",
     );
     for (i, (id,)) in claimed.iter().enumerate() {
@@ -101,7 +106,7 @@ pub async fn claim(
     let rows: Vec<Claimed> = qb.build_query_as()?.fetch_all(pool).await?;
     let mut messages = Vec::with_capacity(rows.len());
     for row in rows {
-        if row.notify && !row.message.phone.is_empty() {
+        if row.notify && !(row.message.phone.is_empty() && row.message.email.is_empty()) {
             messages.push(row.message);
         } else {
             sqlx::query(
@@ -320,6 +325,35 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(case_ids, [texted.as_str()]);
+    }
+
+    #[tokio::test]
+    async fn a_resident_with_only_an_address_gets_messages_there() {
+        let db = demo().await;
+        let pool = &db.pool;
+        let now = Utc::now();
+        let director = user(pool, "director").await;
+        let (region_id, category_id) = crate::testing::compound_and_category(pool, &director).await;
+        // Where a number is optional (Open311), an address is enough.
+        let new = domain::NewCase {
+            title: "井盖缺失".into(),
+            description: "路口井盖缺失".into(),
+            category_id,
+            region_id,
+            station_id: None,
+            source: domain::Source::Open311,
+            resident_name: String::new(),
+            resident_phone: String::new(),
+            resident_email: "wang.resident@example.cn".into(),
+            notify: true,
+        };
+        crate::cases::create(pool, &new, None, now).await.unwrap();
+        let due = claim(pool, now, Duration::minutes(5), 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].phone.as_str(), due[0].email.as_str()),
+            ("", "wang.resident@example.cn")
+        );
     }
 
     #[tokio::test]

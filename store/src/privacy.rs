@@ -33,7 +33,8 @@ pub async fn anonymise(pool: &Pool, after_days: i64, now: DateTime<Utc>) -> Resu
     let mut done = 0;
     loop {
         let due: Vec<DueCase> = sqlx::query_as(
-            "SELECT id, code, status, resident_name, resident_phone, title, description, result FROM cases \
+            "SELECT id, code, status, resident_name, resident_phone, resident_email, title, description, \
+             result FROM cases \
              WHERE closed_at IS NOT NULL AND closed_at < $1 AND anonymised_at IS NULL ORDER BY id LIMIT $2",
         )
         .bind(cutoff.stored())
@@ -61,6 +62,7 @@ struct DueCase {
     status: domain::Status,
     resident_name: String,
     resident_phone: String,
+    resident_email: String,
     title: String,
     description: String,
     result: Option<String>,
@@ -72,10 +74,17 @@ async fn anonymise_case(
     after_days: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let clean = |text: &str| scrub(text, &case.resident_name, &case.resident_phone);
+    let clean = |text: &str| {
+        scrub(
+            text,
+            &case.resident_name,
+            &[&case.resident_phone, &case.resident_email],
+        )
+    };
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "UPDATE cases SET resident_name = $1, resident_phone = '', title = $2, description = $3, \
+        "UPDATE cases SET resident_name = $1, resident_phone = '', resident_email = '', title = $2, \
+         description = $3, \
          result = $4, anonymised_at = $5 WHERE id = $6",
     )
     .bind(ANONYMOUS)
@@ -129,12 +138,12 @@ async fn anonymise_case(
 
 /// `text` without the resident's name and numbers (`mask::redact`), and
 /// without their phone as they gave it, however short.
-fn scrub(text: &str, name: &str, phone: &str) -> String {
-    let text = domain::mask::redact(text, &[name]);
-    match phone.trim() {
-        "" => text,
-        phone => text.replace(phone, "***"),
+fn scrub(text: &str, name: &str, contacts: &[&str]) -> String {
+    let mut text = domain::mask::redact(text, &[name]);
+    for contact in contacts.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        text = text.replace(contact, "***");
     }
+    text
 }
 
 /// Rewrites `column` of the rows of `table` whose `owner` is `id` where
@@ -181,7 +190,7 @@ async fn anonymise_wishes(pool: &Pool, cutoff: DateTime<Utc>) -> Result<()> {
         .fetch_all(pool)
         .await?;
         for (id, name, phone, title, detail) in &due {
-            let clean = |text: &str| scrub(text, name, phone);
+            let clean = |text: &str| scrub(text, name, &[phone]);
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE wishes SET resident_name = $1, resident_phone = '', title = $2, detail = $3 WHERE id = $4",
@@ -237,7 +246,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_anonymised_case_leaves_its_residents_name_and_phone_nowhere() {
+    async fn an_anonymised_case_leaves_its_residents_name_phone_and_address_nowhere() {
         use domain::{Action, NewCase, Rating, Source, Tier, TrackingCode};
         let db = crate::testing::TestDb::demo().await;
         let pool = db.pool.clone();
@@ -247,8 +256,9 @@ mod tests {
             .unwrap()
             .unwrap();
         let (region, category) = crate::testing::compound_and_category(&pool, &director).await;
-        let (name, phone) = ("欧阳春晓", "13987654321");
-        let description = format!("我是{name}，电话{phone}，住3单元1517室，楼道灯坏了");
+        let (name, phone, email) = ("欧阳春晓", "13987654321", "ouyang.cx@example.cn");
+        let description =
+            format!("我是{name}，电话{phone}，邮箱{email}，住3单元1517室，楼道灯坏了");
         let receipt = crate::cases::create(
             &pool,
             &NewCase {
@@ -260,7 +270,8 @@ mod tests {
                 source: Source::WalkIn,
                 resident_name: name.into(),
                 resident_phone: phone.into(),
-                notify: false,
+                resident_email: email.into(),
+                notify: true,
             },
             Some(&director),
             now,
@@ -296,14 +307,14 @@ mod tests {
         .unwrap();
         let before = everything(&pool).await;
         assert!(
-            before.contains(name) && before.contains(phone),
+            before.contains(name) && before.contains(phone) && before.contains(email),
             "the case was written"
         );
 
         let later = now + Duration::days(400);
         assert!(anonymise(&pool, 365, later).await.unwrap() > 0);
         let after = everything(&pool).await;
-        for private in [name, phone, "139 8765 4321", "1517室"] {
+        for private in [name, phone, email, "139 8765 4321", "1517室"] {
             let at: Vec<&str> = after.lines().filter(|l| l.contains(private)).collect();
             assert!(at.is_empty(), "{private} is still in {at:#?}");
         }
@@ -330,7 +341,8 @@ mod tests {
         assert_eq!(anonymise(&pool, 365, later).await.unwrap(), 0);
         let left: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM cases WHERE closed_at IS NOT NULL \
-             AND (resident_name <> '（已匿名）' OR resident_phone <> '' OR anonymised_at IS NULL)",
+             AND (resident_name <> '（已匿名）' OR resident_phone <> '' OR resident_email <> '' \
+             OR anonymised_at IS NULL)",
         )
         .fetch_one(&pool)
         .await

@@ -873,6 +873,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "陈桂芳".into(),
             resident_phone: "13900002222".into(),
+            resident_email: String::new(),
             notify: false,
         }
     }

@@ -123,13 +123,15 @@ pub async fn public_stats(
     let mut per_region = tallies(
         "SELECT t.region_id, CAST(SUM(t.collected) AS BIGINT), CAST(SUM(t.closed) AS BIGINT), \
          CAST(SUM(t.timed) AS BIGINT), CAST(SUM(t.on_time) AS BIGINT), \
-         CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT) FROM case_tallies t",
+         CAST(SUM(t.rated) AS BIGINT), CAST(SUM(t.satisfied) AS BIGINT), \
+         CAST(SUM(t.rated_session) AS BIGINT), CAST(SUM(t.rated_callback) AS BIGINT) \
+         FROM case_tallies t",
         &root.path,
     );
     per_region.push(" GROUP BY t.region_id");
-    let rows: Vec<(i64, i64, i64, i64, i64, i64, i64)> =
-        per_region.build_query_as()?.fetch_all(pool).await?;
-    for (region, collected, closed, timed, on_time, rated, satisfied) in rows {
+    type RegionRow = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    let rows: Vec<RegionRow> = per_region.build_query_as()?.fetch_all(pool).await?;
+    for (region, collected, closed, timed, on_time, rated, satisfied, session, callback) in rows {
         let figures = AreaStats {
             collected,
             closed,
@@ -137,6 +139,7 @@ pub async fn public_stats(
             on_time,
             rated,
             satisfied,
+            rated_by: domain::RatedBy { session, callback },
             ..Default::default()
         };
         total.merge(&figures);
@@ -370,6 +373,9 @@ mod judged {
         "EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'return')";
     pub const RATED: &str = "c.rating IN ('satisfied', 'fairly_satisfied', 'dissatisfied')";
     pub const SATISFIED: &str = "c.rating IN ('satisfied', 'fairly_satisfied')";
+    /// Of the rated, by how the rating reached the case (`RatedBy`).
+    pub const AT_SESSION: &str = "c.rated_via = 'session'";
+    pub const ON_CALLBACK: &str = "c.rated_via = 'callback'";
 
     /// The acknowledgement checkpoint was met: acknowledged, or the clock
     /// stopped at its start without the unit finishing, by the stored
@@ -478,11 +484,11 @@ pub(crate) async fn figures_where(
 
 /// `domain::figures::Figures` summed by the database over `cases c`.
 fn figure_columns() -> String {
-    use judged::{CLOSED, ON_TIME, RATED, RETURNED, SATISFIED, count};
+    use judged::{AT_SESSION, CLOSED, ON_CALLBACK, ON_TIME, RATED, RETURNED, SATISFIED, count};
     format!(
         "COUNT(*) AS collected, {} AS closed, {} AS timed, {} AS on_time, {} AS assigned, \
          {} AS ack_due, {} AS acknowledged, {} AS returned, {} AS reworked, {} AS rated, \
-         {} AS satisfied",
+         {} AS satisfied, {} AS rated_session, {} AS rated_callback",
         count(CLOSED),
         count(&format!("{CLOSED} AND c.clock_start IS NOT NULL")),
         count(&format!("{CLOSED} AND {ON_TIME}")),
@@ -493,6 +499,8 @@ fn figure_columns() -> String {
         count(&format!("{CLOSED} AND c.rework_count > 0")),
         count(RATED),
         count(SATISFIED),
+        count(&format!("{RATED} AND {AT_SESSION}")),
+        count(&format!("{RATED} AND {ON_CALLBACK}")),
     )
 }
 
@@ -511,6 +519,8 @@ fn tally_sums() -> String {
         "reworked",
         "rated",
         "satisfied",
+        "rated_session",
+        "rated_callback",
     ]
     .map(|f| format!("CAST(SUM(t.{f}) AS BIGINT) AS {f}"))
     .join(", ")
@@ -533,6 +543,8 @@ struct FigureRow {
     reworked: i64,
     rated: i64,
     satisfied: i64,
+    rated_session: i64,
+    rated_callback: i64,
 }
 
 impl FigureRow {
@@ -549,6 +561,10 @@ impl FigureRow {
             reworked: self.reworked,
             rated: self.rated,
             satisfied: self.satisfied,
+            rated_by: domain::RatedBy {
+                session: self.rated_session,
+                callback: self.rated_callback,
+            },
         }
     }
 }
@@ -919,6 +935,7 @@ mod tests {
             returned,
             reworked: state.rework_count > 0,
             rating: state.rating,
+            rated_via: row.rated_via.unwrap_or_default(),
         }
     }
 
@@ -1058,6 +1075,7 @@ mod tests {
         closed: bool,
         on_time: Option<bool>,
         rating: Option<Rating>,
+        rated_via: domain::RatingChannel,
         created: DateTime<Utc>,
         closed_at: Option<DateTime<Utc>>,
         category: i64,
@@ -1075,6 +1093,9 @@ mod tests {
         let (rated, satisfied) = Rating::tally(f.rating);
         stats.rated += rated;
         stats.satisfied += satisfied;
+        if rated > 0 {
+            stats.rated_by.add(f.rated_via);
+        }
     }
 
     /// The public figures as they were worked out before they moved into SQL:
@@ -1129,6 +1150,7 @@ mod tests {
                     closed: state.status == Status::Closed,
                     on_time: completion.map(|c| c.status == CheckpointStatus::Met),
                     rating: state.rating,
+                    rated_via: row.rated_via.unwrap_or_default(),
                     created: row.created_at,
                     closed_at: state.closed_at,
                     category: row.category_id,
@@ -1258,6 +1280,12 @@ mod tests {
                 let sql = public_stats(&pool, area, now).await.unwrap();
                 let rows = by_rows(&pool, area, now).await.unwrap();
                 assert!(sql.total.collected > 0, "{area:?}");
+                // The city's ratings came by every channel.
+                let by = sql.total.rated_by;
+                assert!(
+                    area.is_some() || (by.session > 0 && by.callback > 0),
+                    "{by:?}"
+                );
                 assert_eq!(sql.total, rows.total, "{area:?}");
                 assert_eq!(sql.areas, rows.areas, "{area:?}");
                 assert_eq!(sql.months, rows.months, "{area:?}");
@@ -1279,6 +1307,11 @@ mod tests {
              (SELECT id FROM cases WHERE status = 'closed' ORDER BY id LIMIT 40)",
             "UPDATE cases SET rating = 'dissatisfied' WHERE id IN \
              (SELECT id FROM cases WHERE rating = 'satisfied' ORDER BY id DESC LIMIT 40)",
+            // Rated again by another channel, and a rating taken back by rework.
+            "UPDATE cases SET rated_via = 'session' WHERE id IN \
+             (SELECT id FROM cases WHERE rated_via = 'callback' ORDER BY id DESC LIMIT 30)",
+            "UPDATE cases SET rating = NULL, rated_via = NULL, status = 'rework' WHERE id IN \
+             (SELECT id FROM cases WHERE rated_via = 'session' ORDER BY id LIMIT 20)",
             "UPDATE cases SET status = 'merged' WHERE id IN \
              (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 25)",
             "UPDATE cases SET region_id = (SELECT MIN(id) FROM regions WHERE level = 'compound') \
@@ -1319,6 +1352,11 @@ mod tests {
                         .await
                         .unwrap();
                     assert!(sql.total.collected > 0, "{name} {dimension:?}");
+                    let by = sql.total.rated_by;
+                    assert!(
+                        name != "leader" || (by.session > 0 && by.callback > 0),
+                        "{by:?}"
+                    );
                     assert_eq!(sql.total, rows.total, "{name} {dimension:?}");
                     assert_eq!(sql.groups.len(), rows.groups.len(), "{name} {dimension:?}");
                     for (a, b) in sql.groups.iter().zip(&rows.groups) {
@@ -1339,6 +1377,11 @@ mod tests {
              (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 40)",
             "UPDATE cases SET rating = 'dissatisfied' WHERE id IN \
              (SELECT id FROM cases WHERE rating = 'satisfied' ORDER BY id DESC LIMIT 40)",
+            // Rated again by another channel, and a rating taken back by rework.
+            "UPDATE cases SET rated_via = 'session' WHERE id IN \
+             (SELECT id FROM cases WHERE rated_via = 'callback' ORDER BY id DESC LIMIT 30)",
+            "UPDATE cases SET rating = NULL, rated_via = NULL, status = 'rework' WHERE id IN \
+             (SELECT id FROM cases WHERE rated_via = 'session' ORDER BY id LIMIT 20)",
             "UPDATE cases SET status = 'merged' WHERE id IN \
              (SELECT id FROM cases WHERE status = 'closed' ORDER BY id DESC LIMIT 25)",
             "UPDATE cases SET region_id = (SELECT MIN(id) FROM regions WHERE level = 'compound') \
@@ -1369,7 +1412,8 @@ mod tests {
         .unwrap();
         compare().await;
 
-        // Migration 0020 counts an existing city's cases as its triggers count each one.
+        // Migrations 0020 and 0025 count an existing city's cases as their
+        // triggers count each one.
         let tallies = async || -> Vec<String> {
             let mut rows = vec![];
             for table in ["case_tallies", "report_tallies"] {
@@ -1382,17 +1426,19 @@ mod tests {
             rows
         };
         let kept = tallies().await;
-        let migration = match crate::db::Backend::of(&pool) {
-            crate::db::Backend::Sqlite => {
-                include_str!("../../migrations/sqlite/0020_report_tallies.sql")
-            }
-            crate::db::Backend::Postgres => {
-                include_str!("../../migrations/postgres/0020_report_tallies.sql")
-            }
+        let migrations = match crate::db::Backend::of(&pool) {
+            crate::db::Backend::Sqlite => [
+                include_str!("../../migrations/sqlite/0020_report_tallies.sql"),
+                include_str!("../../migrations/sqlite/0025_rated_via_tallies.sql"),
+            ],
+            crate::db::Backend::Postgres => [
+                include_str!("../../migrations/postgres/0020_report_tallies.sql"),
+                include_str!("../../migrations/postgres/0025_rated_via_tallies.sql"),
+            ],
         };
         sqlx::query(
             "UPDATE case_tallies SET assigned = 0, ack_due = 0, acknowledged = 0, returned = 0, \
-             reworked = 0, tiered = 0, low_tier = 0",
+             reworked = 0, tiered = 0, low_tier = 0, rated_session = 0, rated_callback = 0",
         )
         .execute(&pool)
         .await
@@ -1401,14 +1447,18 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        let fills: Vec<&str> = migration
-            .split(';')
-            .filter(|statement| statement.contains("FROM cases c"))
-            .filter(|statement| statement.contains("_tallies"))
-            .collect();
-        assert_eq!(fills.len(), 2);
-        for fill in fills {
-            sqlx::query(fill).execute(&pool).await.unwrap();
+        for migration in migrations {
+            // The statements that fill the tables from the cases; the
+            // triggers' bodies say FROM (SELECT …) or VALUES instead.
+            let fills: Vec<&str> = migration
+                .split(';')
+                .filter(|statement| statement.contains("FROM cases c"))
+                .filter(|statement| statement.contains("_tallies"))
+                .collect();
+            assert_eq!(fills.len(), 2);
+            for fill in fills {
+                sqlx::query(fill).execute(&pool).await.unwrap();
+            }
         }
         assert!(kept.len() > 1000);
         let filled = tallies().await;
@@ -1860,6 +1910,7 @@ mod tests {
             reworked: 1,
             rated: 2,
             satisfied: 2,
+            ..Default::default()
         };
         assert_eq!(of(&by_community, "甲社区"), expected_a);
         let expected_b = domain::figures::Figures {

@@ -404,6 +404,7 @@ mod tests {
             source: Source::WalkIn,
             resident_name: "赵红霞".into(),
             resident_phone: "13700001234".into(),
+            resident_email: String::new(),
             notify: false,
         };
         let receipt = cases::create(pool, &new, Some(&director), at)

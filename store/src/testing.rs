@@ -353,6 +353,7 @@ pub async fn walk_in(
         source: domain::Source::WalkIn,
         resident_name: "李秀兰".into(),
         resident_phone: "13912345678".into(),
+        resident_email: String::new(),
         notify,
     };
     crate::cases::create(pool, &new, Some(&director), at)

@@ -122,3 +122,28 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     leptos_axum::redirect("/login");
     Ok(())
 }
+
+/// The signed-in user's mail settings: their address and whether they
+/// want the daily digest of what waits for them.
+#[server(endpoint = "get_mail_settings")]
+pub async fn get_mail_settings() -> Result<domain::account::MailSettings, AppError> {
+    use super::ssr::*;
+    let me = authorize(domain::Permission::OwnAccount).await?;
+    Ok(store::digest::settings(&state()?.pool, me.id).await?)
+}
+
+/// Saves them; a digest needs an address. `digest` is the checkbox (absent
+/// when not ticked).
+#[server(endpoint = "save_mail_settings")]
+pub async fn save_mail_settings(
+    email: String,
+    #[server(default)] digest: bool,
+) -> Result<(), AppError> {
+    use super::ssr::*;
+    let me = authorize(domain::Permission::OwnAccount).await?;
+    let settings = domain::account::MailSettings { email, digest };
+    store::digest::save_settings(&state()?.pool, &me, settings, chrono::Utc::now())
+        .await
+        .map_err(fail)?;
+    Ok(())
+}

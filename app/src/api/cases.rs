@@ -25,6 +25,9 @@ pub async fn register_case(
     source: String,
     resident_name: String,
     resident_phone: String,
+    /// Where the resident would rather have their messages (optional).
+    #[server(default)]
+    resident_email: String,
     /// The opt-in box: present when ticked.
     notify: Option<String>,
 ) -> Result<Receipt, AppError> {
@@ -44,6 +47,7 @@ pub async fn register_case(
         source,
         resident_name,
         resident_phone,
+        resident_email,
         notify: notify.is_some(),
     };
     let receipt = store::cases::create(&state()?.pool, &new, Some(&user), chrono::Utc::now())

@@ -94,18 +94,45 @@ pub async fn stop_texts(code: String) -> Result<(), AppError> {
 pub struct PublicOptions {
     pub categories: Vec<domain::view::CategoryInfo>,
     pub compounds: Vec<domain::view::RegionOption>,
+    /// What this browser typed before the form was refused, to fill it in again.
+    #[serde(default)]
+    pub draft: Option<ReportDraft>,
 }
 
-/// The online request form's choices. Opening the form starts its clock:
-/// a request sent within seconds of it is a machine's.
+/// The online form as a resident filled it in. The page works without
+/// JavaScript, so a refused form comes back as a new page: without this,
+/// empty, and an elderly resident types their problem again. Kept in their
+/// session only until the form is shown again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDraft {
+    pub category_id: String,
+    pub region_id: String,
+    pub description: String,
+    pub resident_name: String,
+    pub resident_phone: String,
+    pub resident_email: String,
+    pub notify: bool,
+}
+
+/// The online request form's choices, and what the resident typed if the
+/// form was refused. Opening the form starts its clock: a request sent
+/// within seconds of it is a machine's (a refused form shown again keeps
+/// its clock, so correcting one field is not too fast).
 #[server(endpoint = "get_public_options")]
 pub async fn get_public_options() -> Result<PublicOptions, AppError> {
     use super::ssr::*;
     let session = session().await?;
-    session
-        .insert(FORM_OPENED_KEY, chrono::Utc::now().timestamp_millis())
+    let draft: Option<ReportDraft> = session
+        .remove(REPORT_DRAFT_KEY)
         .await
         .map_err(|_| AppError::Server)?;
+    let opened: Option<i64> = session.get(FORM_OPENED_KEY).await.ok().flatten();
+    if draft.is_none() || opened.is_none() {
+        session
+            .insert(FORM_OPENED_KEY, chrono::Utc::now().timestamp_millis())
+            .await
+            .map_err(|_| AppError::Server)?;
+    }
     let options = store::reference::options(&state()?.pool, None).await?;
     let tree = store::reference::region_tree(&state()?.pool).await?;
     let compounds = options
@@ -116,6 +143,7 @@ pub async fn get_public_options() -> Result<PublicOptions, AppError> {
     Ok(PublicOptions {
         categories: options.categories,
         compounds,
+        draft,
     })
 }
 
@@ -130,6 +158,9 @@ pub async fn submit_online(
     region_id: String,
     resident_name: String,
     resident_phone: String,
+    /// Where the resident would rather have their messages (optional).
+    #[server(default)]
+    resident_email: String,
     website: Option<String>,
     /// The opt-in box: present when ticked.
     notify: Option<String>,
@@ -137,30 +168,53 @@ pub async fn submit_online(
     use super::ssr::*;
     let st = state()?;
     let session = session().await?;
-    // A field people cannot see: only a machine fills it in.
-    let honeypot = website.is_some_and(|w| !w.trim().is_empty());
-    let opened: Option<i64> = session.get(FORM_OPENED_KEY).await.ok().flatten();
-    let too_fast =
-        opened.is_none_or(|t| chrono::Utc::now().timestamp_millis() - t < MIN_FILL_SECONDS * 1000);
-    if honeypot || too_fast {
-        return Err(fail(AppError::Spam));
-    }
-    throttle("report", st.reports).await?;
-    let title = domain::NewCase::title_from(&description);
-    let new = domain::NewCase {
-        title,
+    let draft = ReportDraft {
+        category_id,
+        region_id,
         description,
-        category_id: id("category_id", &category_id)?,
-        region_id: id("region_id", &region_id)?,
-        station_id: None,
-        source: domain::Source::Online,
         resident_name,
         resident_phone,
+        resident_email,
         notify: notify.is_some(),
     };
-    let receipt = store::cases::create(&st.pool, &new, None, chrono::Utc::now())
-        .await
-        .map_err(fail)?;
+    let registered = async {
+        // A field people cannot see: only a machine fills it in.
+        let honeypot = website.is_some_and(|w| !w.trim().is_empty());
+        let opened: Option<i64> = session.get(FORM_OPENED_KEY).await.ok().flatten();
+        let too_fast = opened
+            .is_none_or(|t| chrono::Utc::now().timestamp_millis() - t < MIN_FILL_SECONDS * 1000);
+        if honeypot || too_fast {
+            return Err(fail(AppError::Spam));
+        }
+        throttle("report", st.reports).await?;
+        let d = draft.clone();
+        let new = domain::NewCase {
+            title: domain::NewCase::title_from(&d.description),
+            description: d.description,
+            category_id: id("category_id", &d.category_id)?,
+            region_id: id("region_id", &d.region_id)?,
+            station_id: None,
+            source: domain::Source::Online,
+            resident_name: d.resident_name,
+            resident_phone: d.resident_phone,
+            resident_email: d.resident_email,
+            notify: d.notify,
+        };
+        store::cases::create(&st.pool, &new, None, chrono::Utc::now())
+            .await
+            .map_err(fail)
+    }
+    .await;
+    let receipt = match registered {
+        Ok(receipt) => receipt,
+        Err(e) => {
+            session
+                .insert(REPORT_DRAFT_KEY, &draft)
+                .await
+                .map_err(|_| AppError::Server)?;
+            return Err(e);
+        }
+    };
     let code = parse_code(&receipt.code)?;
     remember(&session, REPORTED_KEY, code.as_str()).await?;
     remember(&session, TRACK_KEY, code.as_str()).await?;

@@ -144,6 +144,7 @@ pub async fn register_at_session(
         source: domain::Source::StationSession,
         resident_name,
         resident_phone,
+        resident_email: String::new(),
         notify: notify.is_some(),
     };
     store::sessions::register(

@@ -14,6 +14,9 @@ pub const TRACK_KEY: &str = "tracked_cases";
 pub const FORM_OPENED_KEY: &str = "report_form_opened";
 /// Cases this browser raised online: it may see their receipt (with the PIN).
 pub const REPORTED_KEY: &str = "reported_cases";
+/// What this browser typed into the online form when it was refused
+/// (`super::public::ReportDraft`), until the form is shown again.
+pub const REPORT_DRAFT_KEY: &str = "report_draft";
 
 /// Adds `code` to a short list kept in the session.
 pub async fn remember(session: &Session, key: &str, code: &str) -> Result<(), AppError> {

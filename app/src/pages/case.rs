@@ -148,6 +148,10 @@ fn CaseView(
                         <dd>{d.resident_name.clone()}</dd>
                         <dt>{t!(i18n, field.resident_phone)}</dt>
                         <dd>{d.resident_phone.clone()}</dd>
+                        {(!d.resident_email.is_empty()).then(|| view! {
+                            <dt>{t!(i18n, field.resident_email)}</dt>
+                            <dd data-testid="resident-email">{d.resident_email.clone()}</dd>
+                        })}
                         <dt>{t!(i18n, field.unit)}</dt>
                         <dd data-testid="unit">{d.unit.clone().unwrap_or_default()}</dd>
                         <dt>{t!(i18n, field.class)}</dt>

@@ -96,6 +96,7 @@ fn ReportView(r: Report) -> impl IntoView {
                         <th scope="col">{t!(i18n, ranking.returns)}</th>
                         <th scope="col">{t!(i18n, ranking.rework)}</th>
                         <th scope="col">{t!(i18n, stats.satisfaction_rate)}</th>
+                        <th scope="col">{t!(i18n, figures.rated_by)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -103,6 +104,7 @@ fn ReportView(r: Report) -> impl IntoView {
                         <tr data-group=g.name.clone()>
                             <th scope="row">{g.name.clone()}</th>
                             {g.figures.row().into_iter().map(|c| view! { <td>{c.to_string()}</td> }).collect_view()}
+                            <td>{rated_by(&g.figures)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -110,11 +112,20 @@ fn ReportView(r: Report) -> impl IntoView {
                     <tr data-group="total">
                         <th scope="row">{t!(i18n, figures.total)}</th>
                         {total.into_iter().map(|c| view! { <td>{c.to_string()}</td> }).collect_view()}
+                        <td>{rated_by(&r.total)}</td>
                     </tr>
                 </tfoot>
             </table>
         </section>
     }
+}
+
+/// The ratings of a group by channel: "12 / 3 / 5" (online, in person, callback).
+fn rated_by(f: &domain::figures::Figures) -> String {
+    f.rated_by
+        .split(f.rated)
+        .map(|(_, n)| n.to_string())
+        .join(" / ")
 }
 
 const W: i64 = 640;

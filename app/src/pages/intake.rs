@@ -114,6 +114,11 @@ pub fn Intake() -> impl IntoView {
                                             <input type="tel" name="resident_phone" maxlength="20" autocomplete="off" />
                                             {field_error(value, "resident_phone")}
                                         </label>
+                                        <label>
+                                            {t!(i18n, field.resident_email)}
+                                            <input type="email" name="resident_email" maxlength="254" autocomplete="off" />
+                                            {field_error(value, "resident_email")}
+                                        </label>
                                         <label class="check">
                                             <input type="checkbox" name="notify" value="1" />
                                             {t!(i18n, sms.opt_in_staff)}
@@ -216,8 +221,13 @@ pub fn ReceiptCard(printed: PrintedReceipt, staff: bool) -> impl IntoView {
                 <button type="button" onclick="window.print()">{t!(i18n, receipt.print)}</button>
                 " "
                 {if staff {
+                    // Photos taken at the desk or the session (a phone offers
+                    // its camera) go on the case's photo card.
+                    let photos = format!("{href}#photos");
                     view! {
                         <A href=href>{t!(i18n, receipt.open_case)}</A>
+                        " "
+                        <a href=photos data-testid="add-photos">{t!(i18n, photo.add_resident)}</a>
                         " "
                         <A href="/intake">{t!(i18n, receipt.another)}</A>
                     }

@@ -21,7 +21,10 @@ pub fn Report() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match options.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                        Ok(o) => view! {
+                        Ok(o) => {
+                            // A refused form comes back as the resident filled it in.
+                            let d = o.draft.clone().unwrap_or_default();
+                            view! {
                             <ActionForm action=submit attr:class="report">
                                 <label>
                                     {t!(i18n, field.category)}
@@ -30,7 +33,7 @@ pub fn Report() -> impl IntoView {
                                             let zh = c.name_zh.clone();
                                             let en = c.name_en.clone();
                                             view! {
-                                                <option value=c.id.to_string()>
+                                                <option value=c.id.to_string() selected=d.category_id == c.id.to_string()>
                                                     {move || if i18n.get_locale() == Locale::zh { zh.clone() } else { en.clone() }}
                                                 </option>
                                             }
@@ -41,28 +44,33 @@ pub fn Report() -> impl IntoView {
                                     {t!(i18n, report.compound)}
                                     <select name="region_id">
                                         {o.compounds.iter().map(|r| view! {
-                                            <option value=r.id.to_string()>{r.label.clone()}</option>
+                                            <option value=r.id.to_string() selected=d.region_id == r.id.to_string()>{r.label.clone()}</option>
                                         }).collect_view()}
                                     </select>
                                     {field_error(error, "region_id")}
                                 </label>
                                 <label>
                                     {t!(i18n, field.description)}
-                                    <textarea name="description" rows="5" maxlength="2000"></textarea>
+                                    <textarea name="description" rows="5" maxlength="2000">{d.description.clone()}</textarea>
                                     {field_error(error, "description")}
                                 </label>
                                 <label>
                                     {t!(i18n, field.resident_name)}
-                                    <input type="text" name="resident_name" maxlength="30" autocomplete="name" />
+                                    <input type="text" name="resident_name" maxlength="30" autocomplete="name" value=d.resident_name.clone() />
                                     {field_error(error, "resident_name")}
                                 </label>
                                 <label>
                                     {t!(i18n, field.resident_phone)}
-                                    <input type="tel" name="resident_phone" maxlength="20" autocomplete="tel" />
+                                    <input type="tel" name="resident_phone" maxlength="20" autocomplete="tel" value=d.resident_phone.clone() />
                                     {field_error(error, "resident_phone")}
                                 </label>
+                                <label>
+                                    {t!(i18n, field.resident_email)}
+                                    <input type="email" name="resident_email" maxlength="254" autocomplete="email" value=d.resident_email.clone() />
+                                    {field_error(error, "resident_email")}
+                                </label>
                                 <label class="check">
-                                    <input type="checkbox" name="notify" value="1" />
+                                    <input type="checkbox" name="notify" value="1" checked=d.notify />
                                     {t!(i18n, sms.opt_in)}
                                 </label>
                                 // Hidden from people (and from screen readers); machines fill it in.
@@ -76,8 +84,9 @@ pub fn Report() -> impl IntoView {
                                 {move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid(_))).map(|e| view! { <ErrorNote error=e /> })}
                                 <button type="submit">{t!(i18n, report.submit)}</button>
                             </ActionForm>
+                            }
+                            .into_any()
                         }
-                            .into_any(),
                     }
                 })}
             </Suspense>

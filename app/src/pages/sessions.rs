@@ -8,10 +8,9 @@ use crate::api::{
     my_visits, station_candidates,
 };
 use crate::i18n::*;
-use crate::labels;
 use crate::pages::cases::SummaryTable;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
-use crate::pages::stats::rate;
+use crate::pages::stats::{RatedByLine, rate};
 use domain::session::{Commitment, Delivery, SessionBrief};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -177,12 +176,7 @@ pub fn BriefPage() -> impl IntoView {
                                 </section>
                                 <section class="card">
                                     <h2>{t!(i18n, session.closed_since)}</h2>
-                                    <p class="muted" data-testid="rated-by">
-                                        {b.rated_by.clone().into_iter().map(|(via, n)| view! {
-                                            <span class="tally">{move || labels::channel(i18n.get_locale(), via)} " " {n}</span>
-                                            " "
-                                        }).collect_view()}
-                                    </p>
+                                    <RatedByLine counts=b.rated_by />
                                     <div data-testid="closed-since"><SummaryTable list=b.closed_since.clone() /></div>
                                 </section>
                                 <section class="card">
@@ -376,8 +370,16 @@ fn QuickRegister(
     view! {
         <section class="card">
             <h2>{t!(i18n, session.register)}</h2>
-            {move || last().map(|code| view! {
-                <p class="notice" data-testid="registered">{t!(i18n, session.registered)} " " <A href=format!("/cases/{code}")>{code.clone()}</A></p>
+            {move || last().map(|code| {
+                let photos = format!("/cases/{code}#photos");
+                view! {
+                <p class="notice" data-testid="registered">
+                    {t!(i18n, session.registered)} " " <A href=format!("/cases/{code}")>{code.clone()}</A>
+                    " · "
+                    // Photos taken at the session (a phone offers its camera).
+                    <a href=photos data-testid="session-add-photos">{t!(i18n, photo.add_resident)}</a>
+                </p>
+                }
             })}
             <ActionForm action=register attr:class="action quick" attr:data-action="register_at_session">
                 <input type="hidden" name="session_id" value=session />

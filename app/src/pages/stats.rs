@@ -6,10 +6,28 @@ use crate::api::get_public_stats;
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, fmt_time};
+use domain::RatingChannel;
 use domain::view::{AreaStats, CategoryStats, MonthStats, PublicStats};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+
+/// How many ratings came by each channel: "网上评价 12 当面评价 3 …".
+#[component]
+pub(crate) fn RatedByLine(counts: [(RatingChannel, i64); 3]) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="muted rated-by" data-testid="rated-by">
+            {t!(i18n, stats.rated_by)}
+            {counts.into_iter().map(|(via, n)| view! {
+                <span class="tally" data-via=via.as_str()>
+                    {move || labels::channel(i18n.get_locale(), via)} " " {n}
+                </span>
+                " "
+            }).collect_view()}
+        </p>
+    }
+}
 
 /// A rate as printed: "83%", or a dash without a figure.
 pub(crate) fn rate(r: Option<u32>) -> String {
@@ -56,6 +74,7 @@ fn StatsView(s: PublicStats) -> impl IntoView {
                 <div><dt>{t!(i18n, stats.on_time_rate)}</dt><dd>{rate(t.on_time_rate())}</dd></div>
                 <div><dt>{t!(i18n, stats.satisfaction_rate)}</dt><dd>{rate(t.satisfaction_rate())}</dd></div>
             </dl>
+            <RatedByLine counts=t.rated_by.split(t.rated) />
             <p class="hint">{t!(i18n, stats.definitions)}</p>
             {(!s.areas.is_empty()).then(|| view! { <AreaTable areas=s.areas.clone() /> })}
             <section class="card">
