@@ -104,8 +104,8 @@ const FIRST: i64 = 10;
 impl Digest {
     /// Sends the day's digests not yet sent, once the hour has come; how
     /// many went out. Someone with nothing waiting gets no mail that day.
-    /// When the mail server fails for a while, what is claimed and not
-    /// sent is given back for the next round.
+    /// What is claimed and not sent because the mail server failed for a
+    /// while, or the database did, is given back for a later round.
     pub async fn round(&self, now: DateTime<Utc>) -> store::Result<usize> {
         let local = now.with_timezone(&domain::deadline::china());
         if local.hour() < self.hour {
@@ -119,36 +119,60 @@ impl Digest {
                 return Ok(sent);
             }
             for (i, d) in due.iter().enumerate() {
-                let Some(to_do) = store::cases::to_do(&self.pool, &d.user, now).await? else {
-                    continue;
-                };
-                if to_do.total == 0 {
-                    continue;
-                }
-                let first = store::cases::first_waiting(&self.pool, &d.user, FIRST, now).await?;
-                let (subject, body) = app::labels::digest(
-                    app::i18n::Locale::zh,
-                    &d.user.display_name,
-                    to_do,
-                    &first,
-                    &self.public_url,
-                );
-                match self.mailer.send(&d.email, &subject, body).await {
-                    Ok(()) => sent += 1,
-                    Err(Failure { why, lasting: true }) => {
+                let unsent = &due[i..];
+                match self.send(d, now).await {
+                    Err(e) => {
+                        self.give_back(unsent, day).await;
+                        return Err(e);
+                    }
+                    Ok(None) => {}
+                    Ok(Some(Ok(()))) => sent += 1,
+                    Ok(Some(Err(Failure { why, lasting: true }))) => {
                         tracing::warn!(user = %d.user.username, why, "digest refused; not tried again today");
                     }
-                    Err(Failure { why, .. }) => {
+                    Ok(Some(Err(Failure { why, .. }))) => {
                         tracing::warn!(
                             why,
                             "mail server unavailable; digests wait for the next round"
                         );
-                        for rest in &due[i..] {
-                            store::digest::give_back(&self.pool, rest, day).await?;
-                        }
+                        self.give_back(unsent, day).await;
                         return Ok(sent);
                     }
                 }
+            }
+        }
+    }
+
+    /// One user's digest: nothing when nothing waits for them, else what
+    /// sending it came to.
+    async fn send(
+        &self,
+        d: &store::digest::Due,
+        now: DateTime<Utc>,
+    ) -> store::Result<Option<Result<(), Failure>>> {
+        let Some(to_do) = store::cases::to_do(&self.pool, &d.user, now).await? else {
+            return Ok(None);
+        };
+        if to_do.total == 0 {
+            return Ok(None);
+        }
+        let first = store::cases::first_waiting(&self.pool, &d.user, FIRST, now).await?;
+        let (subject, body) = app::labels::digest(
+            app::i18n::Locale::zh,
+            &d.user.display_name,
+            to_do,
+            &first,
+            &self.public_url,
+        );
+        Ok(Some(self.mailer.send(&d.email, &subject, body).await))
+    }
+
+    /// Gives claimed digests back; one that cannot be (the database is
+    /// gone) is that user's only lost day, and the log says so.
+    async fn give_back(&self, unsent: &[store::digest::Due], day: chrono::NaiveDate) {
+        for d in unsent {
+            if let Err(e) = store::digest::give_back(&self.pool, d, day).await {
+                tracing::warn!(user = %d.user.username, error = %e, "a digest could not be given back");
             }
         }
     }
