@@ -91,6 +91,13 @@ ensure_s3() {
     AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 }
 
+ensure_fuzzer() {
+  if ! command -v schemathesis >/dev/null; then
+    log "installing schemathesis (an API fuzzer)"
+    pip install -q 'schemathesis==4.32.5'
+  fi
+}
+
 # What leptos reads at build time (the output name is baked in) and when
 # serving: the same for scripts/build and plain cargo, or each rebuilds
 # everything the other built.

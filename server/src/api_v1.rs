@@ -201,6 +201,7 @@ pub struct Stats {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// A node of the region tree (Open311's address_id); the whole city when absent.
     pub region_id: Option<i64>,

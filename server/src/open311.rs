@@ -53,7 +53,10 @@ impl Config {
 
 pub fn routes(config: Config) -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{file}", get(read).post(create))
+        .route(
+            "/open311/v2/{file}",
+            get(read).post(create).fallback(other_method),
+        )
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(one_request))
         .route("/open311/v2/tokens/{file}", get(token))
@@ -452,6 +455,22 @@ async fn search(
     headers: &HeaderMap,
     format: Format,
 ) -> Response {
+    // Every filter must be well formed, even one that ids make moot.
+    let date = |key: &str| match params.get(key) {
+        None => Ok(None),
+        Some(raw) => spec::parse_datetime(raw)
+            .map(Some)
+            .ok_or_else(|| format!("{key} is not a W3C datetime (e.g. 2026-11-28T09:00:00+08:00)")),
+    };
+    let (start, end) = match (date("start_date"), date("end_date")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(m), _) | (_, Err(m)) => return bad_request(format, &m),
+    };
+    let (open, closed) = match params.get("status").map(spec::parse_status) {
+        None => (true, true),
+        Some(Ok(s)) => s,
+        Some(Err(m)) => return bad_request(format, m),
+    };
     let search = if let Some(ids) = params.get("service_request_id") {
         let ids: Result<Vec<i64>, _> = ids
             .split(',')
@@ -472,24 +491,9 @@ async fn search(
             }
         }
     } else {
-        let date = |key: &str| match params.get(key) {
-            None => Ok(None),
-            Some(raw) => spec::parse_datetime(raw).map(Some).ok_or_else(|| {
-                format!("{key} is not a W3C datetime (e.g. 2026-11-28T09:00:00+08:00)")
-            }),
-        };
-        let (start, end) = match (date("start_date"), date("end_date")) {
-            (Ok(s), Ok(e)) => (s, e),
-            (Err(m), _) | (_, Err(m)) => return bad_request(format, &m),
-        };
         let (from, to) = match spec::window(start, end, Utc::now()) {
             Ok(w) => w,
             Err(m) => return bad_request(format, m),
-        };
-        let (open, closed) = match params.get("status").map(spec::parse_status) {
-            None => (true, true),
-            Some(Ok(s)) => s,
-            Some(Err(m)) => return bad_request(format, m),
         };
         let service_codes: Vec<String> = params
             .get("service_code")
@@ -522,6 +526,26 @@ async fn search(
         Ok(list) => requests(format, &list, locale(headers)),
         Err(e) => internal(format, e),
     }
+}
+
+/// A method a top-level resource does not answer: 405 with the methods it
+/// does (requests are searched and posted, discovery and services only
+/// read), or 404 for no such resource.
+async fn other_method(call: Call) -> Response {
+    let allowed = match call.name.as_str() {
+        "requests" => "GET, HEAD, POST",
+        "discovery" | "services" => "GET, HEAD",
+        _ => return not_found(call.format, "unknown resource"),
+    };
+    let mut refused = error(
+        call.format,
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("only {allowed} here"),
+    );
+    refused
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allowed));
+    refused
 }
 
 async fn one_request(State(state): State<AppState>, call: Call, headers: HeaderMap) -> Response {
@@ -604,7 +628,7 @@ async fn create(
 ) -> Response {
     let format = call.format;
     if call.name != "requests" {
-        return not_found(format, "unknown resource");
+        return other_method(call).await;
     }
     // The spec posts a form; parameters in the query string count too.
     let mut params = Params::parse(&body);
@@ -976,6 +1000,28 @@ mod tests {
             "api_key",
         )
         .await;
+        // Resources that only answer GET say so (schemathesis asked).
+        for what in ["discovery", "services"] {
+            assert_error(
+                &app,
+                Some(&lamp_form(&place)),
+                &format!("/open311/v2/{what}.{{fmt}}"),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET, HEAD here",
+            )
+            .await;
+        }
+        let res = app
+            .clone()
+            .oneshot(
+                Request::delete("/open311/v2/requests.json")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(res.headers()[header::ALLOW], "GET, HEAD, POST");
         let wrong_key = lamp_form(&place).replace(DEMO_API_KEY, "guess");
         assert_error(
             &app,
@@ -1266,6 +1312,8 @@ mod tests {
                 "service_code teleport is not a service",
             ),
             ("service_request_id=1,x", "comma-separated"),
+            // Moot beside ids, but still malformed (schemathesis asked).
+            ("service_request_id=1&start_date=yesterday", "start_date"),
         ] {
             assert_error(
                 &app,
@@ -1366,6 +1414,14 @@ mod tests {
         assert!(paths.contains_key("/api/v1/requests/{id}/timeline"));
         assert!(paths.contains_key("/api/v1/stats"));
         assert!(doc["components"]["schemas"]["Timeline"].is_object());
+        // As the handler reads it: `?region_id=`, optional (schemathesis
+        // found it declared as a path segment).
+        let region = &doc["paths"]["/api/v1/stats"]["get"]["parameters"][0];
+        assert_eq!(
+            (&region["name"], &region["in"]),
+            (&"region_id".into(), &"query".into())
+        );
+        assert_ne!(region["required"], true);
 
         let id: i64 =
             sqlx::query_scalar("SELECT id FROM cases WHERE status = 'closed' ORDER BY id LIMIT 1")
