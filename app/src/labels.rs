@@ -290,6 +290,8 @@ pub fn message(l: Locale, key: &str) -> String {
         "has_stations" => td_string!(l, error.has_stations).to_string(),
         "root" => td_string!(l, error.root).to_string(),
         "level_order" => td_string!(l, error.level_order).to_string(),
+        "slash" => td_string!(l, error.slash).to_string(),
+        "control_chars" => td_string!(l, error.control_chars).to_string(),
         "duplicate" => td_string!(l, error.duplicate).to_string(),
         "call_first" => td_string!(l, error.call_first).to_string(),
         other => other.to_string(),

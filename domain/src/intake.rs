@@ -193,14 +193,18 @@ pub fn clean_text(raw: &str) -> String {
         .filter_map(|c| match c {
             '\n' => Some('\n'),
             '\t' => Some(' '),
-            // Bidirectional overrides turn text around on screen.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
-            c if c.is_control() => None,
+            c if is_bidi_control(c) || c.is_control() => None,
             c => Some(c),
         })
         .collect::<String>()
         .trim()
         .to_string()
+}
+
+/// A bidirectional embedding, override or isolate: it turns text around on
+/// screen.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`clean_text`] on one line: line breaks become spaces.

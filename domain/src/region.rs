@@ -109,6 +109,76 @@ impl Tier {
     }
 }
 
+/// The longest name a node of the tree may have.
+pub const MAX_REGION_NAME: usize = 40;
+
+impl RegionLevel {
+    /// A level as a person writes it in a file: its code (`grid`) or its
+    /// Chinese name (`网格`).
+    pub fn from_label(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        Self::parse(raw).or(match raw {
+            "市" => Some(Self::City),
+            "区" | "县" | "区县" => Some(Self::District),
+            "街道" | "乡镇" => Some(Self::Street),
+            "社区" => Some(Self::Community),
+            "网格" => Some(Self::Grid),
+            "小区" => Some(Self::Compound),
+            "楼栋" | "单元" => Some(Self::Building),
+            _ => None,
+        })
+    }
+}
+
+/// A node's name trimmed, or why it cannot be one (a key the page
+/// translates): empty, too long, holding `/` (which separates the names of
+/// a chain in an import file) or a control character (which pages, feeds
+/// and exports would show garbled, or use to hide text).
+pub fn check_region_name(name: &str) -> Result<&str, &'static str> {
+    let name = name.trim();
+    let n = name.chars().count();
+    if n == 0 {
+        Err("required")
+    } else if n > MAX_REGION_NAME {
+        Err("too_long")
+    } else if name.contains('/') {
+        Err("slash")
+    } else if name
+        .chars()
+        .any(|c| c.is_control() || crate::intake::is_bidi_control(c))
+    {
+        Err("control_chars")
+    } else {
+        Ok(name)
+    }
+}
+
+/// One line of a region import file (上级,层级,名称), checked on its own:
+/// whether its parent exists and its level fits is the file's question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportLine {
+    /// The parent's name chain from the root, `/`-separated; empty for a root.
+    pub parent: String,
+    pub level: RegionLevel,
+    pub name: String,
+}
+
+impl ImportLine {
+    /// The line's fields, or why they are no line (a key the page translates).
+    pub fn parse(fields: &[&str]) -> Result<Self, &'static str> {
+        let [parent, level, name] = fields else {
+            return Err("columns");
+        };
+        let level = RegionLevel::from_label(level).ok_or("level")?;
+        let name = check_region_name(name)?;
+        Ok(Self {
+            parent: parent.trim().trim_matches('/').to_string(),
+            level,
+            name: name.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,14 @@
 //! Property tests of what careless or hostile input reaches (issue 23):
 //! tracking codes, hours of service, Open311's dates and statuses, the
-//! masks of public pages and the cells of exports. No input makes a parser
+//! masks of public pages, the cells of exports and the lines of a region
+//! import file. No input makes a parser
 //! panic (a panic is a 500 and a dropped request), and what the system
 //! writes reads back the same.
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::TrackingCode;
 use domain::code::CodeError;
+use domain::region::{ImportLine, MAX_REGION_NAME, RegionLevel};
 use proptest::prelude::*;
 
 /// The symbols of a code, as `code.rs` keeps them.
@@ -116,6 +118,46 @@ proptest! {
         let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
         // What a spreadsheet takes as a plain number stays one; nothing else starts like a formula.
         prop_assert!(!risky || cell.parse::<f64>().is_ok_and(f64::is_finite), "{cell:?}");
+    }
+
+    #[test]
+    fn no_import_line_makes_the_region_parser_panic(
+        fields in proptest::collection::vec("\\PC{0,12}", 0..5),
+    ) {
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let _ = ImportLine::parse(&fields);
+    }
+
+    #[test]
+    fn an_import_line_keeps_only_a_name_pages_can_show(
+        parent in "\\PC{0,12}",
+        at in 0usize..7,
+        name in "[\\x00-\\x1f\u{202a}-\u{202e}/ a汉]{0,6}|\\PC{36,44}",
+    ) {
+        let level = RegionLevel::ALL[at].as_str();
+        if let Ok(line) = ImportLine::parse(&[&parent, level, &name]) {
+            let n = line.name.chars().count();
+            prop_assert!((1..=MAX_REGION_NAME).contains(&n), "{:?}", line.name);
+            prop_assert!(!line.name.contains('/'), "{:?}", line.name);
+            let hidden = |c: char| c.is_control() || domain::intake::is_bidi_control(c);
+            prop_assert!(!line.name.chars().any(hidden), "{:?}", line.name);
+            prop_assert_eq!(line.name.trim(), line.name.as_str());
+        }
+    }
+
+    #[test]
+    fn an_import_line_reads_back_as_written(
+        chain in proptest::collection::vec("[\\p{Han}a-z0-9]{1,10}", 0..5),
+        at in 0usize..7,
+        chinese in any::<bool>(),
+        name in "[\\p{Han}a-zA-Z0-9（）·-]{1,40}",
+    ) {
+        let level = RegionLevel::ALL[at];
+        let labels = ["市", "区县", "街道", "社区", "网格", "小区", "楼栋"];
+        let written = if chinese { labels[at].to_string() } else { level.as_str().to_string() };
+        let parent = chain.join("/");
+        let line = ImportLine::parse(&[&format!(" {parent} "), &written, &format!(" {name} ")]);
+        prop_assert_eq!(line, Ok(ImportLine { parent, level, name: name.clone() }));
     }
 }
 

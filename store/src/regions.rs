@@ -8,39 +8,13 @@ use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, access};
 use chrono::{DateTime, Utc};
+use domain::region::{ImportLine, check_region_name};
 use domain::view::{ImportReport, LineError};
 use domain::{Permission, RegionLevel};
 use std::collections::HashMap;
 
-pub const MAX_NAME: usize = 40;
 /// Lines one import may hold.
 pub const MAX_LINES: usize = 20_000;
-
-/// A level as a file may spell it: `grid` or `网格`.
-fn level_of(raw: &str) -> Option<RegionLevel> {
-    let raw = raw.trim();
-    RegionLevel::parse(raw).or(match raw {
-        "市" => Some(RegionLevel::City),
-        "区" | "县" | "区县" => Some(RegionLevel::District),
-        "街道" | "乡镇" => Some(RegionLevel::Street),
-        "社区" => Some(RegionLevel::Community),
-        "网格" => Some(RegionLevel::Grid),
-        "小区" => Some(RegionLevel::Compound),
-        "楼栋" | "单元" => Some(RegionLevel::Building),
-        _ => None,
-    })
-}
-
-fn check_name(name: &str) -> Option<&'static str> {
-    let n = name.trim().chars().count();
-    if n == 0 {
-        Some("required")
-    } else if n > MAX_NAME {
-        Some("too_long")
-    } else {
-        None
-    }
-}
 
 /// Every node's name chain from the root ("吕梁市/离石区/…") with its id and level.
 fn chains(tree: &RegionTree) -> HashMap<String, (Option<i64>, RegionLevel)> {
@@ -104,23 +78,19 @@ pub async fn import(
             report.errors.push(fail("unreadable"));
             continue;
         };
-        if record.len() != 3 {
-            report.errors.push(fail("columns"));
-            continue;
-        }
-        let (parent, level, name) = (record[0].trim_matches('/'), &record[1], record[2].trim());
-        let Some(level) = level_of(level) else {
-            report.errors.push(fail("level"));
-            continue;
+        let fields: Vec<&str> = record.iter().collect();
+        let ImportLine {
+            parent,
+            level,
+            name,
+        } = match ImportLine::parse(&fields) {
+            Ok(line) => line,
+            Err(problem) => {
+                report.errors.push(fail(problem));
+                continue;
+            }
         };
-        if let Some(problem) = check_name(name) {
-            report.errors.push(fail(problem));
-            continue;
-        }
-        if name.contains('/') {
-            report.errors.push(fail("slash"));
-            continue;
-        }
+        let (parent, name) = (parent.as_str(), name.as_str());
         let parent_level = if parent.is_empty() {
             None
         } else {
@@ -217,22 +187,20 @@ pub async fn add(
         .level()
         .and_then(|l| l.child())
         .ok_or_else(|| StoreError::invalid("parent", "level_order"))?;
-    if let Some(problem) = check_name(name) {
-        return Err(StoreError::invalid("name", problem));
-    }
+    let name = check_region_name(name).map_err(|problem| StoreError::invalid("name", problem))?;
     if tree
         .within(&node.path)
-        .any(|n| n.parent_id == Some(parent) && n.name == name.trim())
+        .any(|n| n.parent_id == Some(parent) && n.name == name)
     {
         return Err(StoreError::invalid("name", "duplicate"));
     }
     let mut tx = pool.begin().await?;
-    let id = reference::insert_region_in(&mut tx, Some(parent), level, name.trim()).await?;
+    let id = reference::insert_region_in(&mut tx, Some(parent), level, name).await?;
     audit::record(
         &mut tx,
         Change::by(&By::user(user), "region.added", "region", id.to_string()).states(
             None,
-            Some(serde_json::json!({ "parent": parent, "level": level.as_str(), "name": name.trim() })),
+            Some(serde_json::json!({ "parent": parent, "level": level.as_str(), "name": name })),
         ),
         now,
     )
@@ -250,14 +218,12 @@ pub async fn rename(
     now: DateTime<Utc>,
 ) -> Result<()> {
     access::permit(user, Permission::ManageRegions)?;
-    if let Some(problem) = check_name(name) {
-        return Err(StoreError::invalid("name", problem));
-    }
+    let name = check_region_name(name).map_err(|problem| StoreError::invalid("name", problem))?;
     let tree = reference::region_tree(pool).await?;
     let node = tree.get(id).ok_or(StoreError::NotFound)?;
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE regions SET name = $1 WHERE id = $2")
-        .bind(name.trim())
+        .bind(name)
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -265,7 +231,7 @@ pub async fn rename(
         &mut tx,
         Change::by(&By::user(user), "region.renamed", "region", id.to_string()).states(
             Some(serde_json::json!({ "name": node.name })),
-            Some(serde_json::json!({ "name": name.trim() })),
+            Some(serde_json::json!({ "name": name })),
         ),
         now,
     )

@@ -17,6 +17,7 @@ fn problem(l: Locale, key: &str) -> String {
         "columns" => td_string!(l, regions.p_columns),
         "duplicate" => td_string!(l, regions.p_duplicate),
         "slash" => td_string!(l, regions.p_slash),
+        "control_chars" => td_string!(l, regions.p_control),
         "required" => td_string!(l, error.required),
         "too_long" => td_string!(l, error.too_long),
         _ => td_string!(l, regions.p_unreadable),
