@@ -57,9 +57,17 @@ fn fail(status: StatusCode, error: &str) -> Response {
         .into_response()
 }
 
+/// A store error the client cannot help: an outage (the database
+/// restarting or out of space: 503, try again) or a fault of ours (500).
+/// The conversion logs it.
 fn internal(e: store::StoreError) -> Response {
-    tracing::error!(error = %e, "api request failed");
-    fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    match app::error::AppError::from(e) {
+        app::error::AppError::Unavailable => fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service unavailable, try again shortly",
+        ),
+        _ => fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
 }
 
 /// One thing that happened to a request.
@@ -95,7 +103,8 @@ pub struct Timeline {
     params(("id" = i64, Path, description = "Open311 service_request_id")),
     responses(
         (status = 200, description = "The request's events", body = Timeline),
-        (status = 404, description = "No such request", body = ApiError)
+        (status = 404, description = "No such request", body = ApiError),
+        (status = 503, description = "The database is unavailable for now: try again", body = ApiError)
     )
 )]
 async fn timeline(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -215,7 +224,8 @@ pub struct StatsQuery {
     responses(
         (status = 200, description = "The figures", body = Stats),
         (status = 400, description = "region_id is not a number"),
-        (status = 404, description = "No such region", body = ApiError)
+        (status = 404, description = "No such region", body = ApiError),
+        (status = 503, description = "The database is unavailable for now: try again", body = ApiError)
     )
 )]
 async fn stats(State(state): State<AppState>, Query(q): Query<StatsQuery>) -> Response {

@@ -195,9 +195,18 @@ fn not_found(format: Format, what: &str) -> Response {
     error(format, StatusCode::NOT_FOUND, what)
 }
 
+/// A store error the client cannot help: an outage (the database
+/// restarting or out of space: 503, try again) or a fault of ours (500).
+/// The conversion logs it.
 fn internal(format: Format, e: StoreError) -> Response {
-    tracing::error!(error = %e, "open311 request failed");
-    error(format, StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    match app::error::AppError::from(e) {
+        app::error::AppError::Unavailable => error(
+            format,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service unavailable, try again shortly",
+        ),
+        _ => error(format, StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
 }
 
 /// Query or form parameters; a key given twice keeps its first non-empty value.

@@ -139,9 +139,16 @@ pub fn cannot_write(e: &sqlx::Error) -> bool {
 
 /// Whether `e` says the database cannot be reached now (restarting, the
 /// network down, every connection busy past [`ACQUIRE_TIMEOUT`]): nothing
-/// was done, and trying again later works.
+/// was done, and trying again later works. A PostgreSQL restart ends the
+/// connections in use with an operator-intervention error (class 57P:
+/// shutting down, crashed, starting) or a connection exception (class 08).
 pub fn unreachable(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_))
+    if matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) {
+        return true;
+    }
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
 }
 
 /// How long a request waits for a database connection before it fails. The
@@ -555,6 +562,27 @@ mod tests {
             .unwrap_err();
         assert!(!cannot_write(&other));
         read_only.close().await;
+    }
+
+    /// What a PostgreSQL restart does to a connection in use: the server
+    /// ends it (57P01). That is an outage (a 503), not a fault of ours.
+    #[tokio::test]
+    async fn a_connection_the_server_ends_is_an_outage() {
+        let db = crate::testing::TestDb::new().await;
+        if Backend::of(&db.pool) != Backend::Postgres {
+            return;
+        }
+        let ended = sqlx::query("SELECT pg_terminate_backend(pg_backend_pid())")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(unreachable(&ended), "{ended:?}");
+        // A mistake of ours stays one.
+        let ours = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&db.pool)
+            .await
+            .unwrap_err();
+        assert!(!unreachable(&ours));
     }
 
     #[tokio::test]
