@@ -286,6 +286,21 @@ async fn main() {
     .await;
     println!("city board: {} open", counts.open);
 
+    // The header's to-do count (待办), counted on every staff page a
+    // reader opens and again after each change in their area.
+    for (who, reader) in [
+        ("director", &director),
+        ("leader, the city's escalated", &leader),
+        ("handler", &user("handler").await),
+    ] {
+        let to_do = time(&format!("to-do count ({who})"), RUNS, || {
+            store::cases::to_do(&pool, reader, Utc::now())
+        })
+        .await
+        .unwrap();
+        println!("to-do of the {who}: {to_do:?}");
+    }
+
     // 3. The ledger's first page and its count, city-wide.
     let ctx = store::ledger::Context::load(&pool, Utc::now())
         .await
