@@ -156,15 +156,10 @@ pub fn digest(
             String::new()
         };
         // A resident's title is one line here, whatever they typed.
-        let title: String = case
-            .title
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
         body.push(format!(
             "{} {} · {}{late}",
             case.code,
-            title,
+            domain::intake::clean_line(&case.title),
             status(l, case.status)
         ));
         body.push(format!("  {site}/cases/{}", case.code));

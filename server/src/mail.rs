@@ -360,20 +360,12 @@ mod tests {
         use crate::messages::{Dispatcher, Sink};
         let db = store::testing::TestDb::demo().await;
         let pool = &db.pool;
-        let director = store::testing::user(pool, "director").await;
-        let (region_id, category_id) = store::testing::compound_and_category(pool, &director).await;
         let now = Utc::now();
+        let (_, walk_in) = store::testing::walk_in_request(pool, true).await;
         let new = domain::NewCase {
-            title: "楼道灯不亮".into(),
-            description: "5号楼二单元楼道灯坏了".into(),
-            category_id,
-            region_id,
-            station_id: None,
             source: domain::Source::Online,
-            resident_name: "李秀兰".into(),
-            resident_phone: "13912345678".into(),
             resident_email: "li.xiulan@example.cn".into(),
-            notify: true,
+            ..walk_in
         };
         let receipt = store::cases::create(pool, &new, None, now).await.unwrap();
         let (url, inbox) = smtp_server();

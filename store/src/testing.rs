@@ -335,13 +335,12 @@ pub async fn user(pool: &Pool, username: &str) -> crate::users::UserRow {
         .expect("the account exists")
 }
 
-/// A walk-in request the demo director registers in their community at
-/// `at`; `notify` when the resident takes text messages.
-pub async fn walk_in(
+/// A walk-in request in the demo director's community, and the director;
+/// `notify` when the resident takes messages.
+pub async fn walk_in_request(
     pool: &Pool,
     notify: bool,
-    at: chrono::DateTime<chrono::Utc>,
-) -> domain::view::Receipt {
+) -> (crate::users::UserRow, domain::NewCase) {
     let director = user(pool, "director").await;
     let (region_id, category_id) = compound_and_category(pool, &director).await;
     let new = domain::NewCase {
@@ -356,6 +355,16 @@ pub async fn walk_in(
         resident_email: String::new(),
         notify,
     };
+    (director, new)
+}
+
+/// [`walk_in_request`] registered by the director at `at`.
+pub async fn walk_in(
+    pool: &Pool,
+    notify: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> domain::view::Receipt {
+    let (director, new) = walk_in_request(pool, notify).await;
     crate::cases::create(pool, &new, Some(&director), at)
         .await
         .expect("registered")
