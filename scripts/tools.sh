@@ -98,6 +98,15 @@ ensure_fuzzer() {
   fi
 }
 
+# Lighthouse (scripts/lighthouse), pinned in its own package so that the
+# journeys' install does not carry its 190 MB.
+ensure_lighthouse() {
+  if [ ! -x end2end/lighthouse/node_modules/.bin/lighthouse ]; then
+    log "installing lighthouse from npm"
+    (cd end2end/lighthouse && npm ci --no-audit --no-fund)
+  fi
+}
+
 # What leptos reads at build time (the output name is baked in) and when
 # serving: the same for scripts/build and plain cargo, or each rebuilds
 # everything the other built.
