@@ -74,8 +74,16 @@ static PUSHES: OnceLock<Mutex<Histogram<u64>>> = OnceLock::new();
 /// Streams that ended early, refused, or told the board to reload.
 static BOARD_FAULTS: AtomicU64 = AtomicU64::new(0);
 static BOARDS_SEATED: AtomicUsize = AtomicUsize::new(0);
-/// Resident memory (KiB) of each followed process, sampled over the run.
-static MEMORY: Mutex<Vec<(Duration, Vec<u64>)>> = Mutex::new(Vec::new());
+/// The followed processes, sampled over the run.
+static SAMPLES: Mutex<Vec<Sample>> = Mutex::new(Vec::new());
+
+struct Sample {
+    at: Duration,
+    /// Resident memory of each process, KiB.
+    rss_kib: Vec<u64>,
+    /// CPU time each has used so far, in clock ticks (1/100 s).
+    cpu_ticks: Vec<u64>,
+}
 
 fn asked() -> &'static Mutex<HashMap<(String, Status), Instant>> {
     ASKED.get_or_init(Default::default)
@@ -241,7 +249,7 @@ async fn setup(user: &mut GooseUser) -> TransactionResult {
     Ok(())
 }
 
-/// Every 10 s, the resident memory of `LIANXIN_LOAD_PIDS`.
+/// Every 10 s, the resident memory and CPU time of `LIANXIN_LOAD_PIDS`.
 async fn sample_memory() {
     let pids: Vec<String> = std::env::var("LIANXIN_LOAD_PIDS")
         .map(|p| p.split(',').map(|s| s.trim().to_string()).collect())
@@ -251,23 +259,40 @@ async fn sample_memory() {
     }
     let started = Instant::now();
     loop {
-        let kib = pids
+        let read = |pid: &String, file: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap_or_default()
+        };
+        let rss_kib = pids
             .iter()
             .map(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .ok()
-                    .and_then(|s| {
-                        s.lines()
-                            .find_map(|l| l.strip_prefix("VmRSS:"))
-                            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-                    })
+                read(pid, "status")
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
                     .unwrap_or(0)
             })
             .collect();
-        MEMORY
-            .lock()
-            .expect("memory")
-            .push((started.elapsed(), kib));
+        // utime and stime, the 14th and 15th fields, counted after the
+        // command's name (which may hold spaces).
+        let cpu_ticks = pids
+            .iter()
+            .map(|pid| {
+                let stat = read(pid, "stat");
+                let after_name = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+                let fields: Vec<u64> = after_name
+                    .split_whitespace()
+                    .skip(11)
+                    .take(2)
+                    .filter_map(|f| f.parse().ok())
+                    .collect();
+                fields.iter().sum()
+            })
+            .collect();
+        SAMPLES.lock().expect("samples").push(Sample {
+            at: started.elapsed(),
+            rss_kib,
+            cpu_ticks,
+        });
         tokio::time::sleep(Duration::from_secs(10)).await;
     }
 }
@@ -491,16 +516,16 @@ async fn read_public_page(user: &mut GooseUser) -> TransactionResult {
     let c = city();
     let turn = user.weighted_users_index + user.get_iterations();
     let (path, name) = match turn % 7 {
-        0 => ("/".to_string(), "GET /"),
-        1 => ("/track".to_string(), "GET /track"),
+        0 => ("/".to_string(), "/"),
+        1 => ("/track".to_string(), "/track"),
         2 => (
             format!("/track/{}", c.codes[turn % c.codes.len().max(1)]),
-            "GET /track/{code}",
+            "/track/{code}",
         ),
-        3 => ("/report".to_string(), "GET /report"),
-        4 => ("/stats".to_string(), "GET /stats"),
-        5 => ("/wall".to_string(), "GET /wall"),
-        _ => (format!("/stations/{}", c.station_id), "GET /stations/{id}"),
+        3 => ("/report".to_string(), "/report"),
+        4 => ("/stats".to_string(), "/stats"),
+        5 => ("/wall".to_string(), "/wall"),
+        _ => (format!("/stations/{}", c.station_id), "/stations/{id}"),
     };
     let request = GooseRequest::builder()
         .path(path.as_str())
@@ -572,39 +597,42 @@ fn summary(metrics: &GooseMetrics) -> String {
         pushes.max(),
         BOARD_FAULTS.load(Ordering::Relaxed),
     );
-    let memory = MEMORY.lock().expect("memory");
+    let samples = SAMPLES.lock().expect("samples");
+    let mib = |kib: &[u64]| {
+        kib.iter()
+            .map(|k| format!("{:.0}", *k as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     // Flat means no growth once every user is in and the caches are warm.
-    let warm: Vec<&Vec<u64>> = memory
+    let warm: Vec<&Sample> = samples
         .iter()
-        .filter(|(at, _)| *at >= Duration::from_secs(60))
-        .map(|(_, kib)| kib)
+        .filter(|s| s.at >= Duration::from_secs(60))
         .collect();
     if let (Some(first), Some(last)) = (warm.first(), warm.last()) {
-        let mib = |kib: &[u64]| {
-            kib.iter()
-                .map(|k| format!("{:.0}", *k as f64 / 1024.0))
-                .collect::<Vec<_>>()
-                .join(" / ")
-        };
-        let peak: Vec<u64> = (0..first.len())
-            .map(|i| warm.iter().map(|k| k[i]).max().unwrap_or(0))
+        let peak: Vec<u64> = (0..first.rss_kib.len())
+            .map(|i| warm.iter().map(|s| s.rss_kib[i]).max().unwrap_or(0))
+            .collect();
+        let seconds = (last.at - first.at).as_secs_f64().max(1.0);
+        let cpu: Vec<String> = first
+            .cpu_ticks
+            .iter()
+            .zip(&last.cpu_ticks)
+            .map(|(a, b)| format!("{:.0}%", (b - a) as f64 / seconds))
             .collect();
         let _ = writeln!(
             out,
-            "\nServer memory after the first minute (RSS, MiB): {} at its start, {} at the end, {} at most",
-            mib(first),
-            mib(last),
-            mib(&peak)
+            "\nServer after the first minute: memory (RSS, MiB) {} at its start, {} at the end, {} at most; CPU {} of one core",
+            mib(&first.rss_kib),
+            mib(&last.rss_kib),
+            mib(&peak),
+            cpu.join(" / ")
         );
     }
-    if !memory.is_empty() {
+    if !samples.is_empty() {
         let _ = writeln!(out, "\nServer memory (RSS, MiB) every 10 s:\n");
-        for (at, kib) in memory.iter() {
-            let mib: Vec<String> = kib
-                .iter()
-                .map(|k| format!("{:.0}", *k as f64 / 1024.0))
-                .collect();
-            let _ = writeln!(out, "- {:>4} s: {}", at.as_secs(), mib.join(" / "));
+        for s in samples.iter() {
+            let _ = writeln!(out, "- {:>4} s: {}", s.at.as_secs(), mib(&s.rss_kib));
         }
     }
     out
@@ -630,7 +658,9 @@ async fn main() -> Result<(), GooseError> {
         .register_scenario(
             scenario!("desk")
                 .set_weight(REGISTRARS)?
-                .set_wait_time(Duration::from_millis(800), Duration::from_millis(800))?
+                // Three requests of a few milliseconds and this pause: about
+                // one registration a second each.
+                .set_wait_time(Duration::from_millis(960), Duration::from_millis(960))?
                 .register_transaction(transaction!(desk_sign_in).set_on_start())
                 .register_transaction(transaction!(register)),
         )
