@@ -29,6 +29,10 @@ ensure_node_tools() {
     log "installing Node.js and npm"
     apt-get update -qq && apt-get install -y -qq nodejs npm
   fi
+  if ! command -v brotli >/dev/null; then
+    log "installing brotli (scripts/build compresses the release's files with it)"
+    apt-get update -qq && apt-get install -y -qq brotli
+  fi
   if [ ! -x node_modules/.bin/wasm-opt ]; then
     log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
     npm install --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null

@@ -19,7 +19,7 @@ pub use generated::i18n;
 
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -53,6 +53,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // Its fingerprinted name when scripts/build made one.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 {hydrate.then(|| view! {
                     <AutoReload options=options.clone() />
                     <HydrationScripts options />
@@ -79,7 +81,6 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <I18nContextProvider>
-            <Stylesheet id="leptos" href="/pkg/lianxin.css" />
             <Title text="连心 Lianxin" />
             <Router>
                 <pages::layout::WithUser>

@@ -31,12 +31,18 @@ test("a resident's first load of each public page stays within 300 KB and loads 
     const total = loaded.reduce((n, r) => n + r.bytes, 0);
     expect(total, `${path}: ${JSON.stringify(loaded)}`).toBeLessThan(BUDGET);
   }
-  // A staff page still loads the app (and hydrates), compressed ahead of time.
-  const wasm = page.waitForResponse((r) => /\/pkg\/lianxin\.wasm$/.test(r.url()));
+  // A staff page still loads the app (and hydrates), compressed ahead of
+  // time (brotli in a release, gzip in a debug build), under names made of
+  // its content that the browser keeps for a year.
+  const wasm = page.waitForResponse((r) => /\/pkg\/lianxin\.[0-9a-f]{16}\.wasm$/.test(r.url()));
   await page.goto('/login');
   const sent = await wasm;
-  expect(sent.headers()['content-encoding']).toBe('gzip');
+  expect(['br', 'gzip']).toContain(sent.headers()['content-encoding']);
   expect(sent.headers()['content-type']).toBe('application/wasm');
+  expect(sent.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  const css = await page.request.get(await page.locator('link#leptos').getAttribute('href') as string);
+  expect(css.url()).toMatch(/\/pkg\/lianxin\.[0-9a-f]{16}\.css$/);
+  expect(css.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 });
 

@@ -170,6 +170,7 @@ pub async fn router_until(
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::security::csrf))
         .layer(axum::middleware::from_fn(crate::security::headers))
+        .layer(axum::middleware::from_fn(crate::assets::cache_control))
         .with_state(state))
 }
 

@@ -5,6 +5,7 @@
 #![recursion_limit = "512"]
 
 pub mod api_v1;
+pub mod assets;
 pub mod calendar;
 pub mod exports;
 pub mod http;

@@ -743,6 +743,8 @@ async fn serve(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
+    // The pages link the fingerprinted files scripts/build listed, if any.
+    options.hash_files = server::assets::hash_file().is_some();
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let jobs = server::jobs::JobsHealth::default();
