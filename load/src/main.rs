@@ -266,12 +266,12 @@ async fn setup(user: &mut GooseUser) -> TransactionResult {
     if CITY.set(city).is_err() {
         return Err(fault("set up twice"));
     }
-    tokio::spawn(sample_memory());
+    tokio::spawn(sample_servers());
     Ok(())
 }
 
 /// Every 10 s, the resident memory and CPU time of `LIANXIN_LOAD_PIDS`.
-async fn sample_memory() {
+async fn sample_servers() {
     let pids: Vec<String> = std::env::var("LIANXIN_LOAD_PIDS")
         .map(|p| p.split(',').map(|s| s.trim().to_string()).collect())
         .unwrap_or_default();

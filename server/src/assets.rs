@@ -4,8 +4,6 @@
 //! binary: a file of that name never changes, so a phone keeps it for a
 //! year and asks again only after a new build, which links new names.
 
-use std::path::PathBuf;
-
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -17,11 +15,13 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// from build to build: the browser asks each time whether it changed.
 const REVALIDATE: &str = "no-cache";
 
-/// Where `scripts/build` lists the fingerprinted names; leptos reads it
-/// from the same place.
-pub fn hash_file() -> Option<PathBuf> {
-    let path = std::env::current_exe().ok()?.parent()?.join("hash.txt");
-    path.exists().then_some(path)
+/// Whether `scripts/build` listed fingerprinted names in `hash.txt` beside
+/// the binary, where leptos reads them.
+pub fn fingerprinted_build() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false)
 }
 
 /// `/pkg/<name>.<16 hex digits>.<ext>[.gz|.br]`.

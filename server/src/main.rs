@@ -744,7 +744,7 @@ async fn serve(
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
     // The pages link the fingerprinted files scripts/build listed, if any.
-    options.hash_files = server::assets::hash_file().is_some();
+    options.hash_files = server::assets::fingerprinted_build();
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let jobs = server::jobs::JobsHealth::default();
