@@ -111,6 +111,15 @@ ensure_lighthouse() {
   fi
 }
 
+# nginx and wrk for scripts/throughput: the app's pages against the same
+# bytes from nginx, on this machine.
+ensure_bench_tools() {
+  if ! command -v wrk >/dev/null || [ ! -x /usr/sbin/nginx ]; then
+    log "installing nginx and wrk"
+    apt-get update -qq && apt-get install -y -qq nginx wrk
+  fi
+}
+
 # What leptos reads at build time (the output name is baked in) and when
 # serving: the same for scripts/build and plain cargo, or each rebuilds
 # everything the other built.

@@ -165,7 +165,7 @@ async fn ranking(
 }
 
 const CSV: &str = "text/csv; charset=utf-8";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Deserialize)]
 struct FiguresQuery {
@@ -381,7 +381,11 @@ async fn ledger_csv(
         Some((chunk, w))
     });
     let bom = futures::stream::once(async { Ok(axum::body::Bytes::from_static(BOM)) });
-    let body = axum::body::Body::from_stream(futures::StreamExt::chain(bom, chunks));
+    // Fused: a body may be polled again after its end (compression does),
+    // which an unfold would answer with a panic.
+    let body = axum::body::Body::from_stream(futures::StreamExt::fuse(futures::StreamExt::chain(
+        bom, chunks,
+    )));
     let mut res = (attachment(CSV, &name), body).into_response();
     res.headers_mut().insert("x-total-rows", total.into());
     res
@@ -708,6 +712,79 @@ mod tests {
             );
         }
         assert!(rows.iter().any(|r| &r[15] == "红榜"));
+    }
+
+    /// A browser asks for compression: the ledger's CSV streams compressed
+    /// to its last line, and the workbook, a zip already, is sent as it is
+    /// with the length its progress bar reads. Over a real connection: the
+    /// CSV's stream once panicked when the server polled it past its end,
+    /// cutting every compressed download after its first bytes.
+    #[tokio::test]
+    async fn exports_are_compressed_whole_and_workbooks_left_alone() {
+        use std::io::Read;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (app, _pool, _db) = app().await;
+        let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
+        let (_, plain) = get(&app, "/ledger.csv?list=ledger", Some(&cookie)).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = app
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, served).await });
+        let fetch = |path: &'static str| {
+            let cookie = cookie.clone();
+            async move {
+                let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let request = format!(
+                    "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+                     Accept-Encoding: gzip, deflate, br\r\nConnection: close\r\n\r\n"
+                );
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut answer = Vec::new();
+                stream.read_to_end(&mut answer).await.unwrap();
+                let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+                let head = String::from_utf8(answer[..split].to_vec())
+                    .unwrap()
+                    .to_lowercase();
+                (head, answer[split + 4..].to_vec())
+            }
+        };
+
+        let (head, chunked) = fetch("/ledger.csv?list=ledger").await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("content-encoding: br"), "{head}");
+        // The chunks, to the last (empty) one: a cut connection has none.
+        let mut zipped = Vec::new();
+        let mut rest = &chunked[..];
+        loop {
+            let line_end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("cut short");
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap(), 16).unwrap();
+            rest = &rest[line_end + 2..];
+            if size == 0 {
+                break;
+            }
+            zipped.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        let mut csv = Vec::new();
+        brotli::Decompressor::new(&zipped[..], 4096)
+            .read_to_end(&mut csv)
+            .unwrap();
+        assert_eq!(csv, plain);
+
+        let (head, body) = fetch("/ledger.xlsx?list=ledger").await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(!head.contains("content-encoding"), "{head}");
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .unwrap();
+        assert_eq!(body.len(), length.parse::<usize>().unwrap());
     }
 
     /// Every line of a list the reader may see, in the store's order.

@@ -130,6 +130,7 @@ pub async fn router_until(
         .with_expiry(Expiry::OnInactivity(
             tower_sessions::cookie::time::Duration::hours(8),
         ));
+    use tower_http::compression::Predicate as _;
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let hub = crate::live::Hub::start(state.pool.clone(), shutdown).await?;
@@ -171,6 +172,26 @@ pub async fn router_until(
         .layer(axum::middleware::from_fn(crate::security::csrf))
         .layer(axum::middleware::from_fn(crate::security::headers))
         .layer(axum::middleware::from_fn(crate::assets::cache_control))
+        // Pages, JSON and exports compressed for clients that accept it (the
+        // app's files are sent precompressed, the boards' event streams never
+        // compressed: each event must leave at once).
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::DefaultPredicate::new().and(
+                    // A workbook is a zip already; its length drives the
+                    // download's progress bar.
+                    tower_http::compression::predicate::NotForContentType::const_new(
+                        crate::exports::XLSX,
+                    ),
+                ),
+            ),
+        )
+        // Outermost: a kept resident's page is sent without the work of any
+        // layer above (its headers were kept with it).
+        .layer(axum::middleware::from_fn_with_state(
+            crate::pagecache::PageCache::from_env(),
+            crate::pagecache::serve,
+        ))
         .with_state(state))
 }
 
@@ -1170,5 +1191,142 @@ pub(crate) mod tests {
             "{}",
             res.status()
         );
+    }
+
+    async fn bytes(res: axum::response::Response) -> Vec<u8> {
+        res.into_body().collect().await.unwrap().to_bytes().to_vec()
+    }
+
+    /// Residents' pages as anonymous visitors see them are rendered once a
+    /// second at most and sent with the headers of the render, in the
+    /// encoding asked for; a visitor with a session is always served fresh.
+    #[tokio::test]
+    async fn residents_pages_are_kept_a_second_for_anonymous_visitors() {
+        use std::io::Read;
+        let (app, _pool, _db) = app().await;
+        let get = |uri: &str, headers: &[(&str, &str)]| {
+            let mut req = Request::get(uri);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let first = app.clone().oneshot(get("/track", &[])).await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()["x-lianxin-cache"], "miss");
+        let policy = first.headers()[header::CONTENT_SECURITY_POLICY].clone();
+        let page = bytes(first).await;
+        let again = app.clone().oneshot(get("/track", &[])).await.unwrap();
+        assert_eq!(again.headers()["x-lianxin-cache"], "hit");
+        assert_eq!(again.headers()[header::CONTENT_SECURITY_POLICY], policy);
+        assert_eq!(again.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(bytes(again).await, page);
+
+        // Kept compressed: each form is the same page.
+        let br = app
+            .clone()
+            .oneshot(get("/track", &[("accept-encoding", "gzip, deflate, br")]))
+            .await
+            .unwrap();
+        assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(br.headers()[header::VARY], "accept-encoding");
+        let mut plain = Vec::new();
+        brotli::Decompressor::new(&bytes(br).await[..], 4096)
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, page);
+        let gz = app
+            .clone()
+            .oneshot(get("/track", &[("accept-encoding", "gzip")]))
+            .await
+            .unwrap();
+        assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&bytes(gz).await[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, page);
+
+        // Another language is another page.
+        let en = app
+            .clone()
+            .oneshot(get("/track", &[("cookie", "i18n_pref_locale=en")]))
+            .await
+            .unwrap();
+        assert_eq!(en.headers()["x-lianxin-cache"], "miss");
+        assert!(
+            String::from_utf8(bytes(en).await)
+                .unwrap()
+                .contains("<html lang=\"en\"")
+        );
+        let en = app
+            .clone()
+            .oneshot(get("/track", &[("cookie", "i18n_pref_locale=en")]))
+            .await
+            .unwrap();
+        assert_eq!(en.headers()["x-lianxin-cache"], "hit");
+        assert_eq!(en.headers()[header::SET_COOKIE], "i18n_pref_locale=en");
+
+        // With a session (a resident who looked their case up, staff):
+        // never kept, never sent from the kept copy.
+        let cookie = sign_in(&app, "director", "lianxin-demo").await;
+        for _ in 0..2 {
+            let res = app
+                .clone()
+                .oneshot(get("/track", &[("cookie", &cookie)]))
+                .await
+                .unwrap();
+            assert!(!res.headers().contains_key("x-lianxin-cache"));
+        }
+        // Staff pages are never kept.
+        let res = app.clone().oneshot(get("/login", &[])).await.unwrap();
+        assert!(!res.headers().contains_key("x-lianxin-cache"));
+        // Nor a page that begins a visitor's session: the online form keeps
+        // the time it was opened in one.
+        for _ in 0..2 {
+            let res = app.clone().oneshot(get("/report", &[])).await.unwrap();
+            assert!(res.headers().contains_key(header::SET_COOKIE));
+            assert!(!res.headers().contains_key("x-lianxin-cache"));
+        }
+
+        // Any change answered (here a sign-out) drops the kept pages: who
+        // changes something and opens a page sees the change.
+        app.clone().oneshot(get("/track", &[])).await.unwrap();
+        let kept = app.clone().oneshot(get("/track", &[])).await.unwrap();
+        assert_eq!(kept.headers()["x-lianxin-cache"], "hit");
+        let res = app
+            .clone()
+            .oneshot(form("/api/logout", "", Some(&cookie)))
+            .await
+            .unwrap();
+        assert!(res.status().is_success() || res.status().is_redirection());
+        let res = app.clone().oneshot(get("/track", &[])).await.unwrap();
+        assert_eq!(res.headers()["x-lianxin-cache"], "miss");
+
+        // A second later the page is rendered again.
+        tokio::time::sleep(crate::pagecache::FRESH_FOR).await;
+        let res = app.clone().oneshot(get("/track", &[])).await.unwrap();
+        assert_eq!(res.headers()["x-lianxin-cache"], "miss");
+    }
+
+    /// Every other page is compressed for a client that accepts it; the
+    /// boards' event streams are not (each event must leave at once).
+    #[tokio::test]
+    async fn pages_are_compressed_and_event_streams_are_not() {
+        let (app, _pool, _db) = app().await;
+        let cookie = sign_in(&app, "director", "lianxin-demo").await;
+        let get = |uri: &str| {
+            Request::get(uri)
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let res = app.clone().oneshot(get("/board")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+        let res = app.clone().oneshot(get("/api/board/events")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(!res.headers().contains_key(header::CONTENT_ENCODING));
     }
 }

@@ -14,6 +14,7 @@ pub mod live;
 pub mod mail;
 pub mod messages;
 pub mod open311;
+pub mod pagecache;
 pub mod photos;
 pub mod security;
 pub mod serve;

@@ -231,8 +231,53 @@ enum DayModeArg {
     Working,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Before the runtime's threads exist: each thread that allocates takes
+    // its own arena from then on.
+    limit_malloc_arenas();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(e) => {
+            eprintln!("lianxin: cannot start the runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Arenas glibc's malloc may keep when the operator has not chosen.
+/// glibc gives every thread that allocates an arena of its own, up to eight
+/// per core; sqlx runs each SQLite connection on a thread of its own, and
+/// under a city's day of load those arenas fragmented until the server grew
+/// from 360 to 437 MB in ten minutes. With two it stayed flat
+/// (docs/benchmarks.md, issue 23).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MALLOC_ARENAS: i32 = 2;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// The arena limit to set, or none when the environment already sets one
+/// (`MALLOC_ARENA_MAX`, or glibc's tunables), which glibc has applied.
+fn arena_limit(env: impl Fn(&str) -> Option<String>) -> Option<i32> {
+    let chosen = env("MALLOC_ARENA_MAX").is_some()
+        || env("GLIBC_TUNABLES").is_some_and(|t| t.contains("glibc.malloc.arena_max"));
+    (!chosen).then_some(MALLOC_ARENAS)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if let Some(arenas) = arena_limit(|name| std::env::var(name).ok()) {
+        // SAFETY: mallopt only sets a parameter of glibc's allocator; it is
+        // called before any other thread of this process exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
+// Other allocators (musl, macOS) keep no per-thread arenas to limit.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+async fn start() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
@@ -837,5 +882,29 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// The server limits glibc's arenas itself, unless the operator chose
+    /// a limit in the environment (which glibc has already applied).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn the_arena_limit_yields_to_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(super::arena_limit(env(&[])), Some(2));
+        assert_eq!(super::arena_limit(env(&[("MALLOC_ARENA_MAX", "8")])), None);
+        assert_eq!(
+            super::arena_limit(env(&[("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")])),
+            None
+        );
+        assert_eq!(
+            super::arena_limit(env(&[("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0")])),
+            Some(2)
+        );
     }
 }
