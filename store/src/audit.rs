@@ -183,6 +183,16 @@ pub async fn record(tx: &mut crate::db::Conn, change: Change<'_>, at: DateTime<U
     Ok(())
 }
 
+/// The id of the latest audit entry: every change the store makes records
+/// one, so a different head means something changed (one row, read by key).
+pub async fn head(pool: &Pool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT last_id FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Where the chain breaks, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
