@@ -23,6 +23,7 @@
 //! do not empty the cache. A change made through another instance shows
 //! within a second, what the live board takes anyway.
 
+use crate::http::LANGUAGE_COOKIE;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -44,8 +45,6 @@ const MAX_BYTES: usize = 32 << 20;
 const MAX_KEY_PART: usize = 512;
 /// Larger pages are not kept (the city's `/stats` is 16 KB).
 const MAX_PAGE: usize = 512 << 10;
-/// The cookie the app reads the chosen language from.
-const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 /// Says whether an answer came from the kept copy, for operators and tests.
 const CACHE_HEADER: &str = "x-lianxin-cache";
 

@@ -136,6 +136,20 @@ struct Fixture {
     overdue_code: String,
 }
 
+/// A walk-in's registration (`/api/register_case`) inside every
+/// registering role's area.
+fn registration_form(f: &Fixture) -> String {
+    format!(
+        "title=%E8%B7%AF%E7%81%AF&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&category_id={}&region_id={}&station_id={}&source=walk_in&resident_name=%E9%99%88&resident_phone=13900001111",
+        f.category, f.compound, f.station
+    )
+}
+
+/// The same for router tests elsewhere.
+pub(crate) async fn registration(pool: &Pool) -> String {
+    registration_form(&fixture(pool).await)
+}
+
 async fn fixture(pool: &Pool) -> Fixture {
     let leader = user(pool, "leader").await;
     let overdue = domain::view::CaseFilter {
@@ -181,13 +195,7 @@ async fn probe(
     }
     let (uri, body) = match permission {
         Permission::ViewCases => ("/api/list_cases", "overdue=false".to_string()),
-        Permission::RegisterCase => (
-            "/api/register_case",
-            format!(
-                "title=%E8%B7%AF%E7%81%AF&description=%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE&category_id={}&region_id={}&station_id={}&source=walk_in&resident_name=%E9%99%88&resident_phone=13900001111",
-                f.category, f.compound, f.station
-            ),
-        ),
+        Permission::RegisterCase => ("/api/register_case", registration_form(f)),
         // A role that may not act sees no case either (a party member): any
         // case will do for the refusal.
         Permission::ActOnCase if !domain::permission::allows(who.role, permission) => (
