@@ -111,18 +111,21 @@ pub async fn router(
         photos,
         CancellationToken::new(),
         crate::jobs::JobsHealth::default(),
+        crate::pagecache::FRESH_FOR,
     )
     .await
 }
 
 /// The app whose long-lived responses (the boards' event streams) end when
 /// `shutdown` is cancelled, so a graceful shutdown does not wait on them;
-/// `/healthz` reports on `jobs`.
+/// `/healthz` reports on `jobs`; residents' pages are kept for `page_cache`
+/// (zero: never).
 pub async fn router_until(
     state: AppState,
     photos: crate::photos::PhotoStore,
     shutdown: CancellationToken,
     jobs: crate::jobs::JobsHealth,
+    page_cache: std::time::Duration,
 ) -> Result<Router, store::StoreError> {
     let store = crate::sessions::Sessions::open(&state.pool).await?;
     let sessions = SessionManagerLayer::new(store.clone())
@@ -195,7 +198,10 @@ pub async fn router_until(
         // Outermost: a kept resident's page is sent without the work of any
         // layer above (its headers were kept with it).
         .layer(axum::middleware::from_fn_with_state(
-            (crate::pagecache::PageCache::from_env(), state.pool.clone()),
+            (
+                crate::pagecache::PageCache::new(page_cache),
+                state.pool.clone(),
+            ),
             crate::pagecache::serve,
         ))
         .with_state(state))
@@ -318,6 +324,7 @@ pub(crate) mod tests {
             test_photos(),
             CancellationToken::new(),
             health,
+            crate::pagecache::FRESH_FOR,
         )
         .await
         .unwrap();

@@ -61,6 +61,10 @@ enum Command {
         #[arg(long, env = "LIANXIN_CLIENT_TIMEOUT_SECS", default_value_t = 15,
               value_parser = clap::value_parser!(u64).range(1..))]
         client_timeout_secs: u64,
+        /// Milliseconds a resident's page, as anonymous visitors see it, is
+        /// kept and sent again without rendering (0: never kept).
+        #[arg(long, env = "LIANXIN_PAGE_CACHE_MS", default_value_t = 1000)]
+        page_cache_ms: u64,
         /// Serve on a non-loopback address even though demo accounts still
         /// have the published password (a demonstration on a closed network).
         #[arg(long, env = "LIANXIN_ALLOW_DEMO_ACCOUNTS")]
@@ -483,6 +487,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             jobs_every_secs,
             allow_demo_accounts,
             client_timeout_secs,
+            page_cache_ms,
             messages,
             mail,
         }) => {
@@ -534,7 +539,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let client_timeout = std::time::Duration::from_secs(client_timeout_secs);
             let photos = PhotoStore::open(&photos_setting)?;
-            serve(pool, addr, limits, jobs, photos, client_timeout).await
+            let page_cache = std::time::Duration::from_millis(page_cache_ms);
+            serve(pool, addr, limits, jobs, photos, client_timeout, page_cache).await
         }
         Some(Command::Copy { .. }) | None => Err("no command".into()),
     }
@@ -785,6 +791,7 @@ async fn serve(
     jobs_config: Jobs,
     photos: PhotoStore,
     client_timeout: std::time::Duration,
+    page_cache: std::time::Duration,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut options = leptos::prelude::get_configuration(None)?.leptos_options;
     options.site_addr = addr;
@@ -793,12 +800,18 @@ async fn serve(
     let state = AppState::new(options, pool.clone(), limits);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let jobs = server::jobs::JobsHealth::default();
-    let router = http::router_until(state, photos.clone(), shutdown.clone(), jobs.clone())
-        .await?
-        // A body that stops arriving frees its connection.
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            client_timeout,
-        ));
+    let router = http::router_until(
+        state,
+        photos.clone(),
+        shutdown.clone(),
+        jobs.clone(),
+        page_cache,
+    )
+    .await?
+    // A body that stops arriving frees its connection.
+    .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        client_timeout,
+    ));
     server::jobs::spawn(
         pool.clone(),
         jobs_config.anonymise_after_days,
@@ -882,6 +895,19 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// A page-cache time that is not a number stops the start with a
+    /// message instead of quietly using the default.
+    #[test]
+    fn an_unreadable_page_cache_time_is_refused() {
+        use clap::Parser;
+        let parse =
+            |ms: &str| super::Cli::try_parse_from(["lianxin", "serve", "--page-cache-ms", ms]);
+        assert!(parse("250").is_ok());
+        assert!(parse("0").is_ok());
+        let refused = parse("1s").err().expect("refused");
+        assert!(refused.to_string().contains("--page-cache-ms"), "{refused}");
     }
 
     /// The server limits glibc's arenas itself, unless the operator chose

@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a kept page is sent before it is rendered again, unless
-/// `LIANXIN_PAGE_CACHE_MS` says otherwise (0 keeps nothing).
+/// `--page-cache-ms` says otherwise (0 keeps nothing).
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Memory the kept pages may take, all forms counted: a bound however
 /// many different addresses and languages are asked for.
@@ -120,16 +120,6 @@ impl PageCache {
             fresh_for,
             pages: Mutex::new(Pages::default()),
         })
-    }
-
-    /// The cache `LIANXIN_PAGE_CACHE_MS` asks for (milliseconds a page is
-    /// kept; 0 turns it off), or the default.
-    pub fn from_env() -> Arc<Self> {
-        let fresh_for = std::env::var("LIANXIN_PAGE_CACHE_MS")
-            .ok()
-            .and_then(|ms| ms.trim().parse().ok())
-            .map_or(FRESH_FOR, Duration::from_millis);
-        Self::new(fresh_for)
     }
 
     fn fresh(&self, key: &str) -> Option<Arc<Page>> {
