@@ -6,62 +6,34 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How a rating reached the case: the resident's own online rating, one
-/// given in person at the station or a session, or one given by phone
-/// when the station called back. Figures tell them apart.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RatingChannel {
-    /// Ratings recorded before channels existed were all given online.
-    #[default]
-    Online,
-    Session,
-    Callback,
-}
-
-impl RatingChannel {
-    pub const ALL: [RatingChannel; 3] = [Self::Online, Self::Session, Self::Callback];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Online => "online",
-            Self::Session => "session",
-            Self::Callback => "callback",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+stored_enum! {
+    /// How a rating reached the case: the resident's own online rating, one
+    /// given in person at the station or a session, or one given by phone
+    /// when the station called back. Figures tell them apart.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum RatingChannel {
+        /// Ratings recorded before channels existed were all given online.
+        #[default]
+        Online = "online",
+        Session = "session",
+        Callback = "callback",
     }
 }
 
-/// A call that brought no rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallOutcome {
-    /// 无人接听: worth trying again another day.
-    NoAnswer,
-    /// 号码错误: no later call will reach the resident.
-    WrongNumber,
-    /// 拒绝评价: the resident will not rate.
-    Refused,
+stored_enum! {
+    /// A call that brought no rating.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum CallOutcome {
+        /// 无人接听: worth trying again another day.
+        NoAnswer = "no_answer",
+        /// 号码错误: no later call will reach the resident.
+        WrongNumber = "wrong_number",
+        /// 拒绝评价: the resident will not rate.
+        Refused = "refused",
+    }
 }
 
 impl CallOutcome {
-    pub const ALL: [CallOutcome; 3] = [Self::NoAnswer, Self::WrongNumber, Self::Refused];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NoAnswer => "no_answer",
-            Self::WrongNumber => "wrong_number",
-            Self::Refused => "refused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
     /// Whether calling again is pointless.
     pub fn is_final(self) -> bool {
         !matches!(self, Self::NoAnswer)

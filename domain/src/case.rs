@@ -13,49 +13,26 @@ use serde::{Deserialize, Serialize};
 /// Longest free text a single field of an action may carry.
 pub const MAX_TEXT: usize = 2000;
 
-/// The five steps, plus the end of the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// 1 登记
-    Register,
-    /// 2 梳理
-    Consolidate,
-    /// 3 办理
-    Handle,
-    /// 4 反馈
-    Feedback,
-    /// 5 评议
-    Rate,
-    /// 销号
-    Closed,
+stored_enum! {
+    /// The five steps, plus the end of the ledger.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum Step {
+        /// 1 登记
+        Register = "register",
+        /// 2 梳理
+        Consolidate = "consolidate",
+        /// 3 办理
+        Handle = "handle",
+        /// 4 反馈
+        Feedback = "feedback",
+        /// 5 评议
+        Rate = "rate",
+        /// 销号
+        Closed = "closed",
+    }
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
-        Self::Register,
-        Self::Consolidate,
-        Self::Handle,
-        Self::Feedback,
-        Self::Rate,
-        Self::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Register => "register",
-            Self::Consolidate => "consolidate",
-            Self::Handle => "handle",
-            Self::Feedback => "feedback",
-            Self::Rate => "rate",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     pub fn number(self) -> u8 {
         match self {
             Self::Register => 1,
@@ -68,75 +45,36 @@ impl Step {
     }
 }
 
-/// Where a case is within its step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Registered,
-    Consolidating,
-    /// 退单: the unit said it is not responsible; the station reassigns.
-    Returned,
-    /// Assigned to a unit, waiting for it to acknowledge (1日部署).
-    AwaitingAck,
-    InProgress,
-    /// 申请办结: the unit says it is done; the station reviews.
-    ClosureRequested,
-    /// Solved in the compound, grid or community itself.
-    LocalHandling,
-    /// 市级统筹
-    Escalated,
-    /// Turned into a formal deputy suggestion (代表建议).
-    Suggestion,
-    /// The resident was dissatisfied: back to work.
-    Rework,
-    FeedbackDue,
-    AwaitingRating,
-    /// 销号
-    Closed,
-    Merged,
+stored_enum! {
+    /// Where a case is within its step.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Status {
+        Registered = "registered",
+        Consolidating = "consolidating",
+        /// 退单: the unit said it is not responsible; the station reassigns.
+        Returned = "returned",
+        /// Assigned to a unit, waiting for it to acknowledge (1日部署).
+        AwaitingAck = "awaiting_ack",
+        InProgress = "in_progress",
+        /// 申请办结: the unit says it is done; the station reviews.
+        ClosureRequested = "closure_requested",
+        /// Solved in the compound, grid or community itself.
+        LocalHandling = "local_handling",
+        /// 市级统筹
+        Escalated = "escalated",
+        /// Turned into a formal deputy suggestion (代表建议).
+        Suggestion = "suggestion",
+        /// The resident was dissatisfied: back to work.
+        Rework = "rework",
+        FeedbackDue = "feedback_due",
+        AwaitingRating = "awaiting_rating",
+        /// 销号
+        Closed = "closed",
+        Merged = "merged",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 14] = [
-        Self::Registered,
-        Self::Consolidating,
-        Self::Returned,
-        Self::AwaitingAck,
-        Self::InProgress,
-        Self::ClosureRequested,
-        Self::LocalHandling,
-        Self::Escalated,
-        Self::Suggestion,
-        Self::Rework,
-        Self::FeedbackDue,
-        Self::AwaitingRating,
-        Self::Closed,
-        Self::Merged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registered => "registered",
-            Self::Consolidating => "consolidating",
-            Self::Returned => "returned",
-            Self::AwaitingAck => "awaiting_ack",
-            Self::InProgress => "in_progress",
-            Self::ClosureRequested => "closure_requested",
-            Self::LocalHandling => "local_handling",
-            Self::Escalated => "escalated",
-            Self::Suggestion => "suggestion",
-            Self::Rework => "rework",
-            Self::FeedbackDue => "feedback_due",
-            Self::AwaitingRating => "awaiting_rating",
-            Self::Closed => "closed",
-            Self::Merged => "merged",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// Whose move it is: the capacities a case in this state waits for
     /// (the loop's next step, not a progress report or a callback). A case
     /// sent back for rework waits for its unit and its station alike: either
@@ -194,65 +132,39 @@ impl Status {
     }
 }
 
-/// The route a case takes out of triage (step 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Route {
-    /// 当场答复
-    OnTheSpot,
-    /// 小事不出小区，大事不出网格
-    Local,
-    /// 交办
-    Assigned,
-    /// 市级统筹
-    Escalated,
-    /// 代表建议
-    Suggestion,
-    /// 不予受理
-    NotAccepted,
-    Merged,
-}
-
-impl Route {
-    pub const ALL: [Route; 7] = [
-        Self::OnTheSpot,
-        Self::Local,
-        Self::Assigned,
-        Self::Escalated,
-        Self::Suggestion,
-        Self::NotAccepted,
-        Self::Merged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OnTheSpot => "on_the_spot",
-            Self::Local => "local",
-            Self::Assigned => "assigned",
-            Self::Escalated => "escalated",
-            Self::Suggestion => "suggestion",
-            Self::NotAccepted => "not_accepted",
-            Self::Merged => "merged",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+stored_enum! {
+    /// The route a case takes out of triage (step 2).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Route {
+        /// 当场答复
+        OnTheSpot = "on_the_spot",
+        /// 小事不出小区，大事不出网格
+        Local = "local",
+        /// 交办
+        Assigned = "assigned",
+        /// 市级统筹
+        Escalated = "escalated",
+        /// 代表建议
+        Suggestion = "suggestion",
+        /// 不予受理
+        NotAccepted = "not_accepted",
+        Merged = "merged",
     }
 }
 
-/// 群众评议
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rating {
-    /// 满意
-    Satisfied,
-    /// 基本满意
-    FairlySatisfied,
-    /// 不满意
-    Dissatisfied,
-    /// The rating window passed without an answer.
-    NotRated,
+stored_enum! {
+    /// 群众评议
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Rating {
+        /// 满意
+        Satisfied = "satisfied",
+        /// 基本满意
+        FairlySatisfied = "fairly_satisfied",
+        /// 不满意
+        Dissatisfied = "dissatisfied",
+        /// The rating window passed without an answer.
+        NotRated = "not_rated",
+    }
 }
 
 impl Rating {
@@ -264,26 +176,6 @@ impl Rating {
             Some(Self::Dissatisfied) => (1, 0),
             Some(Self::NotRated) | None => (0, 0),
         }
-    }
-
-    pub const ALL: [Rating; 4] = [
-        Self::Satisfied,
-        Self::FairlySatisfied,
-        Self::Dissatisfied,
-        Self::NotRated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Satisfied => "satisfied",
-            Self::FairlySatisfied => "fairly_satisfied",
-            Self::Dissatisfied => "dissatisfied",
-            Self::NotRated => "not_rated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 

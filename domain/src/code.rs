@@ -68,6 +68,14 @@ impl TrackingCode {
         Ok(Self(String::from_utf8(cleaned).unwrap_or_default()))
     }
 
+    /// A stored code as people read it (`K7QM-3XPA`). Text that is no code
+    /// (imported history) is shown as it is rather than hidden.
+    pub fn readable(stored: &str) -> String {
+        Self::parse(stored)
+            .map(|c| c.to_string())
+            .unwrap_or_else(|_| stored.to_string())
+    }
+
     /// The canonical form stored in the database (no dash).
     pub fn as_str(&self) -> &str {
         &self.0
@@ -119,6 +127,15 @@ mod tests {
             TrackingCode::parse(&format!(" {} ", code.as_str())),
             Ok(code)
         );
+    }
+
+    #[test]
+    fn a_stored_code_reads_with_its_dash_and_other_text_stays_as_it_is() {
+        let code = TrackingCode::from_random([9, 1, 30, 4, 17, 22, 8]);
+        let stored = code.as_str();
+        assert_eq!(TrackingCode::readable(stored), code.to_string());
+        assert!(TrackingCode::readable(stored).contains('-'));
+        assert_eq!(TrackingCode::readable("HIST-0001"), "HIST-0001");
     }
 
     #[test]

@@ -12,33 +12,20 @@ pub const MAX_NOTE: usize = 1000;
 pub const MIN_CASES: usize = 2;
 pub const MAX_CASES: usize = 50;
 
-/// Where an escalated item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// Taken up, no measure under way yet.
-    Open,
-    /// The lead unit is putting the measure in place.
-    InProgress,
-    /// The measure is in place; the item is kept for the record.
-    Done,
+stored_enum! {
+    /// Where an escalated item stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ItemStatus {
+        /// Taken up, no measure under way yet.
+        Open = "open",
+        /// The lead unit is putting the measure in place.
+        InProgress = "in_progress",
+        /// The measure is in place; the item is kept for the record.
+        Done = "done",
+    }
 }
 
 impl ItemStatus {
-    pub const ALL: [ItemStatus; 3] = [Self::Open, Self::InProgress, Self::Done];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::InProgress => "in_progress",
-            Self::Done => "done",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// An update may keep the status or move it forward; a finished item
     /// takes no more updates (a new problem is a new item).
     pub fn may_become(self, next: ItemStatus) -> bool {

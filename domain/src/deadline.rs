@@ -14,58 +14,28 @@ pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeadlineClass {
-    /// 紧急: hours, not days.
-    Urgent,
-    /// 一般事项: done within 7 days.
-    Ordinary,
-    /// 重大复杂事项: done within 1 month.
-    Complex,
-}
-
-impl DeadlineClass {
-    pub const ALL: [DeadlineClass; 3] = [Self::Urgent, Self::Ordinary, Self::Complex];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Urgent => "urgent",
-            Self::Ordinary => "ordinary",
-            Self::Complex => "complex",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+stored_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum DeadlineClass {
+        /// 紧急: hours, not days.
+        Urgent = "urgent",
+        /// 一般事项: done within 7 days.
+        Ordinary = "ordinary",
+        /// 重大复杂事项: done within 1 month.
+        Complex = "complex",
     }
 }
 
-/// The three checkpoints every handled case is measured against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Checkpoint {
-    /// 1日部署: acknowledged and deployed.
-    Acknowledge,
-    /// 3日反馈进度
-    Progress,
-    /// 7日办结 / 1月办结
-    Completion,
-}
-
-impl Checkpoint {
-    pub const ALL: [Checkpoint; 3] = [Self::Acknowledge, Self::Progress, Self::Completion];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Acknowledge => "acknowledge",
-            Self::Progress => "progress",
-            Self::Completion => "completion",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+stored_enum! {
+    /// The three checkpoints every handled case is measured against.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Checkpoint {
+        /// 1日部署: acknowledged and deployed.
+        Acknowledge = "acknowledge",
+        /// 3日反馈进度
+        Progress = "progress",
+        /// 7日办结 / 1月办结
+        Completion = "completion",
     }
 }
 

@@ -10,50 +10,21 @@ use crate::ranking::percent;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// What the figures are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    Unit,
-    Station,
-    Community,
-    Grid,
-    Category,
-    /// The leaders whose area holds the case (a city leader counts every case).
-    Leader,
-    /// The leader or deputy who heard the request at a station session.
-    HeardBy,
-    /// The month the case was registered.
-    Month,
-}
-
-impl Dimension {
-    pub const ALL: [Dimension; 8] = [
-        Self::Unit,
-        Self::Station,
-        Self::Community,
-        Self::Grid,
-        Self::Category,
-        Self::Leader,
-        Self::HeardBy,
-        Self::Month,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unit => "unit",
-            Self::Station => "station",
-            Self::Community => "community",
-            Self::Grid => "grid",
-            Self::Category => "category",
-            Self::Leader => "leader",
-            Self::HeardBy => "heard_by",
-            Self::Month => "month",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s)
+stored_enum! {
+    /// What the figures are grouped by.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Dimension {
+        Unit = "unit",
+        Station = "station",
+        Community = "community",
+        Grid = "grid",
+        Category = "category",
+        /// The leaders whose area holds the case (a city leader counts every case).
+        Leader = "leader",
+        /// The leader or deputy who heard the request at a station session.
+        HeardBy = "heard_by",
+        /// The month the case was registered.
+        Month = "month",
     }
 }
 

@@ -8,19 +8,20 @@ pub const MAX_DESCRIPTION: usize = 2000;
 pub const MAX_API_DESCRIPTION: usize = 4000;
 pub const MAX_NAME: usize = 30;
 
-/// Where a request came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// 接待日/联系群众活动
-    StationSession,
-    WalkIn,
-    /// 网格员走访
-    GridVisit,
-    Phone,
-    Online,
-    /// Through the Open311 API, from a city's or a third party's app.
-    Open311,
+stored_enum! {
+    /// Where a request came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Source {
+        /// 接待日/联系群众活动
+        StationSession = "station_session",
+        WalkIn = "walk_in",
+        /// 网格员走访
+        GridVisit = "grid_visit",
+        Phone = "phone",
+        Online = "online",
+        /// Through the Open311 API, from a city's or a third party's app.
+        Open311 = "open311",
+    }
 }
 
 impl Source {
@@ -31,15 +32,6 @@ impl Source {
         matches!(self, Self::Online | Self::Open311)
     }
 
-    pub const ALL: [Source; 6] = [
-        Self::StationSession,
-        Self::WalkIn,
-        Self::GridVisit,
-        Self::Phone,
-        Self::Online,
-        Self::Open311,
-    ];
-
     /// What staff may record at intake: requests through the API arrive by themselves.
     pub const AT_INTAKE: [Source; 5] = [
         Self::StationSession,
@@ -48,21 +40,6 @@ impl Source {
         Self::Phone,
         Self::Online,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::StationSession => "station_session",
-            Self::WalkIn => "walk_in",
-            Self::GridVisit => "grid_visit",
-            Self::Phone => "phone",
-            Self::Online => "online",
-            Self::Open311 => "open311",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
 }
 
 /// A request as typed at intake, before it has a tracking code.

@@ -11,41 +11,22 @@ use crate::region::Tier;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Which cut of the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum List {
-    /// Everything the supervision office tracks per case.
-    Ledger,
-    /// 问题清单
-    Problems,
-    /// 责任清单
-    Responsibility,
-    /// 整改清单
-    Rectification,
+stored_enum! {
+    /// Which cut of the ledger.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum List {
+        /// Everything the supervision office tracks per case.
+        Ledger = "ledger",
+        /// 问题清单
+        Problems = "problems",
+        /// 责任清单
+        Responsibility = "responsibility",
+        /// 整改清单
+        Rectification = "rectification",
+    }
 }
 
 impl List {
-    pub const ALL: [List; 4] = [
-        Self::Ledger,
-        Self::Problems,
-        Self::Responsibility,
-        Self::Rectification,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ledger => "ledger",
-            Self::Problems => "problems",
-            Self::Responsibility => "responsibility",
-            Self::Rectification => "rectification",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
     pub fn columns(self) -> &'static [Column] {
         use Column::*;
         match self {
@@ -199,28 +180,13 @@ pub struct Filter {
     pub state: Option<StateFilter>,
 }
 
-/// Where the cases stand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StateFilter {
-    Open,
-    Overdue,
-    Closed,
-}
-
-impl StateFilter {
-    pub const ALL: [StateFilter; 3] = [Self::Open, Self::Overdue, Self::Closed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Overdue => "overdue",
-            Self::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+stored_enum! {
+    /// Where the cases stand.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum StateFilter {
+        Open = "open",
+        Overdue = "overdue",
+        Closed = "closed",
     }
 }
 

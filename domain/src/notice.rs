@@ -7,36 +7,22 @@ use crate::case::{ActionKind, Status};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-/// A message a resident who opted in receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Notice {
-    /// Registered: the code and PIN, so the paper receipt is not the only copy.
-    Registered,
-    /// A unit (or the community itself) has taken the problem up.
-    TakenUp,
-    /// Done and fed back: the link to rate.
-    Done,
-    /// Rated dissatisfied: the case is being worked on again.
-    Reopened,
+stored_enum! {
+    /// A message a resident who opted in receives.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum Notice {
+        /// Registered: the code and PIN, so the paper receipt is not the only copy.
+        Registered = "registered",
+        /// A unit (or the community itself) has taken the problem up.
+        TakenUp = "taken_up",
+        /// Done and fed back: the link to rate.
+        Done = "done",
+        /// Rated dissatisfied: the case is being worked on again.
+        Reopened = "reopened",
+    }
 }
 
 impl Notice {
-    pub const ALL: [Notice; 4] = [Self::Registered, Self::TakenUp, Self::Done, Self::Reopened];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registered => "registered",
-            Self::TakenUp => "taken_up",
-            Self::Done => "done",
-            Self::Reopened => "reopened",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|n| n.as_str() == s)
-    }
-
     /// The message an action that led to `to` sends, if any. Registration
     /// sends `Registered` from intake itself (it is not an action).
     pub fn after(kind: ActionKind, to: Status) -> Option<Self> {
@@ -49,30 +35,15 @@ impl Notice {
     }
 }
 
-/// What became of one message, as the case's timeline shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Delivery {
-    Sent,
-    /// This attempt failed; another follows.
-    Failed,
-    /// The last attempt failed, or the provider refused the number for good.
-    GaveUp,
-}
-
-impl Delivery {
-    pub const ALL: [Delivery; 3] = [Self::Sent, Self::Failed, Self::GaveUp];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::GaveUp => "gave_up",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s)
+stored_enum! {
+    /// What became of one message, as the case's timeline shows it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Delivery {
+        Sent = "sent",
+        /// This attempt failed; another follows.
+        Failed = "failed",
+        /// The last attempt failed, or the provider refused the number for good.
+        GaveUp = "gave_up",
     }
 }
 

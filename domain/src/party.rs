@@ -16,30 +16,17 @@ pub const MAX_TEXT: usize = 500;
 /// No one logs more than a day of service in one entry.
 pub const MAX_MINUTES_PER_ENTRY: i64 = 24 * 60;
 
-/// 社区党委 → 小区（网格）党支部 → 楼栋（单元）党小组.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrgKind {
-    Committee,
-    Branch,
-    Group,
+stored_enum! {
+    /// 社区党委 → 小区（网格）党支部 → 楼栋（单元）党小组.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    pub enum OrgKind {
+        Committee = "committee",
+        Branch = "branch",
+        Group = "group",
+    }
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 3] = [Self::Committee, Self::Branch, Self::Group];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Committee => "committee",
-            Self::Branch => "branch",
-            Self::Group => "group",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The kind an organisation of this kind hangs under (None: at the top).
     pub fn parent(self) -> Option<Self> {
         match self {
@@ -138,28 +125,13 @@ pub struct PartyOverview {
     pub orgs: Vec<Org>,
 }
 
-/// Where a registration stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegStatus {
-    Pending,
-    Confirmed,
-    Refused,
-}
-
-impl RegStatus {
-    pub const ALL: [RegStatus; 3] = [Self::Pending, Self::Confirmed, Self::Refused];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Confirmed => "confirmed",
-            Self::Refused => "refused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+stored_enum! {
+    /// Where a registration stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum RegStatus {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        Refused = "refused",
     }
 }
 
@@ -199,25 +171,11 @@ pub struct MemberRegistration {
     pub skills: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Male,
-    Female,
-}
-
-impl Gender {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Male => "male",
-            Self::Female => "female",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Male, Self::Female]
-            .into_iter()
-            .find(|g| g.as_str() == s)
+stored_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Gender {
+        Male = "male",
+        Female = "female",
     }
 }
 
@@ -418,44 +376,23 @@ impl NewNeed {
     }
 }
 
-/// Where a claim card stands (摸准需求—对接需求—解决难题—评价成效).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimStatus {
-    /// The member signed the card; the community has not decided.
-    Signed,
-    /// Approved: the member serves and logs hours.
-    Approved,
-    Refused,
-    /// The member took the card back before it was approved.
-    Withdrawn,
-    /// The community evaluated the service: the claim is finished.
-    Evaluated,
+stored_enum! {
+    /// Where a claim card stands (摸准需求—对接需求—解决难题—评价成效).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ClaimStatus {
+        /// The member signed the card; the community has not decided.
+        Signed = "signed",
+        /// Approved: the member serves and logs hours.
+        Approved = "approved",
+        Refused = "refused",
+        /// The member took the card back before it was approved.
+        Withdrawn = "withdrawn",
+        /// The community evaluated the service: the claim is finished.
+        Evaluated = "evaluated",
+    }
 }
 
 impl ClaimStatus {
-    pub const ALL: [ClaimStatus; 5] = [
-        Self::Signed,
-        Self::Approved,
-        Self::Refused,
-        Self::Withdrawn,
-        Self::Evaluated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Signed => "signed",
-            Self::Approved => "approved",
-            Self::Refused => "refused",
-            Self::Withdrawn => "withdrawn",
-            Self::Evaluated => "evaluated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Holds the member's one claim on a need: no second card while it does.
     pub fn active(self) -> bool {
         matches!(self, Self::Signed | Self::Approved)
@@ -467,31 +404,17 @@ impl ClaimStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimAction {
-    Approve,
-    Refuse,
-    Withdraw,
-    Evaluate,
+stored_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ClaimAction {
+        Approve = "approve",
+        Refuse = "refuse",
+        Withdraw = "withdraw",
+        Evaluate = "evaluate",
+    }
 }
 
 impl ClaimAction {
-    pub const ALL: [ClaimAction; 4] = [Self::Approve, Self::Refuse, Self::Withdraw, Self::Evaluate];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Refuse => "refuse",
-            Self::Withdraw => "withdraw",
-            Self::Evaluate => "evaluate",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The member acts on their own card; the community does the rest.
     pub fn by_member(self) -> bool {
         self == Self::Withdraw

@@ -1,6 +1,6 @@
 //! The permission matrix: which role may do what, and how far it reaches.
-//! Every server function and HTTP handler asks [`grant`]; the store narrows
-//! `Reach::Area` to the user's own community, unit or station.
+//! Every server function and HTTP handler asks [`grant`]; a [`Seat`](crate::seat::Seat)
+//! narrows `Reach::Area` to its own community, unit or station.
 
 use crate::role::Role;
 use serde::{Deserialize, Serialize};

@@ -5,34 +5,18 @@
 use crate::case::Status;
 use serde::{Deserialize, Serialize};
 
-/// When in the case's life a photo was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoStage {
-    /// The problem as reported (the resident's, or taken at intake).
-    Report,
-    /// Work under way.
-    Progress,
-    /// 整改前: the state the unit found.
-    Before,
-    /// 整改后: the state the unit left, the evidence for closure.
-    After,
-}
-
-impl PhotoStage {
-    pub const ALL: [PhotoStage; 4] = [Self::Report, Self::Progress, Self::Before, Self::After];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Report => "report",
-            Self::Progress => "progress",
-            Self::Before => "before",
-            Self::After => "after",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s)
+stored_enum! {
+    /// When in the case's life a photo was taken.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum PhotoStage {
+        /// The problem as reported (the resident's, or taken at intake).
+        Report = "report",
+        /// Work under way.
+        Progress = "progress",
+        /// 整改前: the state the unit found.
+        Before = "before",
+        /// 整改后: the state the unit left, the evidence for closure.
+        After = "after",
     }
 }
 

@@ -1,24 +1,25 @@
 use serde::{Deserialize, Serialize};
 
-/// A level of the region tree (city → … → building). Grid views, scopes and
-/// the public "compound only" address all read this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RegionLevel {
-    /// 市
-    City,
-    /// 区/县
-    District,
-    /// 街道/乡镇
-    Street,
-    /// 社区
-    Community,
-    /// 网格
-    Grid,
-    /// 小区
-    Compound,
-    /// 楼栋/单元
-    Building,
+stored_enum! {
+    /// A level of the region tree (city → … → building). Grid views, scopes and
+    /// the public "compound only" address all read this.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum RegionLevel {
+        /// 市
+        City = "city",
+        /// 区/县
+        District = "district",
+        /// 街道/乡镇
+        Street = "street",
+        /// 社区
+        Community = "community",
+        /// 网格
+        Grid = "grid",
+        /// 小区
+        Compound = "compound",
+        /// 楼栋/单元
+        Building = "building",
+    }
 }
 
 impl RegionLevel {
@@ -32,32 +33,6 @@ impl RegionLevel {
         )
     }
 
-    pub const ALL: [RegionLevel; 7] = [
-        Self::City,
-        Self::District,
-        Self::Street,
-        Self::Community,
-        Self::Grid,
-        Self::Compound,
-        Self::Building,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::City => "city",
-            Self::District => "district",
-            Self::Street => "street",
-            Self::Community => "community",
-            Self::Grid => "grid",
-            Self::Compound => "compound",
-            Self::Building => "building",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
     /// The level a child of this level has; a building has none.
     pub fn child(self) -> Option<Self> {
         let i = Self::ALL.iter().position(|l| *l == self)?;
@@ -65,44 +40,21 @@ impl RegionLevel {
     }
 }
 
-/// 分级: who must solve a case. "小事不出小区，大事不出网格" is measured as the
-/// share of cases closed at each tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Compound,
-    Grid,
-    Community,
-    Street,
-    District,
-    City,
+stored_enum! {
+    /// 分级: who must solve a case. "小事不出小区，大事不出网格" is measured as the
+    /// share of cases closed at each tier.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    pub enum Tier {
+        Compound = "compound",
+        Grid = "grid",
+        Community = "community",
+        Street = "street",
+        District = "district",
+        City = "city",
+    }
 }
 
 impl Tier {
-    pub const ALL: [Tier; 6] = [
-        Self::Compound,
-        Self::Grid,
-        Self::Community,
-        Self::Street,
-        Self::District,
-        Self::City,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Compound => "compound",
-            Self::Grid => "grid",
-            Self::Community => "community",
-            Self::Street => "street",
-            Self::District => "district",
-            Self::City => "city",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
     /// Tiers a community can solve by itself (the "local" route).
     pub fn is_local(self) -> bool {
         matches!(self, Self::Compound | Self::Grid | Self::Community)

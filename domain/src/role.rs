@@ -1,52 +1,27 @@
 use crate::case::{Actor, Status};
 use serde::{Deserialize, Serialize};
 
-/// A staff account's role. Residents have no account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    /// 社区主任/书记: runs a community's station.
-    Director,
-    /// 站点工作人员/人大代表
-    Deputy,
-    /// 责任单位经办人
-    Handler,
-    /// 领导/督查室
-    Leader,
-    /// 网格员
-    GridWorker,
-    /// 在职党员 registered with the community where they live (双报到).
-    Member,
+stored_enum! {
+    /// A staff account's role. Residents have no account.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Role {
+        Admin = "admin",
+        /// 社区主任/书记: runs a community's station.
+        Director = "director",
+        /// 站点工作人员/人大代表
+        Deputy = "deputy",
+        /// 责任单位经办人
+        Handler = "handler",
+        /// 领导/督查室
+        Leader = "leader",
+        /// 网格员
+        GridWorker = "grid_worker",
+        /// 在职党员 registered with the community where they live (双报到).
+        Member = "member",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Self::Admin,
-        Self::Director,
-        Self::Deputy,
-        Self::Handler,
-        Self::Leader,
-        Self::GridWorker,
-        Self::Member,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Director => "director",
-            Self::Deputy => "deputy",
-            Self::Handler => "handler",
-            Self::Leader => "leader",
-            Self::GridWorker => "grid_worker",
-            Self::Member => "member",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// The states of the cases that wait for this role (its to-do, 待办):
     /// those whose next step is one of its capacities. A grid worker has no
     /// step of the loop but follows up on foot: the cases of their grid

@@ -133,6 +133,15 @@ pub fn delivery_rate(all: &[Delivery]) -> Option<u32> {
     crate::ranking::percent(kept, judged)
 }
 
+stored_enum! {
+    /// A session is scheduled until its minutes close it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum SessionStatus {
+        Scheduled = "scheduled",
+        Closed = "closed",
+    }
+}
+
 /// A session in a list or calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionBrief {
@@ -142,8 +151,7 @@ pub struct SessionBrief {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub topic: String,
-    /// `scheduled` or `closed`.
-    pub status: String,
+    pub status: SessionStatus,
     pub short_notice: bool,
     /// Leaders and deputies expected or present.
     pub attendees: Vec<crate::view::Named>,

@@ -43,14 +43,25 @@ pub struct MyDay {
     pub open_commitments: Option<usize>,
 }
 
+stored_enum! {
+    /// Where a request for more days stands.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ExtensionStatus {
+        /// Waiting for the supervision office.
+        Pending = "pending",
+        /// Granted: the completion deadline moved.
+        Approved = "approved",
+        Refused = "refused",
+    }
+}
+
 /// A unit's request for more days on the completion deadline (延期).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
     pub id: i64,
     pub days: i64,
     pub reason: String,
-    /// `pending`, `approved` or `refused`.
-    pub status: String,
+    pub status: ExtensionStatus,
     pub requested_at: DateTime<Utc>,
     /// The supervisor's note with the decision.
     pub note: String,

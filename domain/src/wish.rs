@@ -10,89 +10,41 @@ pub const MAX_TITLE: usize = 60;
 pub const MAX_DETAIL: usize = 500;
 pub const MAX_CLAIMANT: usize = 60;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WishStatus {
-    /// Written down, not yet checked.
-    Collected,
-    /// Checked and on the public wall, waiting for someone to claim it.
-    Published,
-    /// One member or unit has taken it on.
-    Claimed,
-    /// The claimant says it is done; the community checks with the resident.
-    Fulfilled,
-    /// Confirmed with the resident: struck off the wall.
-    Confirmed,
-    /// Taken back before anyone claimed it.
-    Withdrawn,
+stored_enum! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum WishStatus {
+        /// Written down, not yet checked.
+        Collected = "collected",
+        /// Checked and on the public wall, waiting for someone to claim it.
+        Published = "published",
+        /// One member or unit has taken it on.
+        Claimed = "claimed",
+        /// The claimant says it is done; the community checks with the resident.
+        Fulfilled = "fulfilled",
+        /// Confirmed with the resident: struck off the wall.
+        Confirmed = "confirmed",
+        /// Taken back before anyone claimed it.
+        Withdrawn = "withdrawn",
+    }
 }
 
 impl WishStatus {
-    pub const ALL: [WishStatus; 6] = [
-        Self::Collected,
-        Self::Published,
-        Self::Claimed,
-        Self::Fulfilled,
-        Self::Confirmed,
-        Self::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Collected => "collected",
-            Self::Published => "published",
-            Self::Claimed => "claimed",
-            Self::Fulfilled => "fulfilled",
-            Self::Confirmed => "confirmed",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
     /// Whether the wish shows on the public wall.
     pub fn on_wall(self) -> bool {
         matches!(self, Self::Published | Self::Claimed | Self::Fulfilled)
     }
 }
 
-/// What can be done to a wish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WishAction {
-    Verify,
-    Claim,
-    CancelClaim,
-    Fulfil,
-    Confirm,
-    Withdraw,
-}
-
-impl WishAction {
-    pub const ALL: [WishAction; 6] = [
-        Self::Verify,
-        Self::Claim,
-        Self::CancelClaim,
-        Self::Fulfil,
-        Self::Confirm,
-        Self::Withdraw,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Verify => "verify",
-            Self::Claim => "claim",
-            Self::CancelClaim => "cancel_claim",
-            Self::Fulfil => "fulfil",
-            Self::Confirm => "confirm",
-            Self::Withdraw => "withdraw",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
+stored_enum! {
+    /// What can be done to a wish.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum WishAction {
+        Verify = "verify",
+        Claim = "claim",
+        CancelClaim = "cancel_claim",
+        Fulfil = "fulfil",
+        Confirm = "confirm",
+        Withdraw = "withdraw",
     }
 }
 

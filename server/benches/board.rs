@@ -115,7 +115,7 @@ async fn main() {
     report("render /board (server)", renders);
 
     // 2. Fan-out: SUBSCRIBERS boards connected; time from a change to its arrival on each.
-    let since = store::cases::last_event_id(&pool).await.unwrap();
+    let since = store::events::last_event_id(&pool).await.unwrap();
     let mut streams = Vec::new();
     for _ in 0..SUBSCRIBERS {
         let req = Request::get(format!("/api/board/events?since={since}"))

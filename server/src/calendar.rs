@@ -39,7 +39,7 @@ pub fn ics(name: &str, sessions: &[SessionBrief], base: &str) -> String {
             .url(&format!("{base}/stations/{}", s.station_id))
             .starts(s.starts_at)
             .ends(s.ends_at)
-            .status(if s.status == "closed" {
+            .status(if s.status == domain::session::SessionStatus::Closed {
                 EventStatus::Confirmed
             } else {
                 EventStatus::Tentative
@@ -255,7 +255,7 @@ mod tests {
         };
         assert_eq!(unstamped(&by_app), unstamped(&text));
         // Signing out everywhere retires the old private address.
-        store::users::sign_out_everywhere(&pool, &store::cases::By::named("test"), leader.id, now)
+        store::users::sign_out_everywhere(&pool, &store::events::By::named("test"), leader.id, now)
             .await
             .unwrap();
         assert_eq!(get(&app, &private).await.0, StatusCode::NOT_FOUND);

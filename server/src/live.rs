@@ -60,7 +60,7 @@ impl Wake {
         }
         let url = pool.connect_options().database_url.to_string();
         let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
-        listener.listen(store::cases::EVENTS_CHANNEL).await?;
+        listener.listen(store::events::EVENTS_CHANNEL).await?;
         Ok(Self::Notify(listener))
     }
 
@@ -112,7 +112,7 @@ impl Hub {
         let (tx, _) = broadcast::channel(1024);
         // Listen before reading where the table ends, so no event falls between.
         let mut wake = Wake::start(&pool).await?;
-        let mut last = store::cases::last_event_id(&pool).await?;
+        let mut last = store::events::last_event_id(&pool).await?;
         let hub = Self {
             tx: tx.clone(),
             open: Arc::default(),
@@ -183,7 +183,7 @@ async fn changes_since(
     limit: i64,
 ) -> Result<(Vec<Change>, bool), store::StoreError> {
     let now = chrono::Utc::now();
-    let events = store::cases::events_since(pool, after, limit + 1).await?;
+    let events = store::events::events_since(pool, after, limit + 1).await?;
     let more = events.len() as i64 > limit;
     let mut newest: HashMap<String, (i64, Option<i64>)> = HashMap::new();
     for (id, code, by) in events.into_iter().take(limit as usize) {
@@ -509,7 +509,7 @@ mod tests {
             .unwrap();
         store::users::sign_out_everywhere(
             &pool,
-            &store::cases::By::named("test"),
+            &store::events::By::named("test"),
             director.id,
             chrono::Utc::now(),
         )
@@ -526,7 +526,7 @@ mod tests {
     async fn a_board_too_far_behind_reloads_instead_of_skipping_what_it_missed() {
         let (app, pool, _db) = app().await;
         let cookie = sign_in(&app, "leader", store::demo::DEMO_PASSWORD).await;
-        let last = store::cases::last_event_id(&pool).await.unwrap();
+        let last = store::events::last_event_id(&pool).await.unwrap();
         assert!(
             last > REPLAY_WINDOW,
             "the demo has more events than the window"

@@ -366,7 +366,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Some(Command::Calendar { command }) => calendar(&pool, command).await,
         Some(Command::RecurrenceWindow { days }) => {
-            let by = store::cases::By::named("命令行 (command line)");
+            let by = store::events::By::named("命令行 (command line)");
             match store::reference::set_recurrence_days(&pool, &by, days, chrono::Utc::now()).await
             {
                 Ok(()) => {
@@ -381,12 +381,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             after_days,
             attempts,
         }) => {
-            let mut policy = store::callbacks::policy(&pool).await?;
+            let mut policy = store::reference::callback_policy(&pool).await?;
             if after_days.is_some() || attempts.is_some() {
                 policy.after_days = after_days.unwrap_or(policy.after_days);
                 policy.attempts = attempts.unwrap_or(policy.attempts);
-                let by = store::cases::By::named("命令行 (command line)");
-                match store::callbacks::set_policy(&pool, &by, policy, chrono::Utc::now()).await {
+                let by = store::events::By::named("命令行 (command line)");
+                match store::reference::set_callback_policy(&pool, &by, policy, chrono::Utc::now())
+                    .await
+                {
                     Ok(()) => {}
                     Err(store::StoreError::Invalid(_)) => {
                         return Err(format!(
@@ -631,7 +633,7 @@ async fn print_summary(pool: &store::Pool) -> Result<(), Box<dyn std::error::Err
 async fn user(pool: &store::Pool, command: UserCommand) -> Result<(), Box<dyn std::error::Error>> {
     use store::users as u;
     let now = chrono::Utc::now();
-    let by = store::cases::By::named("命令行 (command line)");
+    let by = store::events::By::named("命令行 (command line)");
     let refused = |e: store::StoreError| -> Box<dyn std::error::Error> {
         match e {
             store::StoreError::Invalid(errors) => errors
@@ -696,7 +698,7 @@ async fn api_key(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use store::open311 as o;
     let now = chrono::Utc::now();
-    let by = store::cases::By::named("命令行 (command line)");
+    let by = store::events::By::named("命令行 (command line)");
     match command {
         ApiKeyCommand::Create { name } => match o::create_key(pool, &by, &name, now).await {
             Ok(key) => println!("{key}"),
@@ -734,8 +736,8 @@ async fn calendar(
     pool: &store::Pool,
     command: CalendarCommand,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use store::reference as r;
-    let by = store::cases::By::named("命令行 (command line)");
+    use store::{deadlines as d, reference as r};
+    let by = store::events::By::named("命令行 (command line)");
     let now = chrono::Utc::now();
     match command {
         CalendarCommand::List => {
@@ -746,13 +748,13 @@ async fn calendar(
             }
         }
         CalendarCommand::Holiday { date, name } => {
-            r::set_calendar_day(pool, &by, date, false, &name, now).await?
+            d::set_calendar_day(pool, &by, date, false, &name, now).await?
         }
         CalendarCommand::Workday { date, name } => {
-            r::set_calendar_day(pool, &by, date, true, &name, now).await?
+            d::set_calendar_day(pool, &by, date, true, &name, now).await?
         }
         CalendarCommand::Clear { date } => {
-            if !r::clear_calendar_day(pool, &by, date, now).await? {
+            if !d::clear_calendar_day(pool, &by, date, now).await? {
                 return Err(format!("{date} was not marked").into());
             }
         }
@@ -761,7 +763,7 @@ async fn calendar(
                 DayModeArg::Calendar => domain::DayMode::Calendar,
                 DayModeArg::Working => domain::DayMode::Working,
             };
-            r::set_day_mode(pool, &by, mode, now).await?;
+            d::set_day_mode(pool, &by, mode, now).await?;
         }
     }
     Ok(())

@@ -580,7 +580,7 @@ mod tests {
         );
         assert!(!written.contains("13912345678"));
         let code = domain::TrackingCode::parse(&receipt.code).unwrap();
-        let detail = store::cases::detail(pool, &director, &code, chrono::Utc::now())
+        let detail = store::casefile::detail(pool, &director, &code, chrono::Utc::now())
             .await
             .unwrap();
         let note = detail

@@ -1189,7 +1189,7 @@ mod tests {
         // A revoked key is refused.
         store::open311::revoke_key(
             &pool,
-            &store::cases::By::named("test"),
+            &store::events::By::named("test"),
             store::demo::DEMO_API_KEY_NAME,
             chrono::Utc::now(),
         )

@@ -65,7 +65,7 @@ async fn case_to_act_on(pool: &Pool, u: &UserRow) -> (String, ActionKind) {
     assert!(!cases.is_empty(), "{} sees no case", u.username);
     for c in &cases {
         let code = domain::TrackingCode::parse(&c.code).unwrap();
-        let detail = store::cases::detail(pool, u, &code, now).await.unwrap();
+        let detail = store::casefile::detail(pool, u, &code, now).await.unwrap();
         if let Some(kind) = PLAIN.into_iter().find(|k| detail.actions.contains(k)) {
             return (c.code.clone(), kind);
         }

@@ -842,7 +842,7 @@ pub(crate) mod tests {
         )
         .await;
         assert_eq!(status, StatusCode::OK);
-        let case = store::cases::public_view(
+        let case = store::casefile::public_view(
             &pool,
             &TrackingCode::parse(&code).unwrap(),
             chrono::Utc::now(),

@@ -146,7 +146,7 @@ async fn serving_the_demo_accounts_beyond_this_machine_is_refused_with_the_reaso
             .unwrap();
         store::users::reset_password(
             &db.pool,
-            &store::cases::By::named("test"),
+            &store::events::By::named("test"),
             user.id,
             chrono::Utc::now(),
         )

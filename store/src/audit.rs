@@ -24,7 +24,7 @@ pub struct Change<'a> {
 impl<'a> Change<'a> {
     /// A change made by `by` to one entity; `before`/`after` come with [`Change::states`].
     pub fn by(
-        by: &'a crate::cases::By,
+        by: &'a crate::events::By,
         action: &'a str,
         entity: &'a str,
         entity_id: impl Into<String>,
@@ -259,51 +259,13 @@ pub async fn for_entity(pool: &Pool, entity: &str, entity_id: &str) -> Result<Ve
     .await?)
 }
 
-/// A case's trail, for someone who may see the case: 403 otherwise, as on
-/// the case page (and the same 403 for a code that does not exist, so the
-/// answer does not tell).
-pub async fn for_case(
+/// The entries made by one user and those about their account, newest first.
+pub(crate) async fn by_user(
     pool: &Pool,
-    reader: &crate::users::UserRow,
-    code: &domain::TrackingCode,
-) -> Result<Vec<Entry>> {
-    match crate::cases::load_for(pool, reader, code).await {
-        Ok(_) => for_entity(pool, "case", code.as_str()).await,
-        Err(crate::StoreError::NotFound) => Err(crate::StoreError::Forbidden),
-        Err(e) => Err(e),
-    }
-}
-
-/// What one person did and what was done to their account, newest first,
-/// as `reader` may see it: entries about cases outside the reader's area
-/// are left out, and entries about anything else (accounts, keys,
-/// settings) are shown only to a reader who sees the whole city.
-pub async fn for_person(
-    pool: &Pool,
-    reader: &crate::users::UserRow,
-    person: &crate::users::UserRow,
+    user_id: i64,
+    username: &str,
     limit: i64,
 ) -> Result<Vec<Entry>> {
-    let scope = crate::access::scope(reader);
-    let entries = by_user(pool, person.id, &person.username, limit).await?;
-    let codes: Vec<String> = entries
-        .iter()
-        .filter(|e| e.entity == "case")
-        .map(|e| e.entity_id.clone())
-        .collect();
-    let facts = crate::cases::facts_of(pool, codes).await?;
-    let whole_city = scope.is_whole_city();
-    Ok(entries
-        .into_iter()
-        .filter(|e| match e.entity.as_str() {
-            "case" => facts.get(&e.entity_id).is_some_and(|f| scope.covers(f)),
-            _ => whole_city,
-        })
-        .collect())
-}
-
-/// The entries made by one user and those about their account, newest first.
-async fn by_user(pool: &Pool, user_id: i64, username: &str, limit: i64) -> Result<Vec<Entry>> {
     Ok(sqlx::query_as(&format!(
         "{SELECT_ENTRY} WHERE actor_user_id = $1 OR (entity = 'user' AND entity_id = $2) \
          ORDER BY id DESC LIMIT $3"

@@ -5,8 +5,9 @@
 
 use crate::access;
 use crate::audit::{self, Change};
-use crate::cases::{self, By, CaseRow, SELECT_CASE, push_scope};
+use crate::cases::{self, CaseRow, SELECT_CASE, push_scope};
 use crate::db::Stored;
+use crate::events::By;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
@@ -15,65 +16,6 @@ use domain::{
     Action, CallOutcome, CallbackPolicy, CaseState, Permission, Rating, RatingChannel, Status,
     TrackingCode,
 };
-
-const AFTER_DAYS: &str = "callback_after_days";
-const ATTEMPTS: &str = "callback_attempts";
-
-/// The configured policy; the defaults where nothing is set.
-pub async fn policy<'e>(
-    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-) -> Result<CallbackPolicy> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT key, value FROM settings WHERE key IN ('callback_after_days', 'callback_attempts')",
-    )
-    .fetch_all(ex)
-    .await?;
-    let mut p = CallbackPolicy::default();
-    for (key, value) in rows {
-        match key.as_str() {
-            AFTER_DAYS => p.after_days = value.parse().unwrap_or(p.after_days),
-            ATTEMPTS => p.attempts = value.parse().unwrap_or(p.attempts),
-            _ => {}
-        }
-    }
-    Ok(p)
-}
-
-/// Sets both numbers, audited.
-pub async fn set_policy(
-    pool: &Pool,
-    by: &By,
-    policy: CallbackPolicy,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    if !policy.valid() {
-        return Err(StoreError::invalid("callbacks", "out_of_range"));
-    }
-    let mut tx = pool.begin().await?;
-    let before = self::policy(&mut *tx).await?;
-    for (key, value) in [
-        (AFTER_DAYS, policy.after_days.to_string()),
-        (ATTEMPTS, policy.attempts.to_string()),
-    ] {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&mut *tx)
-        .await?;
-    }
-    audit::record(
-        &mut tx,
-        Change::by(by, "setting.callbacks", "setting", "callbacks")
-            .states(audit::json(&before), audit::json(&policy)),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
 
 /// The cases in `user`'s area waiting for a rating since before the
 /// policy's days, longest waiting first, a page at a time with the exact
@@ -86,7 +28,7 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<(Page<CallbackLine>, CallbackPolicy)> {
     access::permit(user, Permission::CallBack)?;
-    let policy = policy(pool).await?;
+    let policy = crate::reference::callback_policy(pool).await?;
     let scope = access::scope_for(user, Permission::CallBack);
     let offset = offset.max(0);
     let waiting = |sql: &str| {
@@ -268,7 +210,7 @@ mod tests {
 
         // Shorter patience puts the fresh case on it too.
         let by = By::user(&user(&pool, "admin").await);
-        set_policy(
+        crate::reference::set_callback_policy(
             &pool,
             &by,
             CallbackPolicy {
@@ -283,7 +225,7 @@ mod tests {
         assert_eq!(policy.attempts, 2);
         assert!(page.items.iter().any(|l| l.code == fresh.as_str()));
         assert!(matches!(
-            set_policy(
+            crate::reference::set_callback_policy(
                 &pool,
                 &by,
                 CallbackPolicy {

@@ -3,17 +3,16 @@
 use crate::access::{self, CaseFacts};
 use crate::audit;
 use crate::db::Stored;
+use crate::events::{self, By, insert_event};
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
 use domain::case::{self, transition};
-use domain::view::{
-    CaseDetail, CaseFilter, CaseSummary, PublicCase, Receipt, StepDate, TimelineEntry,
-};
+use domain::view::{CaseFilter, CaseSummary, Receipt};
 use domain::{
-    Action, ActionKind, Actor, CaseState, Checkpoint, CheckpointStatus, DeadlineClass,
-    DeadlinePolicy, NewCase, Rating, Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
+    Action, Actor, CaseState, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase, Rating,
+    Route, SecondFactor, Source, Status, Tier, TrackingCode,
 };
 use rand::Rng;
 
@@ -415,13 +414,6 @@ pub(crate) async fn create_in(
     Ok((id, tree))
 }
 
-/// A stored code as people read it (`K7QM-3XPA`).
-pub(crate) fn display_code(raw: &str) -> String {
-    TrackingCode::parse(raw)
-        .map(|c| c.to_string())
-        .unwrap_or_else(|_| raw.to_string())
-}
-
 /// Who notes a recurrence in the timeline.
 const RECURRENCE_CHECK: &str = "同类问题核查";
 
@@ -461,7 +453,7 @@ async fn flag_recurrence(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let shown = display_code(&code);
+    let shown = TrackingCode::readable(&code);
     let payload = serde_json::json!({ "recurs": shown }).to_string();
     let by = By::named(RECURRENCE_CHECK);
     insert_event(
@@ -486,7 +478,7 @@ async fn flag_recurrence(
 
 fn receipt(row: &CaseRow, tree: &RegionTree) -> Receipt {
     Receipt {
-        code: display_code(&row.code),
+        code: TrackingCode::readable(&row.code),
         pin: row.pin.clone(),
         title: row.title.clone(),
         category: row.category.clone(),
@@ -512,73 +504,6 @@ pub async fn receipt_for(pool: &Pool, user: &UserRow, code: &TrackingCode) -> Re
     let row = load_for(pool, user, code).await?;
     let tree = reference::region_tree(pool).await?;
     Ok(receipt(&row, &tree))
-}
-
-/// Who an event is recorded against: a staff account, or a label alone
-/// (the resident, a scheduled job, imported history).
-#[derive(Debug, Clone)]
-pub struct By {
-    pub user_id: Option<i64>,
-    pub label: String,
-}
-
-impl By {
-    pub fn user(u: &UserRow) -> Self {
-        Self {
-            user_id: Some(u.id),
-            label: u.display_name.clone(),
-        }
-    }
-
-    pub fn resident() -> Self {
-        Self::named("居民")
-    }
-
-    pub fn named(label: &str) -> Self {
-        Self {
-            user_id: None,
-            label: label.into(),
-        }
-    }
-}
-
-/// The PostgreSQL channel told of every new case event, so boards on every
-/// instance refresh at once instead of waiting for their next look.
-pub const EVENTS_CHANNEL: &str = "lianxin_case_events";
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn insert_event(
-    tx: &mut crate::db::Tx<'_>,
-    case_id: i64,
-    kind: &str,
-    from: Option<Status>,
-    to: Status,
-    by: &By,
-    payload: &str,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO case_events (case_id, kind, from_status, to_status, actor_user_id, actor_label, payload, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(case_id)
-    .bind(kind)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(by.user_id)
-    .bind(&by.label)
-    .bind(payload)
-    .bind(at.stored())
-    .execute(&mut **tx)
-    .await?;
-    if tx.backend_name() == "PostgreSQL" {
-        // Delivered when (and only if) the transaction commits; several in
-        // one transaction arrive as one.
-        sqlx::query(&format!("NOTIFY {EVENTS_CHANNEL}"))
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Applies `action` in capacity `actor`; the case row and its event are
@@ -775,216 +700,10 @@ pub(crate) async fn act_on(
 }
 
 /// Whether the station has tried to call enough to close the case unrated.
-async fn may_close_unrated(pool: &Pool, row: &CaseRow) -> Result<bool> {
-    Ok(crate::callbacks::policy(pool)
+pub(crate) async fn may_close_unrated(pool: &Pool, row: &CaseRow) -> Result<bool> {
+    Ok(reference::callback_policy(pool)
         .await?
         .may_close_unrated(row.calls()))
-}
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    kind: String,
-    #[sqlx(try_from = "crate::db::MaybeCode<Status>")]
-    from_status: Option<Status>,
-    #[sqlx(try_from = "crate::db::Code<Status>")]
-    to_status: Status,
-    actor_label: String,
-    payload: String,
-    #[sqlx(try_from = "crate::db::Stamp")]
-    at: DateTime<Utc>,
-}
-
-async fn events(pool: &Pool, case_id: i64) -> Result<Vec<EventRow>> {
-    Ok(sqlx::query_as(
-        "SELECT kind, from_status, to_status, actor_label, payload, at FROM case_events \
-         WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(case_id)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// How a rating came (in person, by phone) or what a call came to.
-fn call_of(action: &Action) -> Option<domain::view::CallNote> {
-    use domain::view::CallNote;
-    match *action {
-        Action::Rate { via, .. } if via != domain::RatingChannel::Online => {
-            Some(CallNote::Rated(via))
-        }
-        Action::RecordCall { outcome, .. } => Some(CallNote::Unanswered(outcome)),
-        _ => None,
-    }
-}
-
-/// The text an event shows: from its action, read once by the caller, or
-/// else from the payload of an event that is no action.
-fn detail_of(
-    action: Option<Action>,
-    payload: &str,
-    units: &[domain::view::Named],
-) -> Option<String> {
-    let Some(action) = action else {
-        // Not an action.
-        let value: serde_json::Value = serde_json::from_str(payload).ok()?;
-        // An extension says how many days and why.
-        if let Some(days) = value.get("days").and_then(|d| d.as_i64()) {
-            let why = value
-                .get("reason")
-                .or_else(|| value.get("note"))
-                .and_then(|t| t.as_str())
-                .unwrap_or_default();
-            return Some(
-                format!("+{days} · {why}")
-                    .trim_end_matches(" · ")
-                    .to_string(),
-            );
-        }
-        // A letter names its number, a recurrence the earlier case, a link
-        // the escalated item, an item's update its note.
-        return ["number", "recurs", "note", "title"]
-            .into_iter()
-            .find_map(|k| value.get(k).and_then(|v| v.as_str()))
-            .map(String::from);
-    };
-    match action {
-        Action::Assign { unit_id, .. } => units
-            .iter()
-            .find(|u| u.id == unit_id)
-            .map(|u| u.name.clone()),
-        Action::AnswerOnSpot { answer: t }
-        | Action::HandleLocally { note: t, .. }
-        | Action::Escalate { note: t }
-        | Action::ToSuggestion { note: t }
-        | Action::NotAccept { reason: t }
-        | Action::Return { reason: t }
-        | Action::ReportProgress { note: t }
-        | Action::RequestClosure { result: t }
-        | Action::RejectClosure { reason: t }
-        | Action::CompleteLocally { result: t }
-        | Action::ResolveEscalated { result: t }
-        | Action::AnswerSuggestion { result: t }
-        | Action::RecordFeedback { note: t }
-        | Action::Rate { comment: t, .. }
-        | Action::RecordCall { note: t, .. } => (!t.is_empty()).then_some(t),
-        Action::Merge { into } => Some(into),
-        Action::StartConsolidation
-        | Action::Acknowledge
-        | Action::ApproveClosure
-        | Action::CloseUnrated => None,
-    }
-}
-
-/// Everything about a case for a staff member who may see it.
-pub async fn detail(
-    pool: &Pool,
-    user: &UserRow,
-    code: &TrackingCode,
-    now: DateTime<Utc>,
-) -> Result<CaseDetail> {
-    let row = load_for(pool, user, code).await?;
-    let policy = reference::policy(pool).await?;
-    let tree = reference::region_tree(pool).await?;
-    let units = reference::units(pool).await?;
-    let state = row.state();
-    let timeline = events(pool, row.id)
-        .await?
-        .into_iter()
-        .map(|e| {
-            let action = serde_json::from_str::<Action>(&e.payload).ok();
-            TimelineEntry {
-                at: e.at,
-                call: action.as_ref().and_then(call_of),
-                message: (e.kind == "notified")
-                    .then(|| serde_json::from_str(&e.payload).ok())
-                    .flatten(),
-                detail: detail_of(action, &e.payload, &units),
-                kind: e.kind,
-                actor: e.actor_label,
-                from_status: e.from_status,
-                to_status: e.to_status,
-            }
-        })
-        .collect();
-    let capacities = access::capacities(user, &row.facts());
-    let mut actions = case::allowed_actions(state.status, &capacities);
-    // Ratings and calls the station records go through the call form.
-    let can_call = actions.contains(&ActionKind::RecordCall)
-        && access::scope_for(user, domain::Permission::CallBack).covers(&row.facts());
-    actions.retain(|k| !k.is_recorded_call());
-    if actions.contains(&ActionKind::CloseUnrated) && !may_close_unrated(pool, &row).await? {
-        actions.retain(|k| *k != ActionKind::CloseUnrated);
-    }
-    let checkpoints = policy.checkpoints(&state, now);
-    let can_issue_letter = capacities.contains(&Actor::Supervisor)
-        && access::scope_for(user, domain::Permission::IssueLetter).covers(&row.facts())
-        && state.status.clock_runs()
-        && checkpoints
-            .iter()
-            .any(|c| c.status == CheckpointStatus::Overdue);
-    let letters = crate::supervision::letters_for(pool, user, code)
-        .await?
-        .into_iter()
-        .map(|l| domain::view::Named {
-            id: l.id,
-            name: l.number,
-        })
-        .collect();
-    let extensions = crate::extensions::for_case(pool, &row).await?;
-    let pending = extensions.iter().any(|e| e.status == "pending");
-    let can_request_extension =
-        capacities.contains(&Actor::Unit) && crate::extensions::may_request(&row, pending);
-    let can_decide_extension = pending
-        && access::scope_for(user, domain::Permission::DecideExtension).covers(&row.facts());
-    let coordination = match row.item_id {
-        Some(id) => Some(crate::coordination::brief(pool, id).await?),
-        None => None,
-    };
-    let can_coordinate = row.item_id.is_none()
-        && crate::coordination::may_link(&row)
-        && access::scope_for(user, domain::Permission::Coordinate).covers(&row.facts());
-    Ok(CaseDetail {
-        code: display_code(&row.code),
-        pin: row.pin.clone(),
-        title: row.title.clone(),
-        description: row.description.clone(),
-        category: row.category.clone(),
-        place: tree.label(row.region_id),
-        station: row.station.clone(),
-        source: row.source,
-        resident_name: row.resident_name.clone(),
-        resident_phone: row.resident_phone.clone(),
-        resident_email: row.resident_email.clone(),
-        status: state.status,
-        step: state.status.step(),
-        route: state.route,
-        unit: row.unit.clone(),
-        deadline_class: state.deadline_class,
-        checkpoints,
-        result: state.result.clone(),
-        rating: state.rating,
-        rework_count: state.rework_count,
-        merged_into: state.merged_into.clone(),
-        recurs: row.recurs.as_deref().map(display_code),
-        created_at: row.created_at,
-        timeline,
-        actions,
-        letters,
-        can_issue_letter,
-        extensions,
-        can_request_extension,
-        can_decide_extension,
-        coordination,
-        can_coordinate,
-        can_call,
-        calls: row.calls(),
-        rated_via: row.rated_via,
-        photos: crate::photos::of_case(pool, row.id).await?,
-        can_attach_photos: domain::permission::allows(user.role, domain::Permission::AttachPhotos),
-        can_publish_photos: domain::permission::allows(
-            user.role,
-            domain::Permission::PublishPhotos,
-        ),
-    })
 }
 
 pub(crate) fn summarize(
@@ -1005,7 +724,7 @@ pub(crate) fn summarize(
         })
         .map(|d| (d.due - now).num_hours());
     CaseSummary {
-        code: display_code(&row.code),
+        code: TrackingCode::readable(&row.code),
         title: row.title.clone(),
         category: row.category.clone(),
         place: tree.label(row.region_id),
@@ -1027,7 +746,7 @@ pub(crate) fn summarize(
         letters: row.letters,
         // Only while the clock runs: a case done after escalation leaves the supervisor's list.
         escalated: row.escalated && state.status.clock_runs(),
-        recurs: row.recurs.as_deref().map(display_code),
+        recurs: row.recurs.as_deref().map(TrackingCode::readable),
     }
 }
 
@@ -1070,31 +789,6 @@ pub(crate) async fn summary(
         .await?
         .remove(code.as_str())
         .ok_or(StoreError::NotFound)
-}
-
-/// The newest event's id (0 when there is none).
-pub async fn last_event_id(pool: &Pool) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM case_events")
-            .fetch_one(pool)
-            .await?,
-    )
-}
-
-/// Events after `after`, oldest first: (event id, case code, acting user).
-pub async fn events_since(
-    pool: &Pool,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<(i64, String, Option<i64>)>> {
-    Ok(sqlx::query_as(
-        "SELECT e.id, c.code, e.actor_user_id FROM case_events e JOIN cases c ON c.id = e.case_id \
-         WHERE e.id > $1 ORDER BY e.id LIMIT $2",
-    )
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
 }
 
 /// The index range of the cases at and below the region with `path`
@@ -1468,7 +1162,7 @@ pub async fn similar_open(
             let s = score(&probe, &Fingerprint::of(&format!("{title} {description}")));
             (s >= THRESHOLD).then(|| {
                 let case = domain::view::SimilarCase {
-                    code: display_code(&code),
+                    code: TrackingCode::readable(&code),
                     title,
                     place: tree.label(region_id),
                     status: status.0,
@@ -1496,68 +1190,6 @@ pub async fn verify_second_factor(pool: &Pool, code: &TrackingCode, answer: &str
     }
 }
 
-/// The resident's view. Callers must have checked the second factor.
-pub async fn public_view(
-    pool: &Pool,
-    code: &TrackingCode,
-    now: DateTime<Utc>,
-) -> Result<PublicCase> {
-    let row = load(pool, code).await?;
-    let policy = reference::policy(pool).await?;
-    let tree = reference::region_tree(pool).await?;
-    let state = row.state();
-    let evs = events(pool, row.id).await?;
-    let steps = [
-        Step::Register,
-        Step::Consolidate,
-        Step::Handle,
-        Step::Feedback,
-        Step::Rate,
-    ]
-    .into_iter()
-    .map(|step| StepDate {
-        step,
-        at: evs
-            .iter()
-            .rev()
-            .find(|e| e.to_status.step() == step)
-            .map(|e| e.at),
-    })
-    .collect();
-    let deadline = policy
-        .checkpoints(&state, now)
-        .into_iter()
-        .find(|c| c.checkpoint == Checkpoint::Completion);
-    Ok(PublicCase {
-        code: code.to_string(),
-        title: row.title.clone(),
-        category: row.category.clone(),
-        place: tree.public_place(row.region_id),
-        resident_name: domain::mask::name(&row.resident_name),
-        resident_phone: domain::mask::phone(&row.resident_phone),
-        status: state.status,
-        step: state.status.step(),
-        steps,
-        unit: row.unit.clone(),
-        deadline,
-        result: state.result.clone(),
-        rating: state.rating,
-        rework_count: state.rework_count,
-        can_rate: state.status == Status::AwaitingRating,
-        notify: row.notify,
-        photos: crate::photos::of_case(pool, row.id)
-            .await?
-            .into_iter()
-            .filter(|p| p.shown_to_resident())
-            .collect(),
-        can_add_photos: state.status != Status::Closed,
-        coordination: match row.item_id {
-            Some(id) => Some(crate::coordination::brief(pool, id).await?),
-            None => None,
-        },
-    })
-}
-
 /// The resident rates the result (step 5).
 pub async fn rate(
     pool: &Pool,
@@ -1583,7 +1215,7 @@ pub async fn status_of(pool: &Pool, code: &TrackingCode) -> Result<Status> {
 /// Kinds of the events of a case, oldest first.
 pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>> {
     let row = load(pool, code).await?;
-    Ok(events(pool, row.id)
+    Ok(events::of_case(pool, row.id)
         .await?
         .into_iter()
         .map(|e| e.kind)
@@ -1593,6 +1225,8 @@ pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::casefile::{detail, public_view};
+    use domain::Step;
 
     /// The demo's director and two unit handlers (on `TestDb::demo`).
     async fn fixture(pool: &Pool) -> (UserRow, UserRow, UserRow) {

@@ -707,7 +707,7 @@ mod tests {
         assert!(grown.communities > 300, "{grown:?}");
         assert!(grown.open > 50 && grown.open < 600, "{grown:?}");
         assert_eq!(
-            crate::deadlines::disagreeing(&pool, crate::deadlines::Reach::Started)
+            crate::deadlines::tests::disagreeing(&pool, crate::deadlines::Reach::Started)
                 .await
                 .unwrap(),
             Vec::<String>::new()

@@ -6,8 +6,9 @@
 
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
-use crate::cases::{By, CaseRow, SELECT_CASE, insert_event, load};
+use crate::cases::{CaseRow, SELECT_CASE, load};
 use crate::db::Stored;
+use crate::events::{By, insert_event};
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
@@ -147,8 +148,13 @@ async fn note_on_case(
     let action = format!("case.{kind}");
     audit::record(
         tx,
-        Change::by(by, &action, "case", crate::cases::display_code(&case.code))
-            .states(None, Some(payload.clone())),
+        Change::by(
+            by,
+            &action,
+            "case",
+            domain::TrackingCode::readable(&case.code),
+        )
+        .states(None, Some(payload.clone())),
         now,
     )
     .await
@@ -247,7 +253,7 @@ pub async fn create(
     }
     let codes: Vec<String> = cases
         .iter()
-        .map(|c| crate::cases::display_code(&c.code))
+        .map(|c| domain::TrackingCode::readable(&c.code))
         .collect();
     let after = serde_json::json!({
         "title": title, "measure": measure, "unit_id": form.unit_id, "cases": codes,
@@ -279,9 +285,9 @@ pub async fn candidates(
             .await?;
     let linked: Vec<String> = linked
         .iter()
-        .map(|c| crate::cases::display_code(c))
+        .map(|c| domain::TrackingCode::readable(c))
         .collect();
-    let own = crate::cases::display_code(&case.code);
+    let own = domain::TrackingCode::readable(&case.code);
     Ok(similar
         .into_iter()
         .filter(|s| s.code != own && !linked.contains(&s.code))
@@ -503,7 +509,7 @@ mod tests {
         // Each case names the item and notes the link.
         for code in &codes {
             let code = TrackingCode::parse(code).unwrap();
-            let d = crate::cases::detail(&pool, &director, &code, now)
+            let d = crate::casefile::detail(&pool, &director, &code, now)
                 .await
                 .unwrap();
             let brief = d.coordination.expect("linked");
@@ -535,12 +541,14 @@ mod tests {
         .unwrap();
         for code in &codes {
             let code = TrackingCode::parse(code).unwrap();
-            let d = crate::cases::detail(&pool, &director, &code, now)
+            let d = crate::casefile::detail(&pool, &director, &code, now)
                 .await
                 .unwrap();
             let last = d.timeline.last().unwrap();
             assert_eq!(last.kind, "coordination_update");
-            let public = crate::cases::public_view(&pool, &code, now).await.unwrap();
+            let public = crate::casefile::public_view(&pool, &code, now)
+                .await
+                .unwrap();
             let brief = public.coordination.unwrap();
             assert_eq!(brief.status, ItemStatus::InProgress);
             assert_eq!(brief.latest.as_deref(), Some("已列入改造计划"));

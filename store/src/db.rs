@@ -232,12 +232,6 @@ pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
     }
 }
 
-/// Runs pending migrations for whichever database the pool is on.
-pub async fn migrate(pool: &Pool) -> crate::Result<()> {
-    migrator(Backend::of(pool)).run(pool).await?;
-    crate::deadlines::fill_if_stale(pool).await
-}
-
 /// An optional real number as bound: text, cast back in the SQL
 /// (`CAST($n AS DOUBLE PRECISION)`). sqlx's `Any` declares a missing `f64`
 /// to PostgreSQL as a 4-byte float and a present one as 8 bytes, so a
@@ -509,6 +503,8 @@ coded!(
     domain::party::OrgKind,
     domain::party::RegStatus,
     domain::party::ClaimStatus,
+    domain::view::ExtensionStatus,
+    domain::session::SessionStatus,
 );
 
 /// A yes/no column: PostgreSQL answers a boolean, SQLite the integer it

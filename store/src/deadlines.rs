@@ -7,10 +7,12 @@
 //! adds one (0016, 0018). With them it keeps the clock's completion and
 //! acknowledgement deadlines, by which figures judge "in time".
 
+use crate::Result;
+use crate::audit::{self, Change};
 use crate::db::{Conn, Pool, Stored};
-use crate::{Result, cases::CaseRow};
-use chrono::{DateTime, Utc};
-use domain::{CaseState, DeadlineClass, DeadlinePolicy, Status};
+use crate::events::By;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{CaseState, DayMode, DeadlineClass, DeadlinePolicy, Status};
 
 /// Cases recomputed per statement batch: bounded memory and short writes
 /// whatever the backlog.
@@ -161,51 +163,164 @@ pub(crate) async fn fill_if_stale(pool: &Pool) -> Result<()> {
     Ok(())
 }
 
-/// Every case whose stored due times differ from what the rules give for
-/// what the database holds now, by code (empty when all agree). Reads the
-/// cases in batches, so it runs over a whole generated city. With
-/// `Reach::Open` a finished clock's completion deadline is not compared:
-/// it keeps the one it was judged by when the calendar changes later.
-pub async fn disagreeing(pool: &Pool, reach: Reach) -> Result<Vec<String>> {
-    let policy = crate::reference::policy(pool).await?;
-    let mut out = Vec::new();
-    let mut after = 0i64;
-    loop {
-        let rows: Vec<CaseRow> = sqlx::query_as(&format!(
-            "{} WHERE c.id > $1 ORDER BY c.id LIMIT $2",
-            crate::cases::SELECT_CASE
-        ))
-        .bind(after)
-        .bind(BATCH * 10)
-        .fetch_all(pool)
+/// The 13710 calendar decides every deadline units are judged by, so its
+/// changes go into the audit trail.
+fn calendar_change<'a>(
+    by: &'a By,
+    action: &'a str,
+    what: String,
+    after: Option<serde_json::Value>,
+) -> Change<'a> {
+    Change::by(by, action, "calendar", what).states(None, after)
+}
+
+/// A calendar change moves open deadlines: their stored due times are
+/// recomputed in the same transaction (no list reads a due time from the
+/// old calendar), and the audit trail records how many moved with it.
+async fn recompute_due_times(tx: &mut crate::db::Conn, by: &By, now: DateTime<Utc>) -> Result<()> {
+    let n = recompute(tx, Reach::Open, |done, of| {
+        tracing::info!(done, of, "recomputing the open cases' 13710 due times");
+    })
+    .await?;
+    let after = Some(serde_json::json!({ "open_cases": n }));
+    audit::record(
+        tx,
+        calendar_change(by, "calendar.recomputed", "due_times".into(), after),
+        now,
+    )
+    .await
+}
+
+pub async fn set_day_mode(pool: &Pool, by: &By, mode: DayMode, now: DateTime<Utc>) -> Result<()> {
+    let value = match mode {
+        DayMode::Calendar => "calendar",
+        DayMode::Working => "working",
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('day_mode', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(value)
+    .execute(&mut *tx)
+    .await?;
+    let after = Some(serde_json::json!({ "day_mode": value }));
+    audit::record(
+        &mut tx,
+        calendar_change(by, "calendar.day_mode", "day_mode".into(), after),
+        now,
+    )
+    .await?;
+    recompute_due_times(&mut tx, by, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Marks a date as a public holiday (`holiday`) or a make-up working day (`workday`).
+pub async fn set_calendar_day(
+    pool: &Pool,
+    by: &By,
+    day: NaiveDate,
+    workday: bool,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let kind = if workday { "workday" } else { "holiday" };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
+         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+    )
+    .bind(day.to_string())
+    .bind(kind)
+    .bind(name)
+    .execute(&mut *tx)
+    .await?;
+    let after = Some(serde_json::json!({ "kind": kind, "name": name }));
+    audit::record(
+        &mut tx,
+        calendar_change(by, "calendar.marked", day.to_string(), after),
+        now,
+    )
+    .await?;
+    recompute_due_times(&mut tx, by, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Unmarks a date; it is an ordinary weekday or weekend day again.
+pub async fn clear_calendar_day(
+    pool: &Pool,
+    by: &By,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("DELETE FROM calendar_days WHERE day = $1")
+        .bind(day.to_string())
+        .execute(&mut *tx)
         .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        out.extend(rows.into_iter().filter_map(|row| {
-            let state = row.state();
-            let open = policy.open_deadline(&state);
-            let finished = reach == Reach::Open && open.is_none() && row.due_at.is_none();
-            let completion_agrees = finished
-                || (
-                    policy.completion_due(&state),
-                    policy.acknowledge_due(&state),
-                ) == (row.completion_due_at, row.acknowledge_due_at);
-            let agrees = (open.map(|d| d.due), open.map(|d| d.warn)) == (row.due_at, row.warn_at)
-                && completion_agrees;
-            (!agrees).then_some(row.code)
-        }));
+    if done.rows_affected() > 0 {
+        audit::record(
+            &mut tx,
+            calendar_change(by, "calendar.cleared", day.to_string(), None),
+            now,
+        )
+        .await?;
+        recompute_due_times(&mut tx, by, now).await?;
     }
-    Ok(out)
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::cases::{self, By};
-    use crate::testing::TestDb;
+    use crate::cases::{self, CaseRow};
+    use crate::events::By;
+    use crate::testing::{TestDb, user};
     use domain::{Action, Actor, DayMode, TrackingCode};
 
-    use crate::testing::user;
+    /// The test oracle: every case whose stored due times differ from what
+    /// the rules give for its whole row (not the clock columns `recompute`
+    /// reads), by code.
+    /// Every case whose stored due times differ from what the rules give for
+    /// what the database holds now, by code (empty when all agree). Reads the
+    /// cases in batches, so it runs over a whole generated city. With
+    /// `Reach::Open` a finished clock's completion deadline is not compared:
+    /// it keeps the one it was judged by when the calendar changes later.
+    pub(crate) async fn disagreeing(pool: &Pool, reach: Reach) -> Result<Vec<String>> {
+        let policy = crate::reference::policy(pool).await?;
+        let mut out = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<CaseRow> = sqlx::query_as(&format!(
+                "{} WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+                crate::cases::SELECT_CASE
+            ))
+            .bind(after)
+            .bind(BATCH * 10)
+            .fetch_all(pool)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            out.extend(rows.into_iter().filter_map(|row| {
+                let state = row.state();
+                let open = policy.open_deadline(&state);
+                let finished = reach == Reach::Open && open.is_none() && row.due_at.is_none();
+                let completion_agrees = finished
+                    || (
+                        policy.completion_due(&state),
+                        policy.acknowledge_due(&state),
+                    ) == (row.completion_due_at, row.acknowledge_due_at);
+                let agrees = (open.map(|d| d.due), open.map(|d| d.warn))
+                    == (row.due_at, row.warn_at)
+                    && completion_agrees;
+                (!agrees).then_some(row.code)
+            }));
+        }
+        Ok(out)
+    }
 
     async fn due_of(pool: &Pool, code: &str) -> Option<DateTime<Utc>> {
         sqlx::query_scalar::<_, Option<crate::db::Stamp>>(
@@ -316,7 +431,7 @@ mod tests {
 
         // Calendar changes recompute every open case, in the audit trail.
         let by = By::named("管理员");
-        crate::reference::set_day_mode(&pool, &by, DayMode::Working, now)
+        set_day_mode(&pool, &by, DayMode::Working, now)
             .await
             .unwrap();
         assert_eq!(
@@ -325,7 +440,7 @@ mod tests {
         );
         for d in 0..10 {
             let day = (now + chrono::Duration::days(d)).date_naive();
-            crate::reference::set_calendar_day(&pool, &by, day, false, "假日", now)
+            set_calendar_day(&pool, &by, day, false, "假日", now)
                 .await
                 .unwrap();
         }
@@ -356,7 +471,7 @@ mod tests {
             .await
             .unwrap();
         assert!(!disagreeing(&pool, Reach::Started).await.unwrap().is_empty());
-        crate::db::migrate(&pool).await.unwrap();
+        crate::migrate(&pool).await.unwrap();
         assert_eq!(
             disagreeing(&pool, Reach::Started).await.unwrap(),
             Vec::<String>::new()

@@ -6,8 +6,9 @@
 //! laid out backwards from the moment of loading so that deadlines stay
 //! realistic (some on track, some due soon, some overdue) whenever it is run.
 
-use crate::cases::{self, By};
+use crate::cases;
 use crate::db::Stored;
+use crate::events::By;
 use crate::open311;
 use crate::reference::{self, NewCategory};
 use crate::users::{self, NewUser};

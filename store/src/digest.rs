@@ -6,7 +6,7 @@
 //! it gives the day back and a later round tries again.
 
 use crate::audit::{self, Change};
-use crate::cases::By;
+use crate::events::By;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -5,12 +5,13 @@
 
 use crate::access;
 use crate::audit::{self, Change};
-use crate::cases::{By, CaseRow, insert_event, load_for};
+use crate::cases::{CaseRow, load_for};
 use crate::db::Stored;
+use crate::events::{By, insert_event};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
-use domain::view::Extension;
+use domain::view::{Extension, ExtensionStatus};
 use domain::{Actor, Permission, TrackingCode};
 
 /// Most days one request may ask for (the 13710 month for complex matters
@@ -23,7 +24,8 @@ struct Row {
     id: i64,
     days: i64,
     reason: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<ExtensionStatus>")]
+    status: ExtensionStatus,
     #[sqlx(try_from = "crate::db::Stamp")]
     requested_at: DateTime<Utc>,
     note: String,
@@ -115,7 +117,7 @@ pub async fn request(
     let pending = for_case(pool, &case)
         .await?
         .iter()
-        .any(|e| e.status == "pending");
+        .any(|e| e.status == ExtensionStatus::Pending);
     let Some(start) = case.clock_start.filter(|_| may_request(&case, pending)) else {
         return Err(StoreError::invalid("case", "no_extension"));
     };
@@ -140,7 +142,7 @@ pub async fn request(
         id,
         days,
         reason: reason.to_string(),
-        status: "pending".into(),
+        status: ExtensionStatus::Pending,
         requested_at: now,
         note: String::new(),
     })
@@ -167,9 +169,13 @@ pub async fn decide(
     let pending = for_case(pool, &case)
         .await?
         .into_iter()
-        .find(|e| e.status == "pending")
+        .find(|e| e.status == ExtensionStatus::Pending)
         .ok_or_else(|| StoreError::invalid("case", "no_extension"))?;
-    let decision = if approve { "approved" } else { "refused" };
+    let decision = if approve {
+        ExtensionStatus::Approved
+    } else {
+        ExtensionStatus::Refused
+    };
     let by = By::user(user);
     let mut tx = pool.begin().await?;
     // Only a request still pending is decided: a second decision finds none.
@@ -177,7 +183,7 @@ pub async fn decide(
         "UPDATE extensions SET status = $1, decided_by = $2, decided_at = $3, note = $4 \
          WHERE id = $5 AND status = 'pending'",
     )
-    .bind(decision)
+    .bind(decision.as_str())
     .bind(user.id)
     .bind(now.stored())
     .bind(note)
@@ -188,7 +194,7 @@ pub async fn decide(
         return Err(StoreError::Conflict);
     }
     let payload = serde_json::json!({ "days": pending.days, "note": note });
-    let kind = format!("extension_{decision}");
+    let kind = format!("extension_{}", decision.as_str());
     self::note(&mut tx, &case, &by, &kind, payload, now).await?;
     if approve {
         crate::deadlines::refresh(&mut tx, case.id).await?;
@@ -200,7 +206,8 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::{detail, list};
+    use crate::casefile::detail;
+    use crate::cases::list;
     use domain::{Checkpoint, Status};
 
     use crate::testing::user;
@@ -254,7 +261,10 @@ mod tests {
         ));
         let d = detail(&pool, &leader, &code, now).await.unwrap();
         assert_eq!(completion(&d), due);
-        assert_eq!(d.extensions.last().unwrap().status, "pending");
+        assert_eq!(
+            d.extensions.last().unwrap().status,
+            ExtensionStatus::Pending
+        );
         assert!(d.can_decide_extension && !d.can_request_extension);
 
         // Only the supervision office decides.

@@ -256,7 +256,10 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyG
     .bind(Source::GridVisit.as_str())
     .fetch_all(pool)
     .await?;
-    let mine: Vec<String> = mine.iter().map(|c| crate::cases::display_code(c)).collect();
+    let mine: Vec<String> = mine
+        .iter()
+        .map(|c| domain::TrackingCode::readable(c))
+        .collect();
     let all = crate::cases::list(pool, user, &CaseFilter::default(), now).await?;
     let mut registered: Vec<_> = all
         .iter()

@@ -4,7 +4,7 @@
 //! newest first, so an export of the whole city never holds it all.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE_LEDGER, display_code, push_scope};
+use crate::cases::{CaseRow, SELECT_CASE_LEDGER, push_scope};
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::stats::Tallies;
@@ -253,7 +253,7 @@ fn line(ledger: &LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> L
         (r, m) => r.or_else(|| m.cloned()),
     };
     Line {
-        code: display_code(&row.code),
+        code: domain::TrackingCode::readable(&row.code),
         registered: row.created_at,
         title: row.title.clone(),
         description: row.description.clone(),
@@ -338,7 +338,7 @@ mod tests {
         .await
         .unwrap()
         .into_iter()
-        .map(|(code, n)| (display_code(&code), n))
+        .map(|(code, n)| (domain::TrackingCode::readable(&code), n))
         .collect();
         let mut person: HashMap<String, Option<String>> = HashMap::new();
         let acks: Vec<(String, String, Option<i64>)> = sqlx::query_as(
@@ -349,7 +349,7 @@ mod tests {
         .await
         .unwrap();
         for (code, label, unit) in acks {
-            person.insert(display_code(&code), unit.map(|_| label));
+            person.insert(domain::TrackingCode::readable(&code), unit.map(|_| label));
         }
         assert!(lines.len() > 800);
         for line in &lines {

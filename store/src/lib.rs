@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod backup;
 pub mod callbacks;
+pub mod casefile;
 pub mod cases;
 pub mod city;
 pub mod coordination;
@@ -16,6 +17,7 @@ pub mod db;
 pub mod deadlines;
 pub mod demo;
 pub mod digest;
+pub mod events;
 pub mod extensions;
 pub mod grid;
 pub mod jobs;
@@ -32,10 +34,18 @@ pub mod stats;
 pub mod supervision;
 pub mod testing;
 pub mod throttle;
+pub mod trail;
 pub mod users;
 pub mod wishes;
 
-pub use db::{Backend, Pool, connect, migrate};
+pub use db::{Backend, Pool, connect};
+
+/// Runs pending migrations for whichever database the pool is on, then
+/// fills what a migration marked stale (the cases' due times).
+pub async fn migrate(pool: &Pool) -> Result<()> {
+    db::migrator(Backend::of(pool)).run(pool).await?;
+    deadlines::fill_if_stale(pool).await
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,8 +1,9 @@
 //! Open311 GeoReport v2 storage: API keys, categories as services, requests
 //! arriving through the API, and requests as the API publishes them.
 
-use crate::cases::{self, By, CaseRow, SELECT_CASE};
+use crate::cases::{self, CaseRow, SELECT_CASE};
 use crate::db::{Stamp, Stored};
+use crate::events::By;
 use crate::{Pool, Result, StoreError, reference};
 use chrono::{DateTime, Utc};
 use domain::open311::{
@@ -535,7 +536,7 @@ pub async fn timeline(
     if known == 0 {
         return Ok(None);
     }
-    let rows: Vec<(String, String, Stamp)> = sqlx::query_as(
+    let rows: Vec<(String, crate::db::Code<Status>, Stamp)> = sqlx::query_as(
         "SELECT kind, to_status, at FROM case_events WHERE case_id = $1 ORDER BY at, id",
     )
     .bind(id)
@@ -543,7 +544,7 @@ pub async fn timeline(
     .await?;
     Ok(Some(
         rows.into_iter()
-            .filter_map(|(kind, status, at)| Some((kind, Status::parse(&status)?, at.0)))
+            .map(|(kind, status, at)| (kind, status.0, at.0))
             .collect(),
     ))
 }

@@ -9,8 +9,8 @@
 //! SKIP LOCKED`, so two dispatchers never take the same row; SQLite runs one
 //! writer at a time, so its claiming statement is atomic as it is.
 
-use crate::cases::{By, insert_event, load};
 use crate::db::{Backend, Stored};
+use crate::events::{By, insert_event};
 use crate::{Pool, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::notice::{Delivery, Notice};
@@ -59,7 +59,7 @@ pub struct Message {
 impl Message {
     /// The code as residents read it (`K7QM-3XPA`).
     pub fn display_code(&self) -> String {
-        crate::cases::display_code(&self.code)
+        domain::TrackingCode::readable(&self.code)
     }
 }
 
@@ -184,11 +184,12 @@ pub async fn finish(
     let done = update.bind(message.id).bind(why).execute(&mut *tx).await?;
     // A message dropped meanwhile (the resident stopped texts) stays so.
     if done.rows_affected() > 0 {
-        let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
-            .bind(message.case_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let status = Status::parse(&status).unwrap_or(Status::Registered);
+        let status: crate::db::Code<Status> =
+            sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+                .bind(message.case_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let status = status.0;
         let payload = serde_json::json!({
             "notice": message.notice.as_str(),
             "delivery": delivery.as_str(),
@@ -213,10 +214,16 @@ pub async fn finish(
 /// The resident stops texts about their case: nothing more is written for
 /// it, and what waits to be sent is dropped. Stopping twice changes nothing.
 pub async fn stop(pool: &Pool, code: &TrackingCode, now: DateTime<Utc>) -> Result<()> {
-    let row = load(pool, code).await?;
+    let (id, status): (i64, crate::db::Code<Status>) =
+        sqlx::query_as("SELECT id, status FROM cases WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
+    let status = status.0;
     let mut tx = pool.begin().await?;
     let changed = sqlx::query("UPDATE cases SET notify = 0 WHERE id = $1 AND notify = 1")
-        .bind(row.id)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     if changed.rows_affected() > 0 {
@@ -225,15 +232,15 @@ pub async fn stop(pool: &Pool, code: &TrackingCode, now: DateTime<Utc>) -> Resul
              WHERE case_id = $2 AND state = 'pending'",
         )
         .bind(now.stored())
-        .bind(row.id)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
         insert_event(
             &mut tx,
-            row.id,
+            id,
             "notify_stopped",
-            Some(row.status),
-            row.status,
+            Some(status),
+            status,
             &By::resident(),
             "{}",
             now,

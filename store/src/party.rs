@@ -4,8 +4,8 @@
 
 use crate::access;
 use crate::audit::{self, Change};
-use crate::cases::By;
 use crate::db::{Flag, Stored};
+use crate::events::By;
 use crate::reference;
 use crate::users::{self, UserRow};
 use crate::{Pool, Result, StoreError};

@@ -4,8 +4,9 @@
 //! [`to_sweep`]/[`swept`] to delete what was removed.
 
 use crate::access::{self, CaseFacts};
-use crate::cases::{By, insert_event, load};
+use crate::cases::load;
 use crate::db::Stored;
+use crate::events::{By, insert_event};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, audit};
 use chrono::{DateTime, Utc};

@@ -106,13 +106,13 @@ async fn anonymise_case(
     .await?;
     let payload = serde_json::json!({ "after_days": after_days }).to_string();
     let status = case.status;
-    crate::cases::insert_event(
+    crate::events::insert_event(
         &mut tx,
         case.id,
         "anonymised",
         Some(status),
         status,
-        &crate::cases::By::named(JOB),
+        &crate::events::By::named(JOB),
         &payload,
         now,
     )

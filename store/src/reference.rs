@@ -2,12 +2,12 @@
 //! deadline calendar.
 
 use crate::audit::{self, Change};
-use crate::cases::By;
+use crate::events::By;
 use crate::{Pool, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
 use domain::view::{CategoryInfo, Named, Options, RegionOption};
-use domain::{DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
+use domain::{CallbackPolicy, DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -429,32 +429,65 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     })
 }
 
-/// The 13710 calendar decides every deadline units are judged by, so its
-/// changes go into the audit trail.
-fn calendar_change<'a>(
-    by: &'a By,
-    action: &'a str,
-    what: String,
-    after: Option<serde_json::Value>,
-) -> Change<'a> {
-    Change::by(by, action, "calendar", what).states(None, after)
+const AFTER_DAYS: &str = "callback_after_days";
+const ATTEMPTS: &str = "callback_attempts";
+
+/// The callback policy (回访): days a rating may wait before the station
+/// calls, and the calls after which it may close unrated; the defaults
+/// where nothing is set.
+pub async fn callback_policy<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<CallbackPolicy> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT key, value FROM settings WHERE key IN ('callback_after_days', 'callback_attempts')",
+    )
+    .fetch_all(ex)
+    .await?;
+    let mut p = CallbackPolicy::default();
+    for (key, value) in rows {
+        match key.as_str() {
+            AFTER_DAYS => p.after_days = value.parse().unwrap_or(p.after_days),
+            ATTEMPTS => p.attempts = value.parse().unwrap_or(p.attempts),
+            _ => {}
+        }
+    }
+    Ok(p)
 }
 
-/// A calendar change moves open deadlines: their stored due times are
-/// recomputed in the same transaction (no list reads a due time from the
-/// old calendar), and the audit trail records how many moved with it.
-async fn recompute_due_times(tx: &mut crate::db::Conn, by: &By, now: DateTime<Utc>) -> Result<()> {
-    let n = crate::deadlines::recompute(tx, crate::deadlines::Reach::Open, |done, of| {
-        tracing::info!(done, of, "recomputing the open cases' 13710 due times");
-    })
-    .await?;
-    let after = Some(serde_json::json!({ "open_cases": n }));
+/// Sets both numbers, audited.
+pub async fn set_callback_policy(
+    pool: &Pool,
+    by: &By,
+    policy: CallbackPolicy,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !policy.valid() {
+        return Err(crate::StoreError::invalid("callbacks", "out_of_range"));
+    }
+    let mut tx = pool.begin().await?;
+    let before = callback_policy(&mut *tx).await?;
+    for (key, value) in [
+        (AFTER_DAYS, policy.after_days.to_string()),
+        (ATTEMPTS, policy.attempts.to_string()),
+    ] {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    }
     audit::record(
-        tx,
-        calendar_change(by, "calendar.recomputed", "due_times".into(), after),
+        &mut tx,
+        Change::by(by, "setting.callbacks", "setting", "callbacks")
+            .states(audit::json(&before), audit::json(&policy)),
         now,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Days after a closure during which a case of the same category in the
@@ -499,63 +532,6 @@ pub async fn set_recurrence_days(
     Ok(())
 }
 
-pub async fn set_day_mode(pool: &Pool, by: &By, mode: DayMode, now: DateTime<Utc>) -> Result<()> {
-    let value = match mode {
-        DayMode::Calendar => "calendar",
-        DayMode::Working => "working",
-    };
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('day_mode', $1) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(value)
-    .execute(&mut *tx)
-    .await?;
-    let after = Some(serde_json::json!({ "day_mode": value }));
-    audit::record(
-        &mut tx,
-        calendar_change(by, "calendar.day_mode", "day_mode".into(), after),
-        now,
-    )
-    .await?;
-    recompute_due_times(&mut tx, by, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Marks a date as a public holiday (`holiday`) or a make-up working day (`workday`).
-pub async fn set_calendar_day(
-    pool: &Pool,
-    by: &By,
-    day: NaiveDate,
-    workday: bool,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let kind = if workday { "workday" } else { "holiday" };
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3) \
-         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
-    )
-    .bind(day.to_string())
-    .bind(kind)
-    .bind(name)
-    .execute(&mut *tx)
-    .await?;
-    let after = Some(serde_json::json!({ "kind": kind, "name": name }));
-    audit::record(
-        &mut tx,
-        calendar_change(by, "calendar.marked", day.to_string(), after),
-        now,
-    )
-    .await?;
-    recompute_due_times(&mut tx, by, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Every marked date, oldest first: (date, "holiday" or "workday", name).
 pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>> {
     Ok(
@@ -563,31 +539,6 @@ pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>>
             .fetch_all(pool)
             .await?,
     )
-}
-
-/// Unmarks a date; it is an ordinary weekday or weekend day again.
-pub async fn clear_calendar_day(
-    pool: &Pool,
-    by: &By,
-    day: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let mut tx = pool.begin().await?;
-    let done = sqlx::query("DELETE FROM calendar_days WHERE day = $1")
-        .bind(day.to_string())
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() > 0 {
-        audit::record(
-            &mut tx,
-            calendar_change(by, "calendar.cleared", day.to_string(), None),
-            now,
-        )
-        .await?;
-        recompute_due_times(&mut tx, by, now).await?;
-    }
-    tx.commit().await?;
-    Ok(done.rows_affected() > 0)
 }
 
 pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
@@ -627,6 +578,7 @@ pub(crate) async fn policy_in(conn: &mut sqlx::AnyConnection) -> Result<Deadline
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deadlines::{clear_calendar_day, set_calendar_day, set_day_mode};
 
     /// Each instance keeps the region tree in memory, and sees a change made
     /// through another instance (a second pool) at its next use, and one

@@ -3,7 +3,7 @@
 //! with any bad line imports nothing and names every bad line.
 
 use crate::audit::{self, Change};
-use crate::cases::By;
+use crate::events::By;
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, access};
@@ -587,7 +587,7 @@ mod tests {
             .await
             .unwrap();
             let code = domain::TrackingCode::parse(&code).unwrap();
-            let detail = crate::cases::detail(&pool, &admin, &code, now)
+            let detail = crate::casefile::detail(&pool, &admin, &code, now)
                 .await
                 .unwrap();
             assert!(!detail.place.is_empty());

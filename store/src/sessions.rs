@@ -5,8 +5,9 @@
 
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
-use crate::cases::{By, CaseRow, Heard, SELECT_CASE, summarize};
+use crate::cases::{CaseRow, Heard, SELECT_CASE, summarize};
 use crate::db::Stored;
+use crate::events::By;
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
@@ -14,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::deadline::china;
 use domain::session::{
     Commitment, Delivery, DeputyBrief, MyVisits, NewCommitment, PublicStation, SessionBrief,
-    SessionDetail, SessionForm, short_notice, validate_close, validate_commitment,
+    SessionDetail, SessionForm, SessionStatus, short_notice, validate_close, validate_commitment,
 };
 use domain::view::{CaseSummary, Named, Receipt};
 use domain::{NewCase, Permission, Source, Status};
@@ -31,7 +32,8 @@ struct SessionRow {
     #[sqlx(try_from = "crate::db::Stamp")]
     ends_at: DateTime<Utc>,
     topic: String,
-    status: String,
+    #[sqlx(try_from = "crate::db::Code<SessionStatus>")]
+    status: SessionStatus,
     residents_present: Option<i64>,
     minutes: String,
     #[sqlx(try_from = "crate::db::Stamp")]
@@ -113,7 +115,7 @@ async fn briefs(pool: &Pool, rows: &[SessionRow]) -> Result<Vec<SessionBrief>> {
             starts_at: r.starts_at,
             ends_at: r.ends_at,
             topic: r.topic.clone(),
-            status: r.status.clone(),
+            status: r.status,
             short_notice: short_notice(r.created_at, r.starts_at),
             attendees: people.remove(&r.id).unwrap_or_default(),
             residents_present: r.residents_present,
@@ -219,7 +221,7 @@ pub async fn register(
     if !may(user, Permission::RegisterCase, &s.facts()) {
         return Err(StoreError::Forbidden);
     }
-    if s.status == "closed" {
+    if s.status == SessionStatus::Closed {
         return Err(StoreError::invalid("session", "session_closed"));
     }
     if let Some(h) = heard_by
@@ -432,7 +434,7 @@ fn commitment(r: CommitmentRow, today: NaiveDate) -> Commitment {
         by: r.by_name,
         text: r.text,
         due_on: r.due_on,
-        case_code: r.case_code.as_deref().map(crate::cases::display_code),
+        case_code: r.case_code.as_deref().map(domain::TrackingCode::readable),
         delivered_on,
         delivery: Delivery::of(r.due_on, delivered_on, today),
     }
@@ -485,7 +487,7 @@ pub async fn detail(
         return Err(StoreError::Forbidden);
     }
     let rows = cases_where(pool, "c.session_id = $1", session_id).await?;
-    let open = s.status == "scheduled";
+    let open = s.status == SessionStatus::Scheduled;
     Ok(SessionDetail {
         minutes: s.minutes.clone(),
         cases: summaries(pool, &rows, now).await?,
@@ -691,7 +693,7 @@ pub async fn public_station(
     let upcoming = station_sessions(pool, station_id, now)
         .await?
         .into_iter()
-        .filter(|s| s.ends_at >= now && s.status == "scheduled")
+        .filter(|s| s.ends_at >= now && s.status == SessionStatus::Scheduled)
         .collect();
     let tree = reference::region_tree(pool).await?;
     // The community's figures (public figures go no lower).
@@ -758,7 +760,7 @@ pub async fn mine(pool: &Pool, user: &UserRow, now: DateTime<Utc>) -> Result<MyV
     let sessions = person_sessions(pool, user.id, now - chrono::Duration::days(335)).await?;
     let (upcoming, done): (Vec<_>, Vec<_>) = sessions
         .into_iter()
-        .partition(|s| s.status == "scheduled" && s.ends_at >= now);
+        .partition(|s| s.status == SessionStatus::Scheduled && s.ends_at >= now);
     let heard_rows = cases_where(pool, "c.heard_by = $1", user.id).await?;
     let figures = crate::stats::figures_where(pool, "c.heard_by = $1", user.id).await?;
     let commitments = commitments(pool, "k.user_id", user.id, now).await?;

@@ -121,13 +121,13 @@ async fn remind_batch(
             if inserted.rows_affected() == 1 {
                 let payload =
                     serde_json::json!({ "checkpoint": cp.checkpoint, "due": cp.due }).to_string();
-                crate::cases::insert_event(
+                crate::events::insert_event(
                     &mut tx,
                     row.id,
                     &format!("reminder.{level}.{}", cp.checkpoint.as_str()),
                     Some(state.status),
                     state.status,
-                    &crate::cases::By::named(JOB),
+                    &crate::events::By::named(JOB),
                     &payload,
                     now,
                 )
@@ -265,13 +265,13 @@ pub async fn issue_letter(
     })?;
     let number = format!("吕督〔{year}〕{seq}号");
     let payload = serde_json::json!({ "number": number, "checkpoint": missed.checkpoint, "reply_by": reply_by }).to_string();
-    crate::cases::insert_event(
+    crate::events::insert_event(
         &mut tx,
         case.id,
         "letter",
         Some(state.status),
         state.status,
-        &crate::cases::By::user(user),
+        &crate::events::By::user(user),
         &payload,
         now,
     )

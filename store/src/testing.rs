@@ -100,7 +100,7 @@ impl TestDb {
     /// An empty database with every migration applied.
     pub async fn new() -> Self {
         let db = Self::unmigrated().await;
-        db::migrate(&db.pool).await.expect("migrations apply");
+        crate::migrate(&db.pool).await.expect("migrations apply");
         db
     }
 
@@ -204,7 +204,7 @@ impl TestDb {
     /// A migrated SQLite database, whichever database the run is for.
     pub async fn sqlite() -> Self {
         let db = Self::create(None).await;
-        db::migrate(&db.pool).await.expect("migrations apply");
+        crate::migrate(&db.pool).await.expect("migrations apply");
         db
     }
 

@@ -3,8 +3,8 @@
 //! Every change to an account goes into the audit trail.
 
 use crate::audit::{self, Change};
-use crate::cases::By;
 use crate::db::Stored;
+use crate::events::By;
 use crate::{Pool, Result, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -43,7 +43,27 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A staff member acting: kept here so `events` stays below the accounts.
+impl By {
+    pub fn user(u: &UserRow) -> Self {
+        Self {
+            user_id: Some(u.id),
+            label: u.display_name.clone(),
+        }
+    }
+}
+
 impl UserRow {
+    /// What access depends on (`store::access`, `domain::seat`).
+    pub fn seat(&self) -> domain::seat::Seat<'_> {
+        domain::seat::Seat {
+            role: self.role,
+            region_path: self.region_path.as_deref(),
+            unit_id: self.unit_id,
+            station_id: self.station_id,
+        }
+    }
+
     pub fn info(&self) -> UserInfo {
         UserInfo {
             id: self.id,

@@ -3,8 +3,8 @@
 
 use crate::access::{self, CaseFacts};
 use crate::audit::{self, Change};
-use crate::cases::By;
 use crate::db::Stored;
+use crate::events::By;
 use crate::reference;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};

@@ -73,7 +73,7 @@ pub async fn create_account(
         unit_id,
         station_id,
     )?;
-    let by = store::cases::By::user(&me);
+    let by = store::events::By::user(&me);
     let (_, password) = store::users::create(&state()?.pool, &by, form, chrono::Utc::now())
         .await
         .map_err(fail)?;
@@ -101,7 +101,7 @@ pub async fn update_account(
         unit_id,
         station_id,
     )?;
-    let by = store::cases::By::user(&me);
+    let by = store::events::By::user(&me);
     store::users::update(&state()?.pool, &by, id, form, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -116,7 +116,7 @@ pub async fn account_action(account: String, action: String) -> Result<Option<St
     let id = super::ssr::id("account", &account)?;
     let (pool, by, now) = (
         state()?.pool,
-        store::cases::By::user(&me),
+        store::events::By::user(&me),
         chrono::Utc::now(),
     );
     let done = match action.as_str() {

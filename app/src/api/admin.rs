@@ -15,7 +15,7 @@ pub async fn list_api_keys() -> Result<Vec<domain::view::ApiKey>, AppError> {
 pub async fn create_api_key(name: String) -> Result<String, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageApiKeys).await?;
-    let by = store::cases::By::user(&user);
+    let by = store::events::By::user(&user);
     store::open311::create_key(&state()?.pool, &by, &name, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -25,7 +25,7 @@ pub async fn create_api_key(name: String) -> Result<String, AppError> {
 pub async fn revoke_api_key(name: String) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageApiKeys).await?;
-    let by = store::cases::By::user(&user);
+    let by = store::events::By::user(&user);
     store::open311::revoke_key(&state()?.pool, &by, &name, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -47,12 +47,12 @@ pub async fn get_audit(
     ) {
         (Some(code), _) => {
             let code = parse_code(&code)?;
-            store::audit::for_case(&pool, &reader, &code)
+            store::trail::for_case(&pool, &reader, &code)
                 .await
                 .map_err(fail)?
         }
         (None, Some(name)) => match store::users::find_by_username(&pool, name.trim()).await? {
-            Some(u) => store::audit::for_person(&pool, &reader, &u, 500).await?,
+            Some(u) => store::trail::for_person(&pool, &reader, &u, 500).await?,
             None => return Err(fail(AppError::NotFound)),
         },
         (None, None) => vec![],

@@ -110,7 +110,7 @@ pub async fn change_password(
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use super::ssr::*;
     let me = authorize(domain::Permission::OwnAccount).await?;
-    let by = store::cases::By::user(&me);
+    let by = store::events::By::user(&me);
     store::users::sign_out_everywhere(&state()?.pool, &by, me.id, chrono::Utc::now())
         .await
         .map_err(fail)?;

@@ -99,7 +99,7 @@ pub async fn get_board(query: BoardQuery) -> Result<domain::view::BoardData, App
     let user = authorize(domain::Permission::ViewCases).await?;
     let pool = state()?.pool;
     // Read the event id first: anything after it arrives through the stream.
-    let last_event_id = store::cases::last_event_id(&pool).await?;
+    let last_event_id = store::events::last_event_id(&pool).await?;
     let now = chrono::Utc::now();
     let filter = board_filter(&query, &pool, user.role, now).await?;
     let counts = store::cases::board_counts(&pool, &user, &filter, now).await?;

@@ -140,7 +140,7 @@ pub async fn get_receipt(code: String) -> Result<PrintedReceipt, AppError> {
 pub async fn get_case(code: String) -> Result<CaseDetail, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ViewCases).await?;
-    store::cases::detail(
+    store::casefile::detail(
         &state()?.pool,
         &user,
         &parse_code(&code)?,

@@ -46,7 +46,7 @@ pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppErro
         return Ok(None);
     }
     Ok(Some(
-        store::cases::public_view(&state()?.pool, &code, chrono::Utc::now())
+        store::casefile::public_view(&state()?.pool, &code, chrono::Utc::now())
             .await
             .map_err(fail)?,
     ))

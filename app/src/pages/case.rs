@@ -12,7 +12,7 @@ use crate::pages::items::CaseItem;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
 use crate::pages::photos::{Gallery, Upload};
 use domain::photo::PhotoStage;
-use domain::view::{CaseDetail, Named};
+use domain::view::{CaseDetail, ExtensionStatus, Named};
 use domain::{ActionKind as K, DeadlineClass, Tier};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -371,14 +371,14 @@ fn Extensions(
             <h2>{t!(i18n, extension.title)}</h2>
             <ul>
                 {list.into_iter().map(|e| {
-                    let status = e.status.clone();
+                    let status = e.status;
                     view! {
-                        <li data-status=e.status.clone()>
+                        <li data-status=status.as_str()>
                             {t!(i18n, extension.days, days = e.days)} " · " {e.reason.clone()} " · "
-                            <strong>{move || match status.as_str() {
-                                "approved" => t_string!(i18n, extension.approved),
-                                "refused" => t_string!(i18n, extension.refused),
-                                _ => t_string!(i18n, extension.pending),
+                            <strong>{move || match status {
+                                ExtensionStatus::Approved => t_string!(i18n, extension.approved),
+                                ExtensionStatus::Refused => t_string!(i18n, extension.refused),
+                                ExtensionStatus::Pending => t_string!(i18n, extension.pending),
                             }}</strong>
                             {(!e.note.is_empty()).then(|| format!(" · {}", e.note))}
                             " · " {fmt_time(e.requested_at)}

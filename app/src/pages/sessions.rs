@@ -32,7 +32,7 @@ fn SessionLine(s: SessionBrief) -> impl IntoView {
     let i18n = use_i18n();
     let people: Vec<String> = s.attendees.iter().map(|a| a.name.clone()).collect();
     view! {
-        <li data-session=s.id data-status=s.status.clone()>
+        <li data-session=s.id data-status=s.status.as_str()>
             <A href=format!("/sessions/{}", s.id)>{fmt_time(s.starts_at)}</A>
             " · " {s.station.clone()}
             {(!s.topic.is_empty()).then(|| format!(" · {}", s.topic))}
@@ -322,7 +322,7 @@ pub fn SessionPage() -> impl IntoView {
                         let people = b.attendees.clone();
                         let codes: Vec<String> = d.cases.iter().map(|c| c.code.clone()).collect();
                         view! {
-                            <article class="session" data-testid="session" data-status=b.status.clone()>
+                            <article class="session" data-testid="session" data-status=b.status.as_str()>
                                 <h1>{b.station.clone()} " · " {fmt_time(b.starts_at)}</h1>
                                 <ul><SessionLine s=b.clone() /></ul>
                                 {d.can_register.then(|| view! { <QuickRegister session=b.id people=people.clone() options=o.clone() register /> })}
