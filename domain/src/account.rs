@@ -3,6 +3,7 @@
 
 use crate::intake::FieldError;
 use crate::role::Role;
+use serde::{Deserialize, Serialize};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 128;
@@ -31,15 +32,38 @@ impl Role {
     }
 }
 
-/// An account as an administrator fills it in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountForm {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub region_id: Option<i64>,
-    pub unit_id: Option<i64>,
-    pub station_id: Option<i64>,
+crate::form! {
+    /// An account as an administrator fills it in (an empty picker is no
+    /// seat; an edit sends no username, which cannot change).
+    pub struct AccountForm from RawAccount {
+        username: text,
+        display_name: text,
+        role: choice(Role),
+        region_id: pick,
+        unit_id: pick,
+        station_id: pick,
+    }
+}
+
+stored_enum! {
+    /// What an administrator can do to an account besides editing it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum AccountAction {
+        /// A new temporary password, shown once.
+        Reset = "reset",
+        /// Ends every session of the account.
+        SignOut = "sign_out",
+        Disable = "disable",
+        Enable = "enable",
+    }
+}
+
+crate::form! {
+    /// An administrator's action on an account.
+    pub struct AccountCommand from RawAccountCommand {
+        account: id,
+        action: choice(AccountAction),
+    }
 }
 
 /// The one form of a username that is stored, looked up and counted:

@@ -161,10 +161,115 @@ impl RatedBy {
     }
 }
 
+/// What one call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallResult {
+    /// No rating: no answer, a wrong number, a refusal.
+    Unanswered(CallOutcome),
+    /// The resident rated, on the phone or in person: recorded in their
+    /// name, attributed to the caller.
+    Rated(crate::Rating, RatingChannel),
+}
+
+/// A call as the callback list's form sends it: `outcome` is a rating
+/// (satisfied, fairly_satisfied, dissatisfied) or a call without one
+/// (no_answer, wrong_number, refused); a rating says whether it was given
+/// by phone (the default) or in person (`via`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawCall {
+    pub code: String,
+    pub outcome: String,
+    pub via: String,
+    pub note: String,
+}
+
+/// A call to record on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub code: crate::TrackingCode,
+    pub result: CallResult,
+    pub note: String,
+}
+
+impl RawCall {
+    /// The call, or a message per unusable field. Staff never rate
+    /// "online": that is the resident's own channel.
+    pub fn parse(&self) -> Result<Call, Vec<crate::FieldError>> {
+        let mut r = crate::form::Reader::default();
+        let code = r.code("code", &self.code);
+        let rated = |o: &str| crate::Rating::parse(o).filter(|r| *r != crate::Rating::NotRated);
+        let result = match CallOutcome::parse(self.outcome.trim()) {
+            Some(o) => Some(CallResult::Unanswered(o)),
+            None => {
+                let rating = r.choice("outcome", &self.outcome, rated);
+                let channel =
+                    |v: &str| RatingChannel::parse(v).filter(|c| *c != RatingChannel::Online);
+                let via = r
+                    .option("via", &self.via, channel)
+                    .unwrap_or(RatingChannel::Callback);
+                rating.map(|rating| CallResult::Rated(rating, via))
+            }
+        };
+        r.finish(|| {
+            Some(Call {
+                code: code?,
+                result: result?,
+                note: self.note.clone(),
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_call_is_a_rating_by_phone_unless_said_otherwise_or_a_call_without_one() {
+        let call = |outcome: &str, via: &str| {
+            RawCall {
+                code: crate::TrackingCode::from_random([7, 6, 5, 4, 3, 2, 1]).to_string(),
+                outcome: outcome.into(),
+                via: via.into(),
+                note: String::new(),
+            }
+            .parse()
+            .map(|c| c.result)
+            .map_err(|e| e.into_iter().map(|e| e.field).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            call("no_answer", "session"),
+            Ok(CallResult::Unanswered(CallOutcome::NoAnswer))
+        );
+        assert_eq!(
+            call("satisfied", ""),
+            Ok(CallResult::Rated(
+                crate::Rating::Satisfied,
+                RatingChannel::Callback
+            ))
+        );
+        assert_eq!(
+            call("dissatisfied", "session"),
+            Ok(CallResult::Rated(
+                crate::Rating::Dissatisfied,
+                RatingChannel::Session
+            ))
+        );
+        for (outcome, via, field) in [
+            ("delighted", "", "outcome"),
+            ("not_rated", "", "outcome"),
+            ("satisfied", "online", "via"),
+            ("satisfied", "fax", "via"),
+        ] {
+            assert_eq!(
+                call(outcome, via),
+                Err(vec![field.to_string()]),
+                "{outcome} {via}"
+            );
+        }
+    }
 
     #[test]
     fn closing_unrated_needs_enough_unanswered_calls_or_a_final_one() {

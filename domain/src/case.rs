@@ -249,6 +249,59 @@ pub enum Action {
     CloseUnrated,
 }
 
+crate::form! {
+    /// A staff action as the case page sends it: `kind` names the row of the
+    /// transition table, the other fields carry what that row needs.
+    pub struct ActionForm from RawAction {
+        code: code,
+        kind: choice(ActionKind),
+        text: text,
+        unit_id: pick,
+        class: option(DeadlineClass),
+        tier: option(Tier),
+    }
+}
+
+impl ActionForm {
+    /// The action, or the field its row needs and lacks. Ratings and calls
+    /// are not staff buttons: the resident rates on the public page, and the
+    /// station records what it hears through its call form.
+    pub fn action(self) -> Result<Action, Vec<crate::FieldError>> {
+        let missing = |field: &str| vec![crate::FieldError::new(field, "required")];
+        let text = self.text;
+        Ok(match self.kind {
+            K::StartConsolidation => Action::StartConsolidation,
+            K::AnswerOnSpot => Action::AnswerOnSpot { answer: text },
+            K::HandleLocally => Action::HandleLocally {
+                tier: self.tier.ok_or_else(|| missing("tier"))?,
+                note: text,
+            },
+            K::Assign => Action::Assign {
+                unit_id: self.unit_id.ok_or_else(|| missing("unit_id"))?,
+                class: self.class.ok_or_else(|| missing("class"))?,
+            },
+            K::Escalate => Action::Escalate { note: text },
+            K::ToSuggestion => Action::ToSuggestion { note: text },
+            K::NotAccept => Action::NotAccept { reason: text },
+            K::Merge => Action::Merge { into: text },
+            K::Acknowledge => Action::Acknowledge,
+            K::Return => Action::Return { reason: text },
+            K::ReportProgress => Action::ReportProgress { note: text },
+            K::RequestClosure => Action::RequestClosure { result: text },
+            K::ApproveClosure => Action::ApproveClosure,
+            K::RejectClosure => Action::RejectClosure { reason: text },
+            K::CompleteLocally => Action::CompleteLocally { result: text },
+            K::ResolveEscalated => Action::ResolveEscalated { result: text },
+            K::AnswerSuggestion => Action::AnswerSuggestion { result: text },
+            K::RecordFeedback => Action::RecordFeedback { note: text },
+            K::CloseUnrated => Action::CloseUnrated,
+            K::RateSatisfied | K::RateFairlySatisfied | K::RateDissatisfied | K::RecordCall => {
+                return Err(vec![crate::FieldError::new("kind", "unknown")]);
+            }
+        })
+    }
+}
+
 /// The name of an action, without its payload: what the transition table and
 /// the UI's buttons speak of. A rating is three kinds because it leads to
 /// different places.
@@ -835,9 +888,111 @@ pub fn apply(
     Ok(next)
 }
 
+/// The resident's rating as their case page sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawRating {
+    pub code: String,
+    pub rating: String,
+    pub comment: String,
+}
+
+/// A resident rating their case (群众评议).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingForm {
+    pub code: crate::TrackingCode,
+    pub rating: Rating,
+    pub comment: String,
+}
+
+impl RawRating {
+    /// The rating, or a message per unusable field ("not rated" is no answer).
+    pub fn parse(&self) -> Result<RatingForm, Vec<crate::FieldError>> {
+        let mut r = crate::form::Reader::default();
+        let code = r.code("code", &self.code);
+        let given = |v: &str| Rating::parse(v).filter(|r| *r != Rating::NotRated);
+        let rating = r.choice("rating", &self.rating, given);
+        r.finish(|| {
+            Some(RatingForm {
+                code: code?,
+                rating: rating?,
+                comment: self.comment.clone(),
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn action_form(fields: &[(&str, &str)]) -> Result<Action, Vec<crate::FieldError>> {
+        let mut raw = RawAction {
+            code: crate::TrackingCode::from_random([1, 2, 3, 4, 5, 6, 7]).to_string(),
+            ..Default::default()
+        };
+        for (name, value) in fields {
+            let value = value.to_string();
+            match *name {
+                "kind" => raw.kind = value,
+                "text" => raw.text = value,
+                "unit_id" => raw.unit_id = value,
+                "class" => raw.class = value,
+                _ => raw.tier = value,
+            }
+        }
+        raw.parse()?.action()
+    }
+
+    fn named(errors: Vec<crate::FieldError>) -> Vec<(String, String)> {
+        errors.into_iter().map(|e| (e.field, e.message)).collect()
+    }
+
+    #[test]
+    fn an_action_form_gives_its_row_what_it_needs_or_says_what_is_missing() {
+        assert_eq!(
+            action_form(&[("kind", "escalate"), ("text", "city roads")]),
+            Ok(Action::Escalate {
+                note: "city roads".into()
+            })
+        );
+        assert_eq!(
+            action_form(&[("kind", "assign"), ("unit_id", "4"), ("class", "urgent")]),
+            Ok(Action::Assign {
+                unit_id: 4,
+                class: DeadlineClass::Urgent
+            })
+        );
+        let missing = |fields: &[(&str, &str)]| named(action_form(fields).unwrap_err());
+        let error = |f: &str, m: &str| vec![(f.to_string(), m.to_string())];
+        assert_eq!(
+            missing(&[("kind", "assign"), ("class", "urgent")]),
+            error("unit_id", "required")
+        );
+        assert_eq!(
+            missing(&[("kind", "assign"), ("unit_id", "4")]),
+            error("class", "required")
+        );
+        assert_eq!(
+            missing(&[("kind", "handle_locally")]),
+            error("tier", "required")
+        );
+        assert_eq!(
+            missing(&[("kind", "assign"), ("unit_id", "four"), ("class", "soon")]),
+            [
+                ("unit_id".to_string(), "unusable".to_string()),
+                ("class".to_string(), "unknown".to_string()),
+            ]
+        );
+        // Ratings and calls have their own forms.
+        for kind in ["rate_satisfied", "record_call", "jump"] {
+            assert_eq!(
+                missing(&[("kind", kind)]),
+                error("kind", "unknown"),
+                "{kind}"
+            );
+        }
+    }
 
     #[test]
     fn a_case_waits_only_for_those_who_can_move_it_on() {

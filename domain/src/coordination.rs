@@ -103,6 +103,41 @@ pub fn validate_update(current: ItemStatus, next: ItemStatus, note: &str) -> Vec
     errors
 }
 
+/// [`ItemForm`] as the browser sends it: the codes in one free-form list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawItem {
+    pub title: String,
+    pub measure: String,
+    pub unit_id: String,
+    pub codes: String,
+}
+
+impl RawItem {
+    /// The item, or a message per unusable field (its rules are `validate`'s).
+    pub fn parse(&self) -> Result<ItemForm, Vec<FieldError>> {
+        let mut r = crate::form::Reader::default();
+        let unit_id = r.pick("unit_id", &self.unit_id);
+        r.finish(|| {
+            Some(ItemForm {
+                title: self.title.clone(),
+                measure: self.measure.clone(),
+                unit_id,
+                codes: vec![self.codes.clone()],
+            })
+        })
+    }
+}
+
+crate::form! {
+    /// A progress update on an escalated item.
+    pub struct ItemUpdate from RawItemUpdate {
+        item: id,
+        status: choice(ItemStatus),
+        note: text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,33 @@ stored_enum! {
     }
 }
 
+crate::form! {
+    /// A unit asking for more days on its case's clock (延期申请).
+    pub struct ExtensionRequest from RawExtensionRequest {
+        code: code,
+        days: id,
+        reason: text,
+    }
+}
+
+stored_enum! {
+    /// The supervision office's answer to an extension request.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Verdict {
+        Approve = "approve",
+        Refuse = "refuse",
+    }
+}
+
+crate::form! {
+    /// The supervision office deciding a case's waiting extension request.
+    pub struct ExtensionDecision from RawExtensionDecision {
+        code: code,
+        decision: choice(Verdict),
+        note: text,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Offset {
     Hours(i64),
@@ -313,6 +340,16 @@ pub fn headline(cps: &[CheckpointView]) -> Option<CheckpointView> {
         .max_by_key(|c| c.status.severity())
         .or_else(|| cps.iter().find(|c| c.checkpoint == Checkpoint::Completion))
         .cloned()
+}
+
+crate::form! {
+    /// A supervision letter (督办函) as the office writes it for an overdue case.
+    pub struct LetterForm from RawLetter {
+        code: code,
+        demand: text,
+        /// Days the unit has to reply in writing.
+        reply_days: id,
+    }
 }
 
 #[cfg(test)]

@@ -42,24 +42,27 @@ impl Source {
     ];
 }
 
-/// A request as typed at intake, before it has a tracking code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewCase {
-    pub title: String,
-    pub description: String,
-    pub category_id: i64,
-    pub region_id: i64,
-    pub station_id: Option<i64>,
-    pub source: Source,
-    pub resident_name: String,
-    pub resident_phone: String,
-    /// Where the resident would rather have their messages (empty: none).
-    #[serde(default)]
-    pub resident_email: String,
-    /// The resident agreed to messages as the case moves (短信通知): by
-    /// e-mail when they gave an address, else by text.
-    #[serde(default)]
-    pub notify: bool,
+crate::form! {
+    /// A request as typed at intake, before it has a tracking code.
+    #[derive(Serialize, Deserialize)]
+    pub struct NewCase from RawCase {
+        title: text,
+        description: text,
+        category_id: id,
+        region_id: id,
+        /// The station it was raised at; none for a grid visit or a call.
+        station_id: pick,
+        source: choice(Source),
+        resident_name: text,
+        resident_phone: text,
+        /// Where the resident would rather have their messages (empty: none).
+        #[serde(default)]
+        resident_email: text,
+        /// The resident agreed to messages as the case moves (短信通知): by
+        /// e-mail when they gave an address, else by text.
+        #[serde(default)]
+        notify: flag,
+    }
 }
 
 /// A problem with one form field; `message` is a key the UI translates.

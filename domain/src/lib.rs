@@ -66,6 +66,7 @@ pub mod code;
 pub mod coordination;
 pub mod deadline;
 pub mod figures;
+pub mod form;
 pub mod intake;
 pub mod ledger;
 pub mod mask;

@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_NAME: usize = 60;
 pub const MAX_PERSON: usize = 30;
 pub const MAX_TEXT: usize = 500;
+/// The most members one party organisation is recorded with.
+pub const MAX_ORG_MEMBERS: i64 = 100_000;
 /// No one logs more than a day of service in one entry.
 pub const MAX_MINUTES_PER_ENTRY: i64 = 24 * 60;
 
@@ -37,17 +39,19 @@ impl OrgKind {
     }
 }
 
-/// A party organisation as an administrator or director writes it down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewOrg {
-    pub kind: OrgKind,
-    pub name: String,
-    pub region_id: i64,
-    pub parent_id: Option<i64>,
-    pub secretary: String,
-    /// A retired (or retired-from-office) cadre serves as secretary.
-    pub secretary_retired: bool,
-    pub members: i64,
+crate::form! {
+    /// A party organisation as an administrator or director writes it down.
+    #[derive(Serialize, Deserialize)]
+    pub struct NewOrg from RawOrg {
+        kind: choice(OrgKind),
+        name: text,
+        region_id: id,
+        parent_id: pick,
+        secretary: text,
+        /// A retired (or retired-from-office) cadre serves as secretary.
+        secretary_retired: flag,
+        members: number(0..=MAX_ORG_MEMBERS),
+    }
 }
 
 impl NewOrg {
@@ -57,7 +61,7 @@ impl NewOrg {
         let mut errors = Vec::new();
         check_text(&mut errors, "name", &self.name, MAX_NAME);
         check_text(&mut errors, "secretary", &self.secretary, MAX_PERSON);
-        if !(0..=100_000).contains(&self.members) {
+        if !(0..=MAX_ORG_MEMBERS).contains(&self.members) {
             errors.push(FieldError::new("members", "out_of_range"));
         }
         match (self.kind.parent(), self.parent_id, parent_kind) {
@@ -138,6 +142,7 @@ stored_enum! {
 /// 报到卡 and 党员基本情况登记表 in one form, with the account the member
 /// will sign in with once the community confirms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct MemberForm {
     pub username: String,
     pub password: String,
@@ -262,6 +267,7 @@ impl MemberForm {
 
 /// A work unit's party organisation registering with a community.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct UnitForm {
     pub name: String,
     pub party_org: String,
@@ -292,7 +298,7 @@ impl UnitForm {
         }
         let community_id = number(&mut errors, "community_id", &self.community_id);
         let members = self.members.trim().parse::<i64>().ok();
-        if !members.is_some_and(|m| (1..=100_000).contains(&m)) {
+        if !members.is_some_and(|m| (1..=MAX_ORG_MEMBERS).contains(&m)) {
             errors.push(FieldError::new("members", "out_of_range"));
         }
         match (community_id, members) {
@@ -357,12 +363,14 @@ pub struct RegisterOptions {
     pub headline: Headline,
 }
 
-/// An item of the community's need list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewNeed {
-    pub community_id: i64,
-    pub title: String,
-    pub detail: String,
+crate::form! {
+    /// An item of the community's need list.
+    #[derive(Serialize, Deserialize)]
+    pub struct NewNeed from RawNeed {
+        community_id: id,
+        title: text,
+        detail: text,
+    }
 }
 
 impl NewNeed {
@@ -741,6 +749,65 @@ impl ServiceReport {
             members,
             units,
         }
+    }
+}
+
+stored_enum! {
+    /// Which dual registration (双报到) a community decides on.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Registrant {
+        /// A member reporting to the community where they live.
+        Member = "member",
+        /// A work unit's party organisation reporting to a community.
+        Unit = "unit",
+    }
+}
+
+stored_enum! {
+    /// The community's answer to a registration.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Decision {
+        /// Confirmed, with a receipt (回执).
+        Confirm = "confirm",
+        Refuse = "refuse",
+    }
+}
+
+crate::form! {
+    pub struct RegistrationDecision from RawRegistrationDecision {
+        kind: choice(Registrant),
+        registration: id,
+        decision: choice(Decision),
+    }
+}
+
+crate::form! {
+    /// A move of a claim card: approve, refuse, evaluate (the community, with
+    /// its rating of the service) or withdraw (its member).
+    pub struct ClaimStep from RawClaimStep {
+        claim: id,
+        action: choice(ClaimAction),
+        evaluation: option(Rating),
+        note: text,
+    }
+}
+
+crate::form! {
+    /// A member signing a claim card (服务清单认领卡) for a need.
+    pub struct Pledge from RawPledge {
+        need: id,
+        pledge: text,
+    }
+}
+
+crate::form! {
+    /// Service given on a claim; the day and hours are checked with the
+    /// claim they belong to.
+    pub struct ServiceHours from RawServiceHours {
+        claim: id,
+        served_on: text,
+        hours: text,
+        note: text,
     }
 }
 

@@ -131,6 +131,29 @@ impl ImportLine {
     }
 }
 
+crate::form! {
+    /// A new node one level below `parent`.
+    pub struct NewNode from RawNewNode {
+        parent: id,
+        name: text,
+    }
+}
+
+crate::form! {
+    pub struct Rename from RawRename {
+        region: id,
+        name: text,
+    }
+}
+
+crate::form! {
+    /// A node (with everything below it) moving under a new parent.
+    pub struct Move from RawMove {
+        region: id,
+        parent: id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! are registered against the session, promises made are recorded as
 //! commitments and judged by delivery.
 
+use crate::form::Reader;
 use crate::intake::{FieldError, check_text};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,8 @@ pub const MAX_MINUTES: usize = 5000;
 pub const MAX_COMMITMENT: usize = 500;
 /// Longest session, in hours.
 pub const MAX_HOURS: i64 = 12;
+/// The most residents a session records as present.
+pub const MAX_RESIDENTS: i64 = 10_000;
 
 /// Whether a session was published with less than the required notice.
 pub fn short_notice(created_at: DateTime<Utc>, starts_at: DateTime<Utc>) -> bool {
@@ -55,7 +58,7 @@ impl SessionForm {
 pub fn validate_close(residents: Option<i64>, minutes: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
     match residents {
-        Some(n) if (0..=10_000).contains(&n) => {}
+        Some(n) if (0..=MAX_RESIDENTS).contains(&n) => {}
         Some(_) => errors.push(FieldError::new("residents", "out_of_range")),
         None => errors.push(FieldError::new("residents", "required")),
     }
@@ -242,10 +245,138 @@ pub struct MyVisits {
     pub figures: crate::figures::Figures,
 }
 
+/// [`SessionForm`] as the scheduling form sends it, with its station.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawSession {
+    pub station: String,
+    /// `2026-12-03T19:30`, China time.
+    pub starts_at: String,
+    pub hours: String,
+    pub topic: String,
+    /// The attendees' user ids, separated by spaces or commas.
+    pub attendees: String,
+}
+
+impl RawSession {
+    /// The station and the session, or a message per unusable field.
+    pub fn parse(&self) -> Result<(i64, SessionForm), Vec<FieldError>> {
+        let mut r = Reader::default();
+        let station = r.id("station", &self.station);
+        let form = SessionForm {
+            starts_at: r.moment("starts_at", &self.starts_at),
+            hours: r
+                .number("hours", &self.hours, 1..=MAX_HOURS)
+                .unwrap_or_default(),
+            topic: self.topic.clone(),
+            attendees: r.ids("attendees", &self.attendees),
+        };
+        r.finish(|| Some((station?, form)))
+    }
+}
+
+crate::form! {
+    /// A deputy attached to, or a leader assigned to, a station.
+    pub struct Attachment from RawAttachment {
+        station: id,
+        member: id,
+    }
+}
+
+crate::form! {
+    /// Who at a session heard the request registered there (beside the
+    /// request's own fields).
+    pub struct Hearing from RawHearing {
+        session_id: id,
+        /// The attendee who heard it; the registering user by default.
+        heard_by: pick,
+    }
+}
+
+/// [`NewCommitment`] as the session page sends it, with its session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawCommitment {
+    pub session_id: String,
+    pub by: String,
+    pub text: String,
+    pub due_on: String,
+    /// The tracking code of a request registered at the session, if any.
+    pub case: String,
+}
+
+impl RawCommitment {
+    /// The session and the promise, or a message per unusable field.
+    pub fn parse(&self) -> Result<(i64, NewCommitment), Vec<FieldError>> {
+        let mut r = Reader::default();
+        let session = r.id("session_id", &self.session_id);
+        let by = r.id("by", &self.by);
+        let due_on = r.day("due_on", &self.due_on);
+        r.finish(|| {
+            Some((
+                session?,
+                NewCommitment {
+                    by: by?,
+                    text: self.text.clone(),
+                    due_on,
+                    case_code: Some(self.case.clone()),
+                },
+            ))
+        })
+    }
+}
+
+crate::form! {
+    /// A session closing with its head-count and minutes.
+    pub struct Closing from RawClosing {
+        session_id: id,
+        residents: optional_number(0..=MAX_RESIDENTS),
+        minutes: text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_scheduling_form_reads_china_time_and_every_attendee() {
+        let raw = RawSession {
+            station: "2".into(),
+            starts_at: "2026-12-03T19:30".into(),
+            hours: "2".into(),
+            topic: "roads".into(),
+            attendees: "3, 5 8".into(),
+        };
+        let (station, form) = raw.parse().unwrap();
+        assert_eq!(station, 2);
+        assert_eq!(
+            form.starts_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 3, 11, 30, 0).unwrap())
+        );
+        assert_eq!((form.hours, form.attendees), (2, vec![3, 5, 8]));
+        let bad = RawSession {
+            starts_at: "19:30".into(),
+            hours: "13".into(),
+            attendees: "3 ann".into(),
+            ..raw
+        };
+        let fields: Vec<_> = bad
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("starts_at".to_string(), "bad_date".to_string()),
+                ("hours".to_string(), "out_of_range".to_string()),
+                ("attendees".to_string(), "unusable".to_string()),
+            ]
+        );
+    }
 
     fn at(d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()

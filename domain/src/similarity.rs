@@ -58,6 +58,15 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     score(&Fingerprint::of(a), &Fingerprint::of(b))
 }
 
+crate::form! {
+    /// What the intake desk has typed so far, to look for the same problem
+    /// already open nearby.
+    pub struct SimilarQuery from RawSimilarQuery {
+        region_id: id,
+        text: text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,14 +76,16 @@ pub fn actions(status: WishStatus) -> Vec<WishAction> {
         .collect()
 }
 
-/// A new wish as collected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewWish {
-    pub title: String,
-    pub detail: String,
-    pub region_id: i64,
-    pub resident_name: String,
-    pub resident_phone: String,
+crate::form! {
+    /// A new wish as collected.
+    #[derive(Serialize, Deserialize)]
+    pub struct NewWish from RawWish {
+        title: text,
+        detail: text,
+        region_id: id,
+        resident_name: text,
+        resident_phone: text,
+    }
 }
 
 impl NewWish {
@@ -133,6 +135,16 @@ pub struct WallWish {
     pub resident: String,
     pub status: WishStatus,
     pub claimant: Option<String>,
+}
+
+crate::form! {
+    /// One step of a wish on the wall: verify, claim (with the claimant),
+    /// cancel_claim, fulfil, confirm or withdraw.
+    pub struct WishStep from RawWishStep {
+        wish: id,
+        action: choice(WishAction),
+        claimant: text,
+    }
 }
 
 #[cfg(test)]

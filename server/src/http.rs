@@ -873,9 +873,6 @@ pub(crate) mod tests {
         assert!(body(res).await.contains("<html lang=\"en\""));
     }
 
-    /// A board or case list asked for a region that does not exist, or a
-    /// filter value that is not one, says which field is wrong: it used to
-    /// drop the filter and show the reader's whole area.
     #[tokio::test]
     async fn a_callback_records_the_residents_rating_and_a_bad_outcome_says_which_field() {
         let (app, pool, _db) = app().await;
@@ -940,6 +937,84 @@ pub(crate) mod tests {
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 
+    /// Every unusable field of a form is named, all at once, and none is
+    /// dropped: an attendee, a commitment's day, a head-count or a picked
+    /// unit or region that could not be read used to count as "none".
+    #[tokio::test]
+    async fn every_unusable_form_field_is_named_and_none_is_read_as_none() {
+        let (app, pool, _db) = app().await;
+        let director = sign_in(&app, "director", "lianxin-demo").await;
+        let admin = sign_in(&app, "admin", "lianxin-demo").await;
+        let code = domain::TrackingCode::from_random([2, 3, 5, 7, 11, 13, 17]);
+        async fn rows(pool: &store::Pool, table: &str) -> i64 {
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(pool)
+                .await
+                .unwrap()
+        }
+        let before = (rows(&pool, "sessions").await, rows(&pool, "users").await);
+        // Who sends what where, and the fields and messages it must name.
+        type Refused<'a> = (&'a str, &'a str, String, &'a [(&'a str, &'a str)]);
+        let refused: [Refused; 6] = [
+            (
+                &director,
+                "/api/schedule_session",
+                "station=1&starts_at=2030-01-07T19:30&hours=2&topic=roads&attendees=3+x".into(),
+                &[("attendees", "unusable")],
+            ),
+            (
+                &director,
+                "/api/schedule_session",
+                "station=1&starts_at=tomorrow&hours=99&topic=roads&attendees=".into(),
+                &[("starts_at", "bad_date"), ("hours", "out_of_range")],
+            ),
+            (
+                &director,
+                "/api/add_commitment",
+                "session_id=1&by=1&text=fix&due_on=2030-02-30&case=".into(),
+                &[("due_on", "bad_date")],
+            ),
+            (
+                &director,
+                "/api/close_session",
+                "session_id=1&residents=lots&minutes=met".into(),
+                &[("residents", "out_of_range")],
+            ),
+            (
+                &director,
+                "/api/perform",
+                format!("code={code}&kind=assign&unit_id=x&class=ordinary"),
+                &[("unit_id", "unusable")],
+            ),
+            (
+                &admin,
+                "/api/create_account",
+                "username=newbie&display_name=New&role=boss&region_id=abc".into(),
+                &[("role", "unknown"), ("region_id", "unusable")],
+            ),
+        ];
+        for (cookie, uri, args, fields) in refused {
+            let res = app
+                .clone()
+                .oneshot(form(uri, &args, Some(cookie)))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{uri} {args}");
+            let text = body(res).await;
+            for (field, message) in fields {
+                assert!(
+                    text.contains(&format!("\"{field}\"")) && text.contains(message),
+                    "{uri} {args}: no {field} {message} in {text}"
+                );
+            }
+        }
+        let after = (rows(&pool, "sessions").await, rows(&pool, "users").await);
+        assert_eq!(before, after, "a refused form wrote something");
+    }
+
+    /// A board or case list asked for a region that does not exist, or a
+    /// filter value that is not one, says which field is wrong: it used to
+    /// drop the filter and show the reader's whole area.
     #[tokio::test]
     async fn a_board_filter_that_names_nothing_is_refused_by_field() {
         let (app, _pool, _db) = app().await;

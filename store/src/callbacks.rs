@@ -11,11 +11,9 @@ use crate::events::By;
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
+use domain::callback::CallResult;
 use domain::view::{CallbackLine, Page};
-use domain::{
-    Action, CallOutcome, CallbackPolicy, CaseState, Permission, Rating, RatingChannel, Status,
-    TrackingCode,
-};
+use domain::{Action, CallbackPolicy, CaseState, Permission, Status, TrackingCode};
 
 /// The cases in `user`'s area waiting for a rating since before the
 /// policy's days, longest waiting first, a page at a time with the exact
@@ -116,16 +114,6 @@ pub async fn reveal_phone(
     Ok(row.resident_phone)
 }
 
-/// What one call came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallResult {
-    /// No rating: no answer, a wrong number, a refusal.
-    Unanswered(CallOutcome),
-    /// The resident rated, on the phone or in person: recorded in their
-    /// name, attributed to the caller.
-    Rated(Rating, RatingChannel),
-}
-
 /// Records a call on the case: an event in the timeline and the audit
 /// trail under the caller's name; a rating moves the case as the
 /// resident's own would (dissatisfied → rework).
@@ -155,6 +143,7 @@ mod tests {
     use super::*;
     use crate::testing::{demo_db, user};
     use chrono::Duration;
+    use domain::{CallOutcome, Rating, RatingChannel};
 
     /// A call without a note, now.
     async fn call(

@@ -73,6 +73,26 @@ pub struct TestDb {
     cleanup: Cleanup,
 }
 
+/// Renames database `from`, which the caller's pool has just closed. The
+/// server ends a closed pool's sessions a moment after the client lets go,
+/// and refuses the rename while one is left (55006, "being accessed by
+/// other users"): wait for them, up to five seconds.
+async fn rename_when_closed(admin: &Pool, from: &str, to: &str) {
+    let rename = format!("ALTER DATABASE {from} RENAME TO {to}");
+    for _ in 0..100 {
+        match sqlx::query(&rename).execute(admin).await {
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55006") => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            done => {
+                done.expect("keep the demo database as a template");
+                return;
+            }
+        }
+    }
+    panic!("{from} still has sessions after five seconds");
+}
+
 fn unique_name() -> String {
     format!(
         "lianxin_t_{}_{}_{:08x}",
@@ -155,10 +175,7 @@ impl TestDb {
                     (Template::Postgres { server, name }, Cleanup::Postgres { name: from, .. }) => {
                         let admin = db::connect(server).await.expect("PostgreSQL reachable");
                         drop_stale_templates(&admin).await;
-                        sqlx::query(&format!("ALTER DATABASE {from} RENAME TO {name}"))
-                            .execute(&admin)
-                            .await
-                            .expect("keep the demo database as a template");
+                        rename_when_closed(&admin, from, name).await;
                         admin.close().await;
                         // Renamed away: nothing left for the drop to remove.
                     }

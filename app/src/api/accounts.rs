@@ -27,52 +27,14 @@ pub async fn list_accounts() -> Result<Accounts, AppError> {
     })
 }
 
-/// The form's fields as an account; an empty picker is no seat.
-#[cfg(feature = "ssr")]
-fn account_form(
-    username: String,
-    display_name: String,
-    role: &str,
-    region_id: Option<String>,
-    unit_id: Option<String>,
-    station_id: Option<String>,
-) -> Result<domain::account::AccountForm, AppError> {
-    let role = domain::Role::parse(role).ok_or_else(|| {
-        super::ssr::fail(AppError::Invalid(vec![domain::FieldError::new(
-            "role", "required",
-        )]))
-    })?;
-    let pick = |v: Option<String>| v.and_then(|v| v.trim().parse().ok());
-    Ok(domain::account::AccountForm {
-        username,
-        display_name,
-        role,
-        region_id: pick(region_id),
-        unit_id: pick(unit_id),
-        station_id: pick(station_id),
-    })
-}
-
 /// Creates an account; the answer is its initial password, shown once.
 #[server(endpoint = "create_account")]
 pub async fn create_account(
-    username: String,
-    display_name: String,
-    role: String,
-    region_id: Option<String>,
-    unit_id: Option<String>,
-    station_id: Option<String>,
+    #[server(flatten)] form: domain::account::RawAccount,
 ) -> Result<String, AppError> {
     use super::ssr::*;
     let me = authorize(domain::Permission::ManageUsers).await?;
-    let form = account_form(
-        username,
-        display_name,
-        &role,
-        region_id,
-        unit_id,
-        station_id,
-    )?;
+    let form = form.parse().map_err(invalid)?;
     let by = store::events::By::user(&me);
     let (_, password) = store::users::create(&state()?.pool, &by, form, chrono::Utc::now())
         .await
@@ -83,24 +45,13 @@ pub async fn create_account(
 #[server(endpoint = "update_account")]
 pub async fn update_account(
     account: String,
-    display_name: String,
-    role: String,
-    region_id: Option<String>,
-    unit_id: Option<String>,
-    station_id: Option<String>,
+    #[server(flatten)] form: domain::account::RawAccount,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let me = authorize(domain::Permission::ManageUsers).await?;
     let id = super::ssr::id("account", &account)?;
     // The username cannot change; the store keeps the stored one.
-    let form = account_form(
-        String::new(),
-        display_name,
-        &role,
-        region_id,
-        unit_id,
-        station_id,
-    )?;
+    let form = form.parse().map_err(invalid)?;
     let by = store::events::By::user(&me);
     store::users::update(&state()?.pool, &by, id, form, chrono::Utc::now())
         .await
@@ -110,31 +61,32 @@ pub async fn update_account(
 /// An administrator's action on an account: `reset` (answers the new
 /// temporary password), `sign_out`, `disable` or `enable`.
 #[server(endpoint = "account_action")]
-pub async fn account_action(account: String, action: String) -> Result<Option<String>, AppError> {
+pub async fn account_action(
+    #[server(flatten)] command: domain::account::RawAccountCommand,
+) -> Result<Option<String>, AppError> {
     use super::ssr::*;
+    // Not this function's own `AccountAction` (the server function's arguments).
+    use domain::account::AccountAction as Act;
     let me = authorize(domain::Permission::ManageUsers).await?;
-    let id = super::ssr::id("account", &account)?;
-    let (pool, by, now) = (
+    let command = command.parse().map_err(invalid)?;
+    let (pool, by, now, id) = (
         state()?.pool,
         store::events::By::user(&me),
         chrono::Utc::now(),
+        command.account,
     );
-    let done = match action.as_str() {
-        "reset" => store::users::reset_password(&pool, &by, id, now)
+    let done = match command.action {
+        Act::Reset => store::users::reset_password(&pool, &by, id, now)
             .await
             .map(Some),
-        "sign_out" => store::users::sign_out_everywhere(&pool, &by, id, now)
+        Act::SignOut => store::users::sign_out_everywhere(&pool, &by, id, now)
             .await
             .map(|_| None),
-        "disable" | "enable" => {
-            store::users::set_disabled(&pool, &by, id, action == "disable", now)
+        Act::Disable | Act::Enable => {
+            let disable = command.action == Act::Disable;
+            store::users::set_disabled(&pool, &by, id, disable, now)
                 .await
                 .map(|_| None)
-        }
-        _ => {
-            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-                "action", "unknown",
-            )])));
         }
     };
     done.map_err(fail)

@@ -47,42 +47,20 @@ pub async fn reveal_phone(code: String) -> Result<String, AppError> {
     .map_err(fail)
 }
 
-/// What a call came to: `outcome` is a rating (satisfied, fairly_satisfied,
-/// dissatisfied) or a call without one (no_answer, wrong_number, refused);
-/// a rating says whether it was given by phone or in person (`via`).
+/// What a call came to (see `domain::callback::RawCall`).
 #[server(endpoint = "record_call")]
 pub async fn record_call(
-    code: String,
-    outcome: String,
-    via: Option<String>,
-    note: Option<String>,
+    #[server(flatten)] call: domain::callback::RawCall,
 ) -> Result<(), AppError> {
     use super::ssr::*;
-    use store::callbacks::CallResult;
     let user = authorize(domain::Permission::CallBack).await?;
-    let code = parse_code(&code)?;
-    let invalid = |f: &str, m: &str| fail(AppError::Invalid(vec![domain::FieldError::new(f, m)]));
-    let result = if let Some(o) = domain::CallOutcome::parse(&outcome) {
-        CallResult::Unanswered(o)
-    } else {
-        let rating = domain::Rating::parse(&outcome)
-            .filter(|r| *r != domain::Rating::NotRated)
-            .ok_or_else(|| invalid("outcome", "required"))?;
-        // By phone unless the form says otherwise; staff never rate "online".
-        let via = match via.as_deref().filter(|v| !v.is_empty()) {
-            None => domain::RatingChannel::Callback,
-            Some(v) => domain::RatingChannel::parse(v)
-                .filter(|c| *c != domain::RatingChannel::Online)
-                .ok_or_else(|| invalid("via", "unknown"))?,
-        };
-        CallResult::Rated(rating, via)
-    };
+    let call = call.parse().map_err(invalid)?;
     store::callbacks::record(
         &state()?.pool,
         &user,
-        &code,
-        result,
-        note.as_deref().unwrap_or_default(),
+        &call.code,
+        call.result,
+        &call.note,
         chrono::Utc::now(),
     )
     .await

@@ -17,39 +17,11 @@ pub async fn intake_options() -> Result<Options, AppError> {
 
 #[server(endpoint = "register_case")]
 pub async fn register_case(
-    title: String,
-    description: String,
-    category_id: String,
-    region_id: String,
-    station_id: String,
-    source: String,
-    resident_name: String,
-    resident_phone: String,
-    /// Where the resident would rather have their messages (optional).
-    #[server(default)]
-    resident_email: String,
-    /// The opt-in box: present when ticked.
-    notify: Option<String>,
+    #[server(flatten)] form: domain::intake::RawCase,
 ) -> Result<Receipt, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
-    let source = domain::Source::parse(&source).ok_or_else(|| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "source", "unknown",
-        )]))
-    })?;
-    let new = domain::NewCase {
-        title,
-        description,
-        category_id: id("category_id", &category_id)?,
-        region_id: id("region_id", &region_id)?,
-        station_id: station_id.trim().parse().ok(),
-        source,
-        resident_name,
-        resident_phone,
-        resident_email,
-        notify: notify.is_some(),
-    };
+    let new = form.parse().map_err(invalid)?;
     let receipt = store::cases::create(&state()?.pool, &new, Some(&user), chrono::Utc::now())
         .await
         .map_err(fail)?;
@@ -59,16 +31,18 @@ pub async fn register_case(
 
 /// The unit holding a case asks for `days` more days on its completion deadline.
 #[server(endpoint = "request_extension")]
-pub async fn request_extension(code: String, days: String, reason: String) -> Result<(), AppError> {
+pub async fn request_extension(
+    #[server(flatten)] form: domain::deadline::RawExtensionRequest,
+) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ActOnCase).await?;
-    let days = id("days", &days)?;
+    let form = form.parse().map_err(invalid)?;
     store::extensions::request(
         &state()?.pool,
         &user,
-        &parse_code(&code)?,
-        days,
-        &reason,
+        &form.code,
+        form.days,
+        &form.reason,
         chrono::Utc::now(),
     )
     .await
@@ -80,27 +54,17 @@ pub async fn request_extension(code: String, days: String, reason: String) -> Re
 /// `decision` is `approve` or `refuse`.
 #[server(endpoint = "decide_extension")]
 pub async fn decide_extension(
-    code: String,
-    decision: String,
-    note: String,
+    #[server(flatten)] form: domain::deadline::RawExtensionDecision,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::DecideExtension).await?;
-    let approve = match decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => {
-            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-                "decision", "unknown",
-            )])));
-        }
-    };
+    let form = form.parse().map_err(invalid)?;
     store::extensions::decide(
         &state()?.pool,
         &user,
-        &parse_code(&code)?,
-        approve,
-        &note,
+        &form.code,
+        form.decision == domain::deadline::Verdict::Approve,
+        &form.note,
         chrono::Utc::now(),
     )
     .await
@@ -111,17 +75,15 @@ pub async fn decide_extension(
 /// registered (title and description), for merging duplicates.
 #[server(endpoint = "similar_cases")]
 pub async fn similar_cases(
-    region_id: String,
-    text: String,
+    #[server(flatten)] query: domain::similarity::RawSimilarQuery,
 ) -> Result<Vec<domain::view::SimilarCase>, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
-    if text.chars().count() > domain::case::MAX_TEXT * 2 {
-        return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-            "text", "too_long",
-        )])));
+    let query = query.parse().map_err(invalid)?;
+    if query.text.chars().count() > domain::case::MAX_TEXT * 2 {
+        return Err(invalid(vec![domain::FieldError::new("text", "too_long")]));
     }
-    store::cases::similar_open(&state()?.pool, &user, id("region_id", &region_id)?, &text)
+    store::cases::similar_open(&state()?.pool, &user, query.region_id, &query.text)
         .await
         .map_err(fail)
 }
@@ -153,64 +115,12 @@ pub async fn get_case(code: String) -> Result<CaseDetail, AppError> {
 /// One endpoint for every staff action; `kind` names the row of the
 /// transition table and the other fields carry what that action needs.
 #[server(endpoint = "perform")]
-pub async fn perform(
-    code: String,
-    kind: String,
-    text: Option<String>,
-    unit_id: Option<String>,
-    class: Option<String>,
-    tier: Option<String>,
-) -> Result<(), AppError> {
+pub async fn perform(#[server(flatten)] form: domain::case::RawAction) -> Result<(), AppError> {
     use super::ssr::*;
-    use domain::{Action, ActionKind as K};
     let user = authorize(domain::Permission::ActOnCase).await?;
-    let code = parse_code(&code)?;
-    let kind = K::parse(&kind).ok_or_else(|| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "kind", "unknown",
-        )]))
-    })?;
-    let text = text.unwrap_or_default();
-    let invalid = |f: &str, m: &str| fail(AppError::Invalid(vec![domain::FieldError::new(f, m)]));
-    let action = match kind {
-        K::StartConsolidation => Action::StartConsolidation,
-        K::AnswerOnSpot => Action::AnswerOnSpot { answer: text },
-        K::HandleLocally => Action::HandleLocally {
-            tier: tier
-                .as_deref()
-                .and_then(domain::Tier::parse)
-                .ok_or_else(|| invalid("tier", "required"))?,
-            note: text,
-        },
-        K::Assign => Action::Assign {
-            unit_id: id("unit_id", unit_id.as_deref().unwrap_or_default())?,
-            class: class
-                .as_deref()
-                .and_then(domain::DeadlineClass::parse)
-                .ok_or_else(|| invalid("class", "required"))?,
-        },
-        K::Escalate => Action::Escalate { note: text },
-        K::ToSuggestion => Action::ToSuggestion { note: text },
-        K::NotAccept => Action::NotAccept { reason: text },
-        K::Merge => Action::Merge { into: text },
-        K::Acknowledge => Action::Acknowledge,
-        K::Return => Action::Return { reason: text },
-        K::ReportProgress => Action::ReportProgress { note: text },
-        K::RequestClosure => Action::RequestClosure { result: text },
-        K::ApproveClosure => Action::ApproveClosure,
-        K::RejectClosure => Action::RejectClosure { reason: text },
-        K::CompleteLocally => Action::CompleteLocally { result: text },
-        K::ResolveEscalated => Action::ResolveEscalated { result: text },
-        K::AnswerSuggestion => Action::AnswerSuggestion { result: text },
-        K::RecordFeedback => Action::RecordFeedback { note: text },
-        K::CloseUnrated => Action::CloseUnrated,
-        // Ratings are the resident's, through the public page; those the
-        // station hears in person or by phone, and its calls, go through
-        // `record_call`.
-        K::RateSatisfied | K::RateFairlySatisfied | K::RateDissatisfied | K::RecordCall => {
-            return Err(invalid("kind", "unknown"));
-        }
-    };
+    let form = form.parse().map_err(invalid)?;
+    let code = form.code.clone();
+    let action = form.action().map_err(invalid)?;
     store::cases::act(&state()?.pool, &user, &code, &action, chrono::Utc::now())
         .await
         .map_err(fail)?;

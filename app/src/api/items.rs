@@ -7,19 +7,11 @@ use leptos::prelude::*;
 /// list of tracking codes separated by spaces or commas.
 #[server(endpoint = "create_item")]
 pub async fn create_item(
-    title: String,
-    measure: String,
-    unit_id: String,
-    codes: String,
+    #[server(flatten)] form: domain::coordination::RawItem,
 ) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::Coordinate).await?;
-    let form = domain::coordination::ItemForm {
-        title,
-        measure,
-        unit_id: unit_id.trim().parse().ok(),
-        codes: vec![codes],
-    };
+    let form = form.parse().map_err(invalid)?;
     store::coordination::create(&state()?.pool, &user, &form, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -27,20 +19,18 @@ pub async fn create_item(
 
 /// A progress update on an escalated item; every linked case notes it.
 #[server(endpoint = "update_item")]
-pub async fn update_item(item: String, status: String, note: String) -> Result<(), AppError> {
+pub async fn update_item(
+    #[server(flatten)] update: domain::coordination::RawItemUpdate,
+) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::Coordinate).await?;
-    let status = domain::coordination::ItemStatus::parse(&status).ok_or_else(|| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "status", "unknown",
-        )]))
-    })?;
+    let update = update.parse().map_err(invalid)?;
     store::coordination::update(
         &state()?.pool,
         &user,
-        id("item", &item)?,
-        status,
-        &note,
+        update.item,
+        update.status,
+        &update.note,
         chrono::Utc::now(),
     )
     .await

@@ -16,36 +16,11 @@ pub async fn party_register_options() -> Result<domain::party::RegisterOptions, 
 /// since each one hashes a password).
 #[server(endpoint = "register_member")]
 pub async fn register_member(
-    username: String,
-    password: String,
-    display_name: String,
-    gender: String,
-    birth_year: String,
-    phone: String,
-    home_id: String,
-    address: String,
-    work_unit_id: String,
-    position: String,
-    joined_party: String,
-    skills: String,
+    #[server(flatten)] form: domain::party::MemberForm,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let st = state()?;
     throttle("report", st.reports).await?;
-    let form = domain::party::MemberForm {
-        username,
-        password,
-        display_name,
-        gender,
-        birth_year,
-        phone,
-        home_id,
-        address,
-        work_unit_id,
-        position,
-        joined_party,
-        skills,
-    };
     store::party::register_member(&st.pool, &form, chrono::Utc::now())
         .await
         .map_err(fail)?;
@@ -55,24 +30,11 @@ pub async fn register_member(
 /// A work unit's party organisation registering with a community (public).
 #[server(endpoint = "register_unit")]
 pub async fn register_unit(
-    name: String,
-    party_org: String,
-    contact_name: String,
-    contact_phone: String,
-    community_id: String,
-    members: String,
+    #[server(flatten)] form: domain::party::UnitForm,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let st = state()?;
     throttle("report", st.reports).await?;
-    let form = domain::party::UnitForm {
-        name,
-        party_org,
-        contact_name,
-        contact_phone,
-        community_id,
-        members,
-    };
     store::party::register_unit(&st.pool, &form, chrono::Utc::now())
         .await
         .map_err(fail)?;
@@ -91,33 +53,11 @@ pub async fn party_overview() -> Result<domain::party::PartyOverview, AppError> 
 /// Places a party organisation on the tree.
 #[server(endpoint = "add_party_org")]
 pub async fn add_party_org(
-    kind: String,
-    name: String,
-    region_id: String,
-    parent_id: String,
-    secretary: String,
-    secretary_retired: Option<String>,
-    members: String,
+    #[server(flatten)] form: domain::party::RawOrg,
 ) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageParty).await?;
-    let invalid = |field: &str, message: &str| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            field, message,
-        )]))
-    };
-    let new = domain::party::NewOrg {
-        kind: domain::party::OrgKind::parse(&kind).ok_or_else(|| invalid("kind", "unknown"))?,
-        name,
-        region_id: id("region_id", &region_id)?,
-        parent_id: parent_id.trim().parse().ok(),
-        secretary,
-        secretary_retired: secretary_retired.is_some(),
-        members: members
-            .trim()
-            .parse()
-            .map_err(|_| invalid("members", "out_of_range"))?,
-    };
+    let new = form.parse().map_err(invalid)?;
     store::party::add_org(&state()?.pool, &user, &new, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -145,36 +85,18 @@ pub async fn party_registrations() -> Result<Vec<domain::party::Registration>, A
 /// Confirms (issuing the receipt) or refuses a member's or unit's registration.
 #[server(endpoint = "decide_registration")]
 pub async fn decide_registration(
-    kind: String,
-    registration: String,
-    decision: String,
+    #[server(flatten)] form: domain::party::RawRegistrationDecision,
 ) -> Result<Option<String>, AppError> {
     use super::ssr::*;
+    use domain::party::{Decision, Registrant};
     let user = authorize(domain::Permission::ManageParty).await?;
-    let member = match kind.as_str() {
-        "member" => true,
-        "unit" => false,
-        _ => {
-            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-                "kind", "unknown",
-            )])));
-        }
-    };
-    let confirm = match decision.as_str() {
-        "confirm" => true,
-        "refuse" => false,
-        _ => {
-            return Err(fail(AppError::Invalid(vec![domain::FieldError::new(
-                "decision", "unknown",
-            )])));
-        }
-    };
+    let form = form.parse().map_err(invalid)?;
     store::party::decide_registration(
         &state()?.pool,
         &user,
-        member,
-        id("registration", &registration)?,
-        confirm,
+        form.kind == Registrant::Member,
+        form.registration,
+        form.decision == Decision::Confirm,
         chrono::Utc::now(),
     )
     .await
@@ -215,18 +137,10 @@ pub async fn need_communities() -> Result<Vec<domain::view::RegionOption>, AppEr
 }
 
 #[server(endpoint = "add_need")]
-pub async fn add_need(
-    community_id: String,
-    title: String,
-    detail: String,
-) -> Result<i64, AppError> {
+pub async fn add_need(#[server(flatten)] form: domain::party::RawNeed) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageParty).await?;
-    let new = domain::party::NewNeed {
-        community_id: id("community_id", &community_id)?,
-        title,
-        detail,
-    };
+    let new = form.parse().map_err(invalid)?;
     store::party::add_need(&state()?.pool, &user, &new, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -250,18 +164,11 @@ pub async fn close_need(need: String) -> Result<(), AppError> {
 /// (its member).
 #[server(endpoint = "claim_action")]
 pub async fn claim_action(
-    claim: String,
-    action: String,
-    evaluation: Option<String>,
-    note: Option<String>,
+    #[server(flatten)] step: domain::party::RawClaimStep,
 ) -> Result<(), AppError> {
     use super::ssr::*;
-    let action = domain::party::ClaimAction::parse(&action).ok_or_else(|| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "action", "unknown",
-        )]))
-    })?;
-    let user = authorize(if action.by_member() {
+    let step = step.parse().map_err(invalid)?;
+    let user = authorize(if step.action.by_member() {
         domain::Permission::ServeCommunity
     } else {
         domain::Permission::ManageParty
@@ -270,10 +177,10 @@ pub async fn claim_action(
     store::party::act_on_claim(
         &state()?.pool,
         &user,
-        id("claim", &claim)?,
-        action,
-        evaluation.as_deref().and_then(domain::Rating::parse),
-        note.as_deref().unwrap_or_default(),
+        step.claim,
+        step.action,
+        step.evaluation,
+        &step.note,
         chrono::Utc::now(),
     )
     .await
@@ -292,14 +199,17 @@ pub async fn my_service() -> Result<domain::party::MyService, AppError> {
 
 /// A member signs a claim card (服务清单认领卡) for a need.
 #[server(endpoint = "claim_need")]
-pub async fn claim_need(need: String, pledge: String) -> Result<i64, AppError> {
+pub async fn claim_need(
+    #[server(flatten)] pledge: domain::party::RawPledge,
+) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ServeCommunity).await?;
+    let pledge = pledge.parse().map_err(invalid)?;
     store::party::claim(
         &state()?.pool,
         &user,
-        id("need", &need)?,
-        &pledge,
+        pledge.need,
+        &pledge.pledge,
         chrono::Utc::now(),
     )
     .await
@@ -308,20 +218,18 @@ pub async fn claim_need(need: String, pledge: String) -> Result<i64, AppError> {
 
 #[server(endpoint = "log_service")]
 pub async fn log_service(
-    claim: String,
-    served_on: String,
-    hours: String,
-    note: String,
+    #[server(flatten)] log: domain::party::RawServiceHours,
 ) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ServeCommunity).await?;
+    let log = log.parse().map_err(invalid)?;
     store::party::log_service(
         &state()?.pool,
         &user,
-        id("claim", &claim)?,
-        &served_on,
-        &hours,
-        &note,
+        log.claim,
+        &log.served_on,
+        &log.hours,
+        &log.note,
         chrono::Utc::now(),
     )
     .await

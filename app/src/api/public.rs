@@ -53,23 +53,22 @@ pub async fn get_public_case(code: String) -> Result<Option<PublicCase>, AppErro
 }
 
 #[server(endpoint = "rate_case")]
-pub async fn rate_case(code: String, rating: String, comment: String) -> Result<(), AppError> {
+pub async fn rate_case(#[server(flatten)] form: domain::case::RawRating) -> Result<(), AppError> {
     use super::ssr::*;
-    let code = parse_code(&code)?;
-    if !remembers(TRACK_KEY, &code).await? {
+    let form = form.parse().map_err(invalid)?;
+    if !remembers(TRACK_KEY, &form.code).await? {
         return Err(fail(AppError::LookupFailed));
     }
-    let rating = domain::Rating::parse(&rating)
-        .filter(|r| *r != domain::Rating::NotRated)
-        .ok_or_else(|| {
-            fail(AppError::Invalid(vec![domain::FieldError::new(
-                "rating", "required",
-            )]))
-        })?;
-    store::cases::rate(&state()?.pool, &code, rating, &comment, chrono::Utc::now())
-        .await
-        .map_err(fail)?;
-    leptos_axum::redirect(&format!("/track/{code}"));
+    store::cases::rate(
+        &state()?.pool,
+        &form.code,
+        form.rating,
+        &form.comment,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(fail)?;
+    leptos_axum::redirect(&format!("/track/{}", form.code));
     Ok(())
 }
 

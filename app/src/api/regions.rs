@@ -16,14 +16,17 @@ pub async fn import_regions(csv: String) -> Result<domain::view::ImportReport, A
 
 /// Adds a node below `parent` (one level deeper).
 #[server(endpoint = "add_region")]
-pub async fn add_region(parent: String, name: String) -> Result<i64, AppError> {
+pub async fn add_region(
+    #[server(flatten)] node: domain::region::RawNewNode,
+) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageRegions).await?;
+    let node = node.parse().map_err(invalid)?;
     store::regions::add(
         &state()?.pool,
         &user,
-        id("parent", &parent)?,
-        &name,
+        node.parent,
+        &node.name,
         chrono::Utc::now(),
     )
     .await
@@ -31,14 +34,17 @@ pub async fn add_region(parent: String, name: String) -> Result<i64, AppError> {
 }
 
 #[server(endpoint = "rename_region")]
-pub async fn rename_region(region: String, name: String) -> Result<(), AppError> {
+pub async fn rename_region(
+    #[server(flatten)] rename: domain::region::RawRename,
+) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageRegions).await?;
+    let rename = rename.parse().map_err(invalid)?;
     store::regions::rename(
         &state()?.pool,
         &user,
-        id("region", &region)?,
-        &name,
+        rename.region,
+        &rename.name,
         chrono::Utc::now(),
     )
     .await
@@ -47,14 +53,15 @@ pub async fn rename_region(region: String, name: String) -> Result<(), AppError>
 
 /// Moves a node (with everything below it) under a new parent.
 #[server(endpoint = "move_region")]
-pub async fn move_region(region: String, parent: String) -> Result<(), AppError> {
+pub async fn move_region(#[server(flatten)] to: domain::region::RawMove) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageRegions).await?;
+    let to = to.parse().map_err(invalid)?;
     store::regions::move_node(
         &state()?.pool,
         &user,
-        id("region", &region)?,
-        id("parent", &parent)?,
+        to.region,
+        to.parent,
         chrono::Utc::now(),
     )
     .await

@@ -38,45 +38,17 @@ pub async fn get_brief(station: String) -> Result<domain::session::DeputyBrief, 
     .map_err(fail)
 }
 
-/// `2026-12-03T19:30` as China time.
-#[cfg(feature = "ssr")]
-fn china_time(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M")
-        .ok()?
-        .and_local_timezone(domain::deadline::china())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-}
-
 /// Schedules a session; `attendees` lists user ids separated by spaces.
 #[server(endpoint = "schedule_session")]
 pub async fn schedule_session(
-    station: String,
-    starts_at: String,
-    hours: String,
-    topic: String,
-    attendees: String,
+    #[server(flatten)] form: domain::session::RawSession,
 ) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageSessions).await?;
-    let form = domain::session::SessionForm {
-        starts_at: china_time(&starts_at),
-        hours: hours.trim().parse().unwrap_or(0),
-        topic,
-        attendees: attendees
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter_map(|a| a.parse().ok())
-            .collect(),
-    };
-    store::sessions::schedule(
-        &state()?.pool,
-        &user,
-        id("station", &station)?,
-        &form,
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(fail)
+    let (station, form) = form.parse().map_err(invalid)?;
+    store::sessions::schedule(&state()?.pool, &user, station, &form, chrono::Utc::now())
+        .await
+        .map_err(fail)
 }
 
 /// Leaders and deputies who could join a station.
@@ -91,14 +63,17 @@ pub async fn station_candidates(station: String) -> Result<Vec<domain::view::Nam
 
 /// Attaches a deputy or assigns a leader to a station.
 #[server(endpoint = "attach_member")]
-pub async fn attach_member(station: String, member: String) -> Result<(), AppError> {
+pub async fn attach_member(
+    #[server(flatten)] form: domain::session::RawAttachment,
+) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageSessions).await?;
+    let form = form.parse().map_err(invalid)?;
     store::sessions::attach(
         &state()?.pool,
         &user,
-        id("station", &station)?,
-        id("member", &member)?,
+        form.station,
+        form.member,
         chrono::Utc::now(),
     )
     .await
@@ -122,37 +97,26 @@ pub async fn get_session(session_id: String) -> Result<domain::session::SessionD
 /// Registers a request heard at a session, by one of its attendees.
 #[server(endpoint = "register_at_session")]
 pub async fn register_at_session(
-    session_id: String,
-    title: String,
-    description: String,
-    category_id: String,
-    region_id: String,
-    resident_name: String,
-    resident_phone: String,
-    heard_by: String,
-    /// The opt-in box: present when ticked.
-    notify: Option<String>,
+    #[server(flatten)] hearing: domain::session::RawHearing,
+    #[server(flatten)] case: domain::intake::RawCase,
 ) -> Result<Receipt, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
-    let new = domain::NewCase {
-        title,
-        description,
-        category_id: id("category_id", &category_id)?,
-        region_id: id("region_id", &region_id)?,
-        station_id: None,
-        source: domain::Source::StationSession,
-        resident_name,
-        resident_phone,
+    // A request heard at a session comes from the session, whatever the
+    // form says: it has no station, source or e-mail of its own.
+    let case = domain::intake::RawCase {
+        station_id: String::new(),
+        source: domain::Source::StationSession.as_str().into(),
         resident_email: String::new(),
-        notify: notify.is_some(),
+        ..case
     };
+    let (hearing, new) = domain::form::both(hearing.parse(), case.parse()).map_err(invalid)?;
     store::sessions::register(
         &state()?.pool,
         &user,
-        id("session", &session_id)?,
+        hearing.session_id,
         &new,
-        heard_by.trim().parse().ok(),
+        hearing.heard_by,
         chrono::Utc::now(),
     )
     .await
@@ -162,29 +126,14 @@ pub async fn register_at_session(
 /// Records a commitment made at a session ("will be solved by …").
 #[server(endpoint = "add_commitment")]
 pub async fn add_commitment(
-    session_id: String,
-    by: String,
-    text: String,
-    due_on: String,
-    case: String,
+    #[server(flatten)] form: domain::session::RawCommitment,
 ) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageSessions).await?;
-    let new = domain::session::NewCommitment {
-        by: id("by", &by)?,
-        text,
-        due_on: chrono::NaiveDate::parse_from_str(due_on.trim(), "%Y-%m-%d").ok(),
-        case_code: Some(case),
-    };
-    store::sessions::commit(
-        &state()?.pool,
-        &user,
-        id("session", &session_id)?,
-        &new,
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(fail)
+    let (session, promise) = form.parse().map_err(invalid)?;
+    store::sessions::commit(&state()?.pool, &user, session, &promise, chrono::Utc::now())
+        .await
+        .map_err(fail)
 }
 
 #[server(endpoint = "deliver_commitment")]
@@ -204,18 +153,17 @@ pub async fn deliver_commitment(commitment: String) -> Result<(), AppError> {
 /// Closes a session with the head-count and the minutes.
 #[server(endpoint = "close_session")]
 pub async fn close_session(
-    session_id: String,
-    residents: String,
-    minutes: String,
+    #[server(flatten)] closing: domain::session::RawClosing,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageSessions).await?;
+    let closing = closing.parse().map_err(invalid)?;
     store::sessions::close(
         &state()?.pool,
         &user,
-        id("session", &session_id)?,
-        residents.trim().parse().ok(),
-        &minutes,
+        closing.session_id,
+        closing.residents,
+        &closing.minutes,
         chrono::Utc::now(),
     )
     .await

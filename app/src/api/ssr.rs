@@ -244,6 +244,11 @@ pub fn parse_code(raw: &str) -> Result<domain::TrackingCode, AppError> {
     })
 }
 
+/// A form's field errors, answered as `fail` answers them.
+pub fn invalid(errors: Vec<domain::FieldError>) -> AppError {
+    fail(AppError::Invalid(errors))
+}
+
 pub fn id(field: &str, raw: &str) -> Result<i64, AppError> {
     raw.trim().parse().map_err(|_| {
         fail(AppError::Invalid(vec![domain::FieldError::new(

@@ -6,19 +6,17 @@ use leptos::prelude::*;
 /// Issues a supervision letter (督办函) for an overdue case; supervision office only.
 #[server(endpoint = "issue_letter")]
 pub async fn issue_letter(
-    code: String,
-    demand: String,
-    reply_days: String,
+    #[server(flatten)] form: domain::deadline::RawLetter,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::IssueLetter).await?;
-    let days = id("reply_days", &reply_days)?;
+    let form = form.parse().map_err(invalid)?;
     let letter = store::supervision::issue_letter(
         &state()?.pool,
         &user,
-        &parse_code(&code)?,
-        &demand,
-        days,
+        &form.code,
+        &form.demand,
+        form.reply_days,
         chrono::Utc::now(),
     )
     .await

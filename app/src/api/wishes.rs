@@ -5,22 +5,10 @@ use leptos::prelude::*;
 
 /// Writes a micro-wish down (collected, not yet on the wall).
 #[server(endpoint = "collect_wish")]
-pub async fn collect_wish(
-    title: String,
-    detail: String,
-    region_id: String,
-    resident_name: String,
-    resident_phone: String,
-) -> Result<i64, AppError> {
+pub async fn collect_wish(#[server(flatten)] form: domain::wish::RawWish) -> Result<i64, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageWishes).await?;
-    let new = domain::wish::NewWish {
-        title,
-        detail,
-        region_id: id("region_id", &region_id)?,
-        resident_name,
-        resident_phone,
-    };
+    let new = form.parse().map_err(invalid)?;
     store::wishes::collect(&state()?.pool, &user, &new, chrono::Utc::now())
         .await
         .map_err(fail)
@@ -30,23 +18,17 @@ pub async fn collect_wish(
 /// fulfil, confirm or withdraw.
 #[server(endpoint = "wish_action")]
 pub async fn wish_action(
-    wish: String,
-    action: String,
-    claimant: Option<String>,
+    #[server(flatten)] step: domain::wish::RawWishStep,
 ) -> Result<(), AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::ManageWishes).await?;
-    let action = domain::wish::WishAction::parse(&action).ok_or_else(|| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "action", "unknown",
-        )]))
-    })?;
+    let step = step.parse().map_err(invalid)?;
     store::wishes::act(
         &state()?.pool,
         &user,
-        id("wish", &wish)?,
-        action,
-        claimant.as_deref().unwrap_or_default(),
+        step.wish,
+        step.action,
+        &step.claimant,
         chrono::Utc::now(),
     )
     .await

@@ -6,6 +6,8 @@ use crate::i18n::*;
 use crate::labels;
 use crate::pages::case::CaseLoader;
 use crate::pages::layout::{DeadlineBadge, ErrorNote};
+use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
+use domain::case::RawAction;
 use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary};
 use domain::{Source, Step};
 use leptos::prelude::*;
@@ -49,7 +51,6 @@ pub fn Board() -> impl IntoView {
         |q| async move { (get_board(q.clone()).await, q) },
     );
     let options = Resource::new(|| (), |_| intake_options());
-    let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
     view! {
         <section class="board-page">
             <h1>{t!(i18n, board.title)}</h1>
@@ -61,36 +62,28 @@ pub fn Board() -> impl IntoView {
                                 {t!(i18n, field.station)}
                                 <select name="station">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.stations.iter().map(|s| view! {
-                                        <option value=s.id.to_string() selected=selected("station", s.id.to_string())>{s.name.clone()}</option>
-                                    }).collect_view()}
+                                    <ChoiceOptions choices=o.stations.clone() chosen=Signal::derive(move || get("station")) />
                                 </select>
                             </label>
                             <label>
                                 {t!(i18n, board.area)}
                                 <select name="region">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.areas.iter().map(|r| view! {
-                                        <option value=r.id.to_string() selected=selected("region", r.id.to_string())>{r.label.clone()}</option>
-                                    }).collect_view()}
+                                    <ChoiceOptions choices=o.areas.clone() chosen=Signal::derive(move || get("region")) />
                                 </select>
                             </label>
                             <label>
                                 {t!(i18n, field.category)}
                                 <select name="category">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.categories.iter().map(|c| view! {
-                                        <option value=c.id.to_string() selected=selected("category", c.id.to_string())>{c.name_zh.clone()}</option>
-                                    }).collect_view()}
+                                    <CategoryOptions categories=o.categories.clone() chosen=Signal::derive(move || get("category")) />
                                 </select>
                             </label>
                             <label>
                                 {t!(i18n, field.unit)}
                                 <select name="unit">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.units.iter().map(|u| view! {
-                                        <option value=u.id.to_string() selected=selected("unit", u.id.to_string())>{u.name.clone()}</option>
-                                    }).collect_view()}
+                                    <ChoiceOptions choices=o.units.clone() chosen=Signal::derive(move || get("unit")) />
                                 </select>
                             </label>
                         })
@@ -221,11 +214,18 @@ fn BoardView(d: BoardData, query: BoardQuery, units: Vec<domain::view::Named>) -
             let (mut done, mut refused) = (0, 0);
             for code in codes {
                 let (unit_id, class) = if kind == domain::ActionKind::Assign {
-                    (Some(unit.clone()), Some(class.clone()))
+                    (unit.clone(), class.clone())
                 } else {
-                    (None, None)
+                    Default::default()
                 };
-                match perform(code, kind.as_str().to_string(), None, unit_id, class, None).await {
+                let form = RawAction {
+                    code,
+                    kind: kind.as_str().to_string(),
+                    unit_id,
+                    class,
+                    ..Default::default()
+                };
+                match perform(form).await {
                     Ok(()) => done += 1,
                     Err(_) => refused += 1,
                 }
@@ -262,9 +262,12 @@ fn BoardView(d: BoardData, query: BoardQuery, units: Vec<domain::view::Named>) -
             Some(kind) => {
                 refusal.set(None);
                 leptos::task::spawn_local(async move {
-                    if let Err(e) =
-                        perform(code, kind.as_str().to_string(), None, None, None, None).await
-                    {
+                    let form = RawAction {
+                        code,
+                        kind: kind.as_str().to_string(),
+                        ..Default::default()
+                    };
+                    if let Err(e) = perform(form).await {
                         refusal.set(Some(labels::error(i18n.get_locale(), &e)));
                     }
                 });

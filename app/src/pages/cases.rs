@@ -4,6 +4,7 @@ use crate::api::{intake_options, list_cases};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
+use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
 use domain::Step;
 use domain::view::CaseSummary;
 use leptos::prelude::*;
@@ -55,18 +56,14 @@ pub fn CaseList() -> impl IntoView {
                                 {t!(i18n, field.category)}
                                 <select name="category">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.categories.iter().map(|c| view! {
-                                        <option value=c.id.to_string() selected=selected("category", c.id.to_string())>{c.name_zh.clone()}</option>
-                                    }).collect_view()}
+                                    <CategoryOptions categories=o.categories.clone() chosen=Signal::derive(move || get("category")) />
                                 </select>
                             </label>
                             <label>
                                 {t!(i18n, field.unit)}
                                 <select name="unit">
                                     <option value="">{t!(i18n, field.any)}</option>
-                                    {o.units.iter().map(|u| view! {
-                                        <option value=u.id.to_string() selected=selected("unit", u.id.to_string())>{u.name.clone()}</option>
-                                    }).collect_view()}
+                                    <ChoiceOptions choices=o.units.clone() chosen=Signal::derive(move || get("unit")) />
                                 </select>
                             </label>
                         })

@@ -4,7 +4,9 @@ use crate::api::{PrintedReceipt, RegisterCase, get_receipt, intake_options, simi
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
+use crate::pages::pickers::CategoryOptions;
 use domain::Source;
+use domain::similarity::RawSimilarQuery;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -24,7 +26,9 @@ pub fn Intake() -> impl IntoView {
         |(region, title, description)| async move {
             let text = format!("{title} {description}");
             match region {
-                Some(r) if text.trim().chars().count() >= 2 => similar_cases(r, text).await,
+                Some(region_id) if text.trim().chars().count() >= 2 => {
+                    similar_cases(RawSimilarQuery { region_id, text }).await
+                }
                 _ => Ok(vec![]),
             }
         },
@@ -51,15 +55,7 @@ pub fn Intake() -> impl IntoView {
                                     <label>
                                         {t!(i18n, field.category)}
                                         <select name="category_id">
-                                            {o.categories.iter().map(|c| {
-                                                let zh = c.name_zh.clone();
-                                                let en = c.name_en.clone();
-                                                view! {
-                                                    <option value=c.id.to_string()>
-                                                        {move || if i18n.get_locale() == Locale::zh { zh.clone() } else { en.clone() }}
-                                                    </option>
-                                                }
-                                            }).collect_view()}
+                                            <CategoryOptions categories=o.categories.clone() />
                                         </select>
                                         {field_error(value, "category_id")}
                                     </label>

@@ -6,6 +6,7 @@ use crate::api::{LedgerPage, get_ledger, intake_options};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::ErrorNote;
+use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
 use crate::tables::{cell, heading, list_title};
 use domain::ledger::{Column, List, RawFilter, StateFilter};
 use domain::{Route, Source};
@@ -91,21 +92,21 @@ fn Filters(f: RawFilter, options: Option<domain::view::Options>) -> impl IntoVie
                 {t!(i18n, field.region)}
                 <select name="region">
                     <option value="">{t!(i18n, field.any)}</option>
-                    {o.areas.into_iter().map(|a| view! { <option value=a.id selected=chosen(&f.region, a.id.to_string())>{a.label}</option> }).collect_view()}
+                    <ChoiceOptions choices=o.areas chosen=Signal::stored(f.region.clone()) />
                 </select>
             </label>
             <label>
                 {t!(i18n, field.unit)}
                 <select name="unit">
                     <option value="">{t!(i18n, field.any)}</option>
-                    {o.units.into_iter().map(|u| view! { <option value=u.id selected=chosen(&f.unit, u.id.to_string())>{u.name}</option> }).collect_view()}
+                    <ChoiceOptions choices=o.units chosen=Signal::stored(f.unit.clone()) />
                 </select>
             </label>
             <label>
                 {t!(i18n, field.category)}
                 <select name="category">
                     <option value="">{t!(i18n, field.any)}</option>
-                    {o.categories.into_iter().map(|c| view! { <option value=c.id selected=chosen(&f.category, c.id.to_string())>{c.name_zh}</option> }).collect_view()}
+                    <CategoryOptions categories=o.categories chosen=Signal::stored(f.category.clone()) />
                 </select>
             </label>
             <label>

@@ -16,6 +16,7 @@ pub mod letter;
 pub mod login;
 pub mod party;
 pub mod photos;
+pub mod pickers;
 pub mod ranking;
 pub mod regions;
 pub mod report;

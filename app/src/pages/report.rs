@@ -4,6 +4,7 @@ use crate::api::{SubmitOnline, get_public_options, get_public_receipt};
 use crate::i18n::*;
 use crate::pages::intake::ReceiptCard;
 use crate::pages::layout::{ErrorNote, field_error, last_error};
+use crate::pages::pickers::CategoryOptions;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -29,15 +30,7 @@ pub fn Report() -> impl IntoView {
                                 <label>
                                     {t!(i18n, field.category)}
                                     <select name="category_id">
-                                        {o.categories.iter().map(|c| {
-                                            let zh = c.name_zh.clone();
-                                            let en = c.name_en.clone();
-                                            view! {
-                                                <option value=c.id.to_string() selected=d.category_id == c.id.to_string()>
-                                                    {move || if i18n.get_locale() == Locale::zh { zh.clone() } else { en.clone() }}
-                                                </option>
-                                            }
-                                        }).collect_view()}
+                                        <CategoryOptions categories=o.categories.clone() chosen=Signal::stored(Some(d.category_id.clone())) />
                                     </select>
                                 </label>
                                 <label>

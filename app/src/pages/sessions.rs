@@ -10,6 +10,7 @@ use crate::api::{
 use crate::i18n::*;
 use crate::pages::cases::SummaryTable;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
+use crate::pages::pickers::CategoryOptions;
 use crate::pages::stats::{RatedByLine, rate};
 use domain::session::{Commitment, Delivery, SessionBrief};
 use leptos::prelude::*;
@@ -390,7 +391,7 @@ fn QuickRegister(
                 <label>
                     {t!(i18n, field.category)}
                     <select name="category_id">
-                        {o.0.into_iter().map(|c| view! { <option value=c.id>{c.name_zh}</option> }).collect_view()}
+                        <CategoryOptions categories=o.0 />
                     </select>
                 </label>
                 <label>
