@@ -6,9 +6,11 @@ use crate::i18n::*;
 use crate::labels;
 use crate::pages::case::CaseLoader;
 use crate::pages::layout::{DeadlineBadge, ErrorNote};
-use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
+use crate::pages::pickers::{
+    CategoryOptions, ChoiceOptions, FilterCheck, FilterSearch, FilterSelect, in_query,
+};
 use domain::case::RawAction;
-use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary};
+use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary, Options};
 use domain::{Source, Step};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,54 +59,29 @@ pub fn Board() -> impl IntoView {
             <form method="get" action="/board" class="filters">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        options.await.ok().map(|o| view! {
-                            <label>
-                                {t!(i18n, field.station)}
-                                <select name="station">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <ChoiceOptions choices=o.stations.clone() chosen=Signal::derive(move || get("station")) />
-                                </select>
-                            </label>
-                            <label>
-                                {t!(i18n, board.area)}
-                                <select name="region">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <ChoiceOptions choices=o.areas.clone() chosen=Signal::derive(move || get("region")) />
-                                </select>
-                            </label>
-                            <label>
-                                {t!(i18n, field.category)}
-                                <select name="category">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <CategoryOptions categories=o.categories.clone() chosen=Signal::derive(move || get("category")) />
-                                </select>
-                            </label>
-                            <label>
-                                {t!(i18n, field.unit)}
-                                <select name="unit">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <ChoiceOptions choices=o.units.clone() chosen=Signal::derive(move || get("unit")) />
-                                </select>
-                            </label>
+                        options.await.ok().map(|o| {
+                            let Options { stations, areas, categories, units, .. } = o;
+                            view! {
+                            <FilterSelect name="station" label=move || t!(i18n, field.station)>
+                                <ChoiceOptions choices=stations chosen=in_query("station") />
+                            </FilterSelect>
+                            <FilterSelect name="region" label=move || t!(i18n, board.area)>
+                                <ChoiceOptions choices=areas chosen=in_query("region") />
+                            </FilterSelect>
+                            <FilterSelect name="category" label=move || t!(i18n, field.category)>
+                                <CategoryOptions categories chosen=in_query("category") />
+                            </FilterSelect>
+                            <FilterSelect name="unit" label=move || t!(i18n, field.unit)>
+                                <ChoiceOptions choices=units chosen=in_query("unit") />
+                            </FilterSelect>
+                            }
                         })
                     })}
                 </Suspense>
-                <label class="check">
-                    <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
-                    {t!(i18n, field.overdue)}
-                </label>
-                <label class="check">
-                    <input type="checkbox" name="escalated" value="1" checked=move || get("escalated").is_some() />
-                    {t!(i18n, board.escalated_only)}
-                </label>
-                <label class="check">
-                    <input type="checkbox" name="recurring" value="1" checked=move || get("recurring").is_some() />
-                    {t!(i18n, board.recurring_only)}
-                </label>
-                <label>
-                    {t!(i18n, field.q)}
-                    <input type="search" name="q" value=move || get("q").unwrap_or_default() />
-                </label>
+                <FilterCheck name="overdue">{t!(i18n, field.overdue)}</FilterCheck>
+                <FilterCheck name="escalated">{t!(i18n, board.escalated_only)}</FilterCheck>
+                <FilterCheck name="recurring">{t!(i18n, board.recurring_only)}</FilterCheck>
+                <FilterSearch />
                 <button type="submit">{t!(i18n, cases.filter)}</button>
             </form>
             <Suspense fallback=move || view! { <p>{t!(i18n, loading)}</p> }>

@@ -4,7 +4,9 @@ use crate::api::{intake_options, list_cases};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
-use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
+use crate::pages::pickers::{
+    CategoryOptions, ChoiceOptions, FilterCheck, FilterSearch, FilterSelect, in_query,
+};
 use domain::Step;
 use domain::view::CaseSummary;
 use leptos::prelude::*;
@@ -33,54 +35,38 @@ pub fn CaseList() -> impl IntoView {
         },
     );
     let options = Resource::new(|| (), |_| intake_options());
-    let selected = move |k: &'static str, v: String| move || get(k).as_deref() == Some(v.as_str());
     view! {
         <section>
             <h1>{t!(i18n, cases.title)}</h1>
             <form method="get" action="/cases" class="filters">
-                <label>
-                    {t!(i18n, field.step)}
-                    <select name="step">
-                        <option value="">{t!(i18n, field.any)}</option>
-                        {Step::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=selected("step", s.as_str().to_string())>
+                <FilterSelect name="step" label=move || t!(i18n, field.step)>
+                    {Step::ALL.into_iter().map(|s| {
+                        let chosen = in_query("step");
+                        view! {
+                            <option value=s.as_str() selected=move || chosen.get().as_deref() == Some(s.as_str())>
                                 {move || labels::step(i18n.get_locale(), s)}
                             </option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                        }
+                    }).collect_view()}
+                </FilterSelect>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        options.await.ok().map(|o| view! {
-                            <label>
-                                {t!(i18n, field.category)}
-                                <select name="category">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <CategoryOptions categories=o.categories.clone() chosen=Signal::derive(move || get("category")) />
-                                </select>
-                            </label>
-                            <label>
-                                {t!(i18n, field.unit)}
-                                <select name="unit">
-                                    <option value="">{t!(i18n, field.any)}</option>
-                                    <ChoiceOptions choices=o.units.clone() chosen=Signal::derive(move || get("unit")) />
-                                </select>
-                            </label>
+                        options.await.ok().map(|o| {
+                            let (categories, units) = (o.categories, o.units);
+                            view! {
+                            <FilterSelect name="category" label=move || t!(i18n, field.category)>
+                                <CategoryOptions categories chosen=in_query("category") />
+                            </FilterSelect>
+                            <FilterSelect name="unit" label=move || t!(i18n, field.unit)>
+                                <ChoiceOptions choices=units chosen=in_query("unit") />
+                            </FilterSelect>
+                            }
                         })
                     })}
                 </Suspense>
-                <label class="check">
-                    <input type="checkbox" name="mine" value="1" checked=move || get("mine").is_some() />
-                    {t!(i18n, field.mine)}
-                </label>
-                <label class="check">
-                    <input type="checkbox" name="overdue" value="1" checked=move || get("overdue").is_some() />
-                    {t!(i18n, field.overdue)}
-                </label>
-                <label>
-                    {t!(i18n, field.q)}
-                    <input type="search" name="q" value=move || get("q").unwrap_or_default() />
-                </label>
+                <FilterCheck name="mine">{t!(i18n, field.mine)}</FilterCheck>
+                <FilterCheck name="overdue">{t!(i18n, field.overdue)}</FilterCheck>
+                <FilterSearch />
                 <button type="submit">{t!(i18n, cases.filter)}</button>
             </form>
             <CaseTable cases />

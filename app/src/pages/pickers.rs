@@ -6,6 +6,7 @@
 use crate::i18n::*;
 use domain::view::{CategoryInfo, Named, RegionOption};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// The `<option>`s of a category picker, each in the reader's language.
 #[component]
@@ -74,4 +75,61 @@ pub fn ChoiceOptions<T: Choice + 'static>(
             }
         })
         .collect_view()
+}
+
+/// The value of `name` in the page's address, when it holds one: what a
+/// filter shows as chosen.
+pub fn in_query(name: &'static str) -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get(name).filter(|v| !v.is_empty()))
+}
+
+/// One picker of a filter bar: its label, "any" first, then the options
+/// (`CategoryOptions`, `ChoiceOptions` or the page's own).
+#[component]
+pub fn FilterSelect(
+    /// The query's key.
+    name: &'static str,
+    #[prop(into)] label: ViewFn,
+    children: Children,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {label.run()}
+            <select name=name>
+                <option value="">{t!(i18n, field.any)}</option>
+                {children()}
+            </select>
+        </label>
+    }
+}
+
+/// A checkbox of a filter bar, ticked while its key is in the address.
+#[component]
+pub fn FilterCheck(
+    /// The query's key.
+    name: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let ticked = in_query(name);
+    view! {
+        <label class="check">
+            <input type="checkbox" name=name value="1" checked=move || ticked.get().is_some() />
+            {children()}
+        </label>
+    }
+}
+
+/// The words a filter bar searches for (`q`).
+#[component]
+pub fn FilterSearch() -> impl IntoView {
+    let i18n = use_i18n();
+    let words = in_query("q");
+    view! {
+        <label>
+            {t!(i18n, field.q)}
+            <input type="search" name="q" value=move || words.get().unwrap_or_default() />
+        </label>
+    }
 }
