@@ -90,7 +90,7 @@ labels!(action: ActionKind {
     StartConsolidation => action.start_consolidation, AnswerOnSpot => action.answer_on_spot,
     HandleLocally => action.handle_locally, Assign => action.assign, Escalate => action.escalate,
     ToSuggestion => action.to_suggestion, NotAccept => action.not_accept, Merge => action.merge,
-    Acknowledge => action.acknowledge, Return => action.return_case, ReportProgress => action.report_progress,
+    Acknowledge => action.acknowledge, Return => action.return_case, ReportProgress => action.report_progress, Urge => action.urge,
     RequestClosure => action.request_closure, ApproveClosure => action.approve_closure,
     RejectClosure => action.reject_closure, CompleteLocally => action.complete_locally,
     ResolveEscalated => action.resolve_escalated, AnswerSuggestion => action.answer_suggestion,

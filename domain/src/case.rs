@@ -214,6 +214,12 @@ pub enum Action {
     ReportProgress {
         note: String,
     },
+    /// 催办: the station or the supervision office presses the unit that
+    /// holds the case; the case stays where it is and the note joins its
+    /// timeline, where the unit reads it.
+    Urge {
+        note: String,
+    },
     RequestClosure {
         result: String,
     },
@@ -287,6 +293,7 @@ impl ActionForm {
             K::Acknowledge => Action::Acknowledge,
             K::Return => Action::Return { reason: text },
             K::ReportProgress => Action::ReportProgress { note: text },
+            K::Urge => Action::Urge { note: text },
             K::RequestClosure => Action::RequestClosure { result: text },
             K::ApproveClosure => Action::ApproveClosure,
             K::RejectClosure => Action::RejectClosure { reason: text },
@@ -319,6 +326,7 @@ pub enum ActionKind {
     Acknowledge,
     Return,
     ReportProgress,
+    Urge,
     RequestClosure,
     ApproveClosure,
     RejectClosure,
@@ -334,7 +342,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 23] = [
+    pub const ALL: [ActionKind; 24] = [
         Self::StartConsolidation,
         Self::AnswerOnSpot,
         Self::HandleLocally,
@@ -346,6 +354,7 @@ impl ActionKind {
         Self::Acknowledge,
         Self::Return,
         Self::ReportProgress,
+        Self::Urge,
         Self::RequestClosure,
         Self::ApproveClosure,
         Self::RejectClosure,
@@ -385,6 +394,7 @@ impl ActionKind {
             Self::Acknowledge => "acknowledge",
             Self::Return => "return",
             Self::ReportProgress => "report_progress",
+            Self::Urge => "urge",
             Self::RequestClosure => "request_closure",
             Self::ApproveClosure => "approve_closure",
             Self::RejectClosure => "reject_closure",
@@ -419,6 +429,7 @@ impl Action {
             Self::Acknowledge => ActionKind::Acknowledge,
             Self::Return { .. } => ActionKind::Return,
             Self::ReportProgress { .. } => ActionKind::ReportProgress,
+            Self::Urge { .. } => ActionKind::Urge,
             Self::RequestClosure { .. } => ActionKind::RequestClosure,
             Self::ApproveClosure => ActionKind::ApproveClosure,
             Self::RejectClosure { .. } => ActionKind::RejectClosure,
@@ -448,7 +459,7 @@ impl Action {
                 vec![("reason", reason, true)]
             }
             Self::Merge { into } => vec![("into", into, true)],
-            Self::ReportProgress { note } => vec![("note", note, true)],
+            Self::ReportProgress { note } | Self::Urge { note } => vec![("note", note, true)],
             Self::RequestClosure { result }
             | Self::CompleteLocally { result }
             | Self::ResolveEscalated { result }
@@ -528,6 +539,19 @@ pub const TRANSITIONS: &[(Status, ActionKind, Status, &[Actor])] = &[
     (S::AwaitingAck, K::Acknowledge, S::InProgress, &[Unit]),
     (S::AwaitingAck, K::Return, S::Returned, &[Unit]),
     (S::InProgress, K::ReportProgress, S::InProgress, &[Unit]),
+    // 催办: pressing the unit while it has the case, without moving it.
+    (
+        S::AwaitingAck,
+        K::Urge,
+        S::AwaitingAck,
+        &[Station, Supervisor],
+    ),
+    (
+        S::InProgress,
+        K::Urge,
+        S::InProgress,
+        &[Station, Supervisor],
+    ),
     (
         S::InProgress,
         K::RequestClosure,
@@ -811,7 +835,10 @@ pub fn apply(
         n.completed_at = None;
     };
     match action {
-        Action::StartConsolidation | Action::ApproveClosure | Action::RecordFeedback { .. } => {}
+        Action::StartConsolidation
+        | Action::ApproveClosure
+        | Action::RecordFeedback { .. }
+        | Action::Urge { .. } => {}
         Action::AnswerOnSpot { answer } => {
             next.route = Some(Route::OnTheSpot);
             next.result = text(answer);
@@ -995,6 +1022,39 @@ mod tests {
     }
 
     #[test]
+    fn urging_presses_the_unit_without_moving_the_case() {
+        let now = Utc::now();
+        let mut assigned = CaseState::registered(DeadlineClass::Ordinary);
+        assigned.status = Status::AwaitingAck;
+        assigned.unit_id = Some(3);
+        assigned.clock_start = Some(now);
+        let urge = Action::Urge {
+            note: "群众多次来电".into(),
+        };
+        for actor in [Actor::Station, Actor::Supervisor] {
+            assert_eq!(apply(&assigned, &urge, actor, now), Ok(assigned.clone()));
+        }
+        assert!(matches!(
+            apply(&assigned, &urge, Actor::Unit, now),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        let silent = Action::Urge { note: " ".into() };
+        assert!(matches!(
+            apply(&assigned, &silent, Actor::Station, now),
+            Err(TransitionError::Invalid { field: "note", .. })
+        ));
+        // Only while a unit holds it.
+        let consolidating = CaseState {
+            status: Status::Consolidating,
+            ..assigned
+        };
+        assert!(matches!(
+            apply(&consolidating, &urge, Actor::Station, now),
+            Err(TransitionError::Illegal { .. })
+        ));
+    }
+
+    #[test]
     fn a_case_waits_only_for_those_who_can_move_it_on() {
         // Reports and callbacks leave a case where it is: they are not the
         // next step a to-do counts.
@@ -1053,6 +1113,7 @@ mod tests {
             K::Acknowledge => Action::Acknowledge,
             K::Return => Action::Return { reason: t() },
             K::ReportProgress => Action::ReportProgress { note: t() },
+            K::Urge => Action::Urge { note: t() },
             K::RequestClosure => Action::RequestClosure { result: t() },
             K::ApproveClosure => Action::ApproveClosure,
             K::RejectClosure => Action::RejectClosure { reason: t() },
@@ -1342,7 +1403,8 @@ mod tests {
             allowed_actions(S::AwaitingAck, &[Unit]),
             vec![K::Acknowledge, K::Return]
         );
-        assert!(allowed_actions(S::AwaitingAck, &[Station]).is_empty());
+        // The station may only press the unit while the unit has it.
+        assert_eq!(allowed_actions(S::AwaitingAck, &[Station]), vec![K::Urge]);
         assert_eq!(
             allowed_actions(S::AwaitingRating, &[Resident]),
             vec![

@@ -26,6 +26,9 @@ test('the five-step loop, with one round of rework', async ({ page }) => {
   await act(page, 'assign', { unit_id: '离石区城市管理局', class: '一般（7日）' });
   await expect(page.getByTestId('status')).toHaveText('待签收');
   await expect(page.getByTestId('unit')).toHaveText('离石区城市管理局');
+  // The station presses the unit (催办): the case stays where it is.
+  await act(page, 'urge', { text: '居民再次来电，请尽快签收' });
+  await expect(page.getByTestId('status')).toHaveText('待签收');
 
   // A handler of another unit cannot open it.
   await signOut(page);
@@ -40,6 +43,9 @@ test('the five-step loop, with one round of rework', async ({ page }) => {
   await expect(page.locator(`tr[data-code="${code}"]`)).toBeVisible();
   await page.goto(`/cases/${code}`);
   await hydrated(page);
+  // The unit reads the urging in the timeline, and cannot urge itself.
+  await expect(page.locator('.timeline li[data-kind="urge"]')).toContainText('居民再次来电');
+  await expect(page.locator('form[data-action="urge"]')).toHaveCount(0);
   await act(page, 'acknowledge');
   await act(page, 'report_progress', { text: '已派人现场查看，灯具损坏需更换' });
   await act(page, 'request_closure', { text: '已更换灯泡，路灯恢复照明' });

@@ -68,6 +68,7 @@ fn detail_of(
         | Action::NotAccept { reason: t }
         | Action::Return { reason: t }
         | Action::ReportProgress { note: t }
+        | Action::Urge { note: t }
         | Action::RequestClosure { result: t }
         | Action::RejectClosure { reason: t }
         | Action::CompleteLocally { result: t }

@@ -1643,6 +1643,21 @@ mod tests {
             act(&pool, &director, &code, &Action::Acknowledge, now).await,
             Err(StoreError::Forbidden)
         ));
+        // The director presses the unit (催办): the case stays where it is
+        // and the unit reads the note in its timeline; the unit cannot urge.
+        let urge = Action::Urge {
+            note: "居民再次来电".into(),
+        };
+        act(&pool, &director, &code, &urge, now).await.unwrap();
+        assert_eq!(status_of(&pool, &code).await.unwrap(), Status::AwaitingAck);
+        assert!(matches!(
+            act(&pool, &handler, &code, &urge, now).await,
+            Err(StoreError::Forbidden)
+        ));
+        let urged = detail(&pool, &handler, &code, now).await.unwrap();
+        assert!(urged.timeline.iter().any(|e| e.kind == "urge"
+            && e.detail.as_deref() == Some("居民再次来电")
+            && e.to_status == Status::AwaitingAck));
 
         let d = detail(&pool, &handler, &code, now).await.unwrap();
         assert_eq!(

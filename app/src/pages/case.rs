@@ -278,7 +278,7 @@ fn text_field(kind: K) -> Option<(&'static str, bool)> {
         | K::ResolveEscalated
         | K::AnswerSuggestion => Some(("result", true)),
         K::NotAccept | K::Return | K::RejectClosure => Some(("reason", true)),
-        K::Escalate | K::ToSuggestion | K::ReportProgress => Some(("text", true)),
+        K::Escalate | K::ToSuggestion | K::ReportProgress | K::Urge => Some(("text", true)),
         K::HandleLocally | K::RecordFeedback => Some(("text", false)),
         K::Merge => Some(("into", true)),
         _ => None,
