@@ -235,13 +235,11 @@ pub async fn authorize(permission: domain::Permission) -> Result<UserRow, AppErr
     Staff(staff().await?).permit(permission)
 }
 
+/// A single tracking code argument, read as a form's `code` field is.
 pub fn parse_code(raw: &str) -> Result<domain::TrackingCode, AppError> {
-    domain::TrackingCode::parse(raw).map_err(|_| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            "code",
-            "malformed_code",
-        )]))
-    })
+    let mut reader = domain::form::Reader::default();
+    let code = reader.code("code", raw);
+    reader.finish(|| code).map_err(invalid)
 }
 
 /// A form's field errors, answered as `fail` answers them.
@@ -249,12 +247,11 @@ pub fn invalid(errors: Vec<domain::FieldError>) -> AppError {
     fail(AppError::Invalid(errors))
 }
 
+/// A single id argument, read as a form's id field is.
 pub fn id(field: &str, raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse().map_err(|_| {
-        fail(AppError::Invalid(vec![domain::FieldError::new(
-            field, "required",
-        )]))
-    })
+    let mut reader = domain::form::Reader::default();
+    let id = reader.id(field, raw);
+    reader.finish(|| id).map_err(invalid)
 }
 
 /// Counts one request of the caller's address (an IPv6 client by its
