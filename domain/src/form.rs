@@ -140,6 +140,14 @@ impl Reader {
         moment
     }
 
+    /// Text as typed, "too_long" past `max` characters.
+    pub fn bounded(&mut self, field: &str, raw: &str, max: usize) -> String {
+        if raw.chars().count() > max {
+            self.refuse(field, "too_long");
+        }
+        raw.to_string()
+    }
+
     /// Ids separated by spaces or commas; "unusable" when one is not a number.
     pub fn ids(&mut self, field: &str, raw: &str) -> Vec<i64> {
         let mut ids = Vec::new();
@@ -167,21 +175,9 @@ impl Reader {
     }
 }
 
-/// Two forms sent together (one HTML form feeding two parsers): both
-/// typed, or every message of either.
-pub fn both<A, B>(
-    a: Result<A, Vec<FieldError>>,
-    b: Result<B, Vec<FieldError>>,
-) -> Result<(A, B), Vec<FieldError>> {
-    match (a, b) {
-        (Ok(a), Ok(b)) => Ok((a, b)),
-        (a, b) => Err([a.err(), b.err()].into_iter().flatten().flatten().collect()),
-    }
-}
-
 /// Declares a form twice: `Raw…`, the text a browser sends (what a server
 /// function takes), and the typed form its `parse` yields. Each field names
-/// how it is read: `text` (as typed), `flag` (a checkbox), `id`, `pick`,
+/// how it is read: `text` (as typed), `bounded(max)`, `flag` (a checkbox), `id`, `pick`,
 /// `code`, `day`, `number(lo..=hi)`, `optional_number(lo..=hi)`,
 /// `choice(Enum)`, `option(Enum)` —
 /// see the `Reader` method of the same name.
@@ -219,6 +215,7 @@ macro_rules! form {
     (@raw flag) => { Option<String> };
     (@raw $kind:ident) => { String };
     (@typed text) => { String };
+    (@typed bounded($max:expr)) => { String };
     (@typed flag) => { bool };
     (@typed id) => { i64 };
     (@typed pick) => { Option<i64> };
@@ -235,6 +232,9 @@ macro_rules! form {
     };
     (@read $r:ident, $s:ident, $f:ident, optional_number($($range:tt)*)) => {
         $r.optional_number(stringify!($f), &$s.$f, $($range)*)
+    };
+    (@read $r:ident, $s:ident, $f:ident, bounded($max:expr)) => {
+        $r.bounded(stringify!($f), &$s.$f, $max)
     };
     (@read $r:ident, $s:ident, $f:ident, choice($t:ty)) => {
         $r.choice(stringify!($f), &$s.$f, <$t>::parse)

@@ -317,8 +317,11 @@ impl UnitForm {
 
 /// The receipt number (回执编号) given when a registration is confirmed:
 /// "HZ" + year + the kind's letter + the registration's number.
-pub fn receipt_no(year: i32, member: bool, id: i64) -> String {
-    let kind = if member { 'D' } else { 'Z' };
+pub fn receipt_no(year: i32, registrant: Registrant, id: i64) -> String {
+    let kind = match registrant {
+        Registrant::Member => 'D',
+        Registrant::Unit => 'Z',
+    };
     format!("HZ{year}{kind}{id:06}")
 }
 

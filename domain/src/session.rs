@@ -3,8 +3,9 @@
 //! are registered against the session, promises made are recorded as
 //! commitments and judged by delivery.
 
+use crate::Source;
 use crate::form::Reader;
-use crate::intake::{FieldError, check_text};
+use crate::intake::{FieldError, NewCase, check_text};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -284,12 +285,39 @@ crate::form! {
 }
 
 crate::form! {
-    /// Who at a session heard the request registered there (beside the
-    /// request's own fields).
+    /// A request heard at a session: who heard it, and the request itself
+    /// with no station, source or e-mail of its own (it comes from the
+    /// session, whatever a form might add).
     pub struct Hearing from RawHearing {
         session_id: id,
         /// The attendee who heard it; the registering user by default.
         heard_by: pick,
+        title: text,
+        description: text,
+        category_id: id,
+        region_id: id,
+        resident_name: text,
+        resident_phone: text,
+        /// The resident agreed to text messages as the case moves.
+        notify: flag,
+    }
+}
+
+impl Hearing {
+    /// The request as registered against the session.
+    pub fn case(&self) -> NewCase {
+        NewCase {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category_id: self.category_id,
+            region_id: self.region_id,
+            station_id: None,
+            source: Source::StationSession,
+            resident_name: self.resident_name.clone(),
+            resident_phone: self.resident_phone.clone(),
+            resident_email: String::new(),
+            notify: self.notify,
+        }
     }
 }
 

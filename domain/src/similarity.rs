@@ -63,13 +63,37 @@ crate::form! {
     /// already open nearby.
     pub struct SimilarQuery from RawSimilarQuery {
         region_id: id,
-        text: text,
+        /// The title and description together.
+        text: bounded(crate::case::MAX_TEXT * 2),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FieldError;
+
+    #[test]
+    fn a_query_longer_than_a_whole_request_is_refused() {
+        let query = |text: String| RawSimilarQuery {
+            region_id: "7".into(),
+            text,
+        };
+        let max = crate::case::MAX_TEXT * 2;
+        assert_eq!(
+            query("路".repeat(max))
+                .parse()
+                .unwrap()
+                .text
+                .chars()
+                .count(),
+            max
+        );
+        assert_eq!(
+            query("路".repeat(max + 1)).parse(),
+            Err(vec![FieldError::new("text", "too_long")])
+        );
+    }
 
     /// The same problem as residents word it differently.
     const SAME: [(&str, &str); 8] = [

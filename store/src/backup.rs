@@ -19,13 +19,14 @@ pub struct TableSummary {
 }
 
 /// Not data. Sessions: a restore or a copy signs everyone out instead. The
-/// region-change counter and the figures' tallies: each database keeps its
-/// own, by triggers on the rows a restore or copy writes (the counter makes
-/// every instance reload the regions; the tallies count the cases).
-const SKIPPED: [&str; 6] = [
+/// change counters and the figures' tallies: each database keeps its own, by
+/// triggers on the rows a restore or copy writes (the counters make every
+/// instance reload the regions and the policy; the tallies count the cases).
+const SKIPPED: [&str; 7] = [
     "_sqlx_migrations",
     "tower_sessions",
     "region_changes",
+    "policy_changes",
     "case_tallies",
     "category_tallies",
     "report_tallies",

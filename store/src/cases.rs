@@ -570,7 +570,7 @@ pub async fn apply(
     if changed.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
-    let policy = reference::policy_in(&mut tx).await?;
+    let policy = reference::policy_in(pool, &mut tx).await?;
     crate::deadlines::write(&mut tx, row.id, &policy, &after).await?;
     if let Some(notice) = domain::notice::Notice::after(action.kind(), after.status) {
         crate::outbox::enqueue(&mut tx, row.id, notice, now).await?;

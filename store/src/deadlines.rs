@@ -83,7 +83,7 @@ pub(crate) async fn write(
 /// Recomputes case `id` from what the database holds (after a change that
 /// is not a transition, such as an approved extension).
 pub(crate) async fn refresh(conn: &mut Conn, id: i64) -> Result<()> {
-    let policy = crate::reference::policy_in(conn).await?;
+    let policy = crate::reference::load_policy(conn).await?;
     let row: ClockRow = sqlx::query_as(&format!("{SELECT_CLOCK} WHERE c.id = $1"))
         .bind(id)
         .fetch_one(&mut *conn)
@@ -108,7 +108,7 @@ pub(crate) async fn recompute(
     reach: Reach,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64> {
-    let policy = crate::reference::policy_in(conn).await?;
+    let policy = crate::reference::load_policy(conn).await?;
     let filter = match reach {
         Reach::Open => " WHERE c.due_at IS NOT NULL",
         Reach::Started => " WHERE c.clock_start IS NOT NULL",
@@ -279,6 +279,7 @@ pub(crate) mod tests {
     use crate::cases::{self, CaseRow};
     use crate::events::By;
     use crate::testing::{TestDb, user};
+    use domain::deadline::Verdict;
     use domain::{Action, Actor, DayMode, TrackingCode};
 
     /// The test oracle: every case whose stored due times differ from what
@@ -364,7 +365,7 @@ pub(crate) mod tests {
         crate::extensions::request(&pool, &handler, &code, 20, "需要采购材料", now)
             .await
             .unwrap();
-        crate::extensions::decide(&pool, &leader, &code, true, "同意", now)
+        crate::extensions::decide(&pool, &leader, &code, Verdict::Approve, "同意", now)
             .await
             .unwrap();
         assert_eq!(

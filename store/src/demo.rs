@@ -724,7 +724,9 @@ pub async fn load(pool: &Pool, force: bool, now: DateTime<Utc>) -> Result<(), De
 /// one registration waiting for the director.
 async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
     use crate::party;
-    use domain::party::{ClaimAction, MemberForm, NewNeed, NewOrg, OrgKind, UnitForm};
+    use domain::party::{
+        ClaimAction, Decision, MemberForm, NewNeed, NewOrg, OrgKind, Registrant, UnitForm,
+    };
     let (Some(admin), Some(director)) = (
         users::find_by_username(pool, "admin").await?,
         users::find_by_username(pool, "director").await?,
@@ -835,7 +837,15 @@ async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
         };
         let reg = party::register_unit(pool, &form, at).await?;
         if i < 2 {
-            party::decide_registration(pool, &director, false, reg, true, at).await?;
+            party::decide_registration(
+                pool,
+                &director,
+                Registrant::Unit,
+                reg,
+                Decision::Confirm,
+                at,
+            )
+            .await?;
         }
     }
     let unit_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_units ORDER BY id")
@@ -876,7 +886,15 @@ async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
         registered,
     )
     .await?;
-    party::decide_registration(pool, &director, true, demo_member, true, registered).await?;
+    party::decide_registration(
+        pool,
+        &director,
+        Registrant::Member,
+        demo_member,
+        Decision::Confirm,
+        registered,
+    )
+    .await?;
     let serving = party::register_member(
         pool,
         &member(
@@ -888,7 +906,15 @@ async fn party(pool: &Pool, now: DateTime<Utc>) -> Result<(), DemoError> {
         registered,
     )
     .await?;
-    party::decide_registration(pool, &director, true, serving, true, registered).await?;
+    party::decide_registration(
+        pool,
+        &director,
+        Registrant::Member,
+        serving,
+        Decision::Confirm,
+        registered,
+    )
+    .await?;
     party::register_member(
         pool,
         &MemberForm {

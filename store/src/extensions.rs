@@ -11,6 +11,7 @@ use crate::events::{By, insert_event};
 use crate::users::UserRow;
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Utc};
+use domain::deadline::Verdict;
 use domain::view::{Extension, ExtensionStatus};
 use domain::{Actor, Permission, TrackingCode};
 
@@ -154,7 +155,7 @@ pub async fn decide(
     pool: &Pool,
     user: &UserRow,
     code: &TrackingCode,
-    approve: bool,
+    verdict: Verdict,
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -171,10 +172,9 @@ pub async fn decide(
         .into_iter()
         .find(|e| e.status == ExtensionStatus::Pending)
         .ok_or_else(|| StoreError::invalid("case", "no_extension"))?;
-    let decision = if approve {
-        ExtensionStatus::Approved
-    } else {
-        ExtensionStatus::Refused
+    let decision = match verdict {
+        Verdict::Approve => ExtensionStatus::Approved,
+        Verdict::Refuse => ExtensionStatus::Refused,
     };
     let by = By::user(user);
     let mut tx = pool.begin().await?;
@@ -196,7 +196,7 @@ pub async fn decide(
     let payload = serde_json::json!({ "days": pending.days, "note": note });
     let kind = format!("extension_{}", decision.as_str());
     self::note(&mut tx, &case, &by, &kind, payload, now).await?;
-    if approve {
+    if verdict == Verdict::Approve {
         crate::deadlines::refresh(&mut tx, case.id).await?;
     }
     tx.commit().await?;
@@ -269,10 +269,10 @@ mod tests {
 
         // Only the supervision office decides.
         assert!(matches!(
-            decide(&pool, &director, &code, true, "", now).await,
+            decide(&pool, &director, &code, Verdict::Approve, "", now).await,
             Err(StoreError::Forbidden)
         ));
-        decide(&pool, &leader, &code, false, "理由不充分", now)
+        decide(&pool, &leader, &code, Verdict::Refuse, "理由不充分", now)
             .await
             .unwrap();
         assert_eq!(
@@ -282,7 +282,7 @@ mod tests {
         request(&pool, &handler, &code, 5, "需协调供电公司停电施工", now)
             .await
             .unwrap();
-        decide(&pool, &leader, &code, true, "同意", now)
+        decide(&pool, &leader, &code, Verdict::Approve, "同意", now)
             .await
             .unwrap();
         let d = detail(&pool, &handler, &code, now).await.unwrap();
@@ -296,7 +296,7 @@ mod tests {
             assert!(kinds.contains(&k), "{kinds:?}");
         }
         assert!(matches!(
-            decide(&pool, &leader, &code, true, "", now).await,
+            decide(&pool, &leader, &code, Verdict::Approve, "", now).await,
             Err(StoreError::Invalid(_))
         ));
         assert!(crate::audit::verify(&pool).await.unwrap().is_ok());

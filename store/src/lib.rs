@@ -21,6 +21,7 @@ pub mod events;
 pub mod extensions;
 pub mod grid;
 pub mod jobs;
+mod kept;
 pub mod ledger;
 pub mod open311;
 pub mod outbox;

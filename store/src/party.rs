@@ -11,9 +11,9 @@ use crate::users::{self, UserRow};
 use crate::{Pool, Result, StoreError};
 use chrono::{DateTime, Datelike, Utc};
 use domain::party::{
-    Claim, ClaimAction, ClaimStatus, Headline, MemberForm, MyService, Need, NewNeed, NewOrg, Org,
-    OrgKind, PartyOverview, Quarter, Receipt, RegStatus, RegisterOptions, Registration,
-    ServiceFact, ServiceLog, ServiceReport, UnitForm, next_claim,
+    Claim, ClaimAction, ClaimStatus, Decision, Headline, MemberForm, MyService, Need, NewNeed,
+    NewOrg, Org, OrgKind, PartyOverview, Quarter, Receipt, RegStatus, RegisterOptions, Registrant,
+    Registration, ServiceFact, ServiceLog, ServiceReport, UnitForm, next_claim,
 };
 use domain::view::{Named, RegionOption};
 use domain::{Permission, Rating, RegionLevel, Role};
@@ -456,16 +456,15 @@ pub async fn registrations(pool: &Pool, user: &UserRow) -> Result<Vec<Registrati
 pub async fn decide_registration(
     pool: &Pool,
     user: &UserRow,
-    member: bool,
+    kind: Registrant,
     id: i64,
-    confirm: bool,
+    decision: Decision,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
     let path = managed_path(user)?;
-    let (table, key) = if member {
-        ("party_members", "user_id")
-    } else {
-        ("unit_registrations", "id")
+    let (table, key) = match kind {
+        Registrant::Member => ("party_members", "user_id"),
+        Registrant::Unit => ("unit_registrations", "id"),
     };
     let (community_path, status): (String, String) = sqlx::query_as(&format!(
         "SELECT r.path, t.status FROM {table} t JOIN regions r ON r.id = t.community_id WHERE t.{key} = $1"
@@ -480,14 +479,15 @@ pub async fn decide_registration(
     if status != RegStatus::Pending.as_str() {
         return Err(StoreError::invalid("registration", "already_decided"));
     }
-    let (to, receipt) = if confirm {
-        let year = now.with_timezone(&domain::deadline::china()).year();
-        (
-            RegStatus::Confirmed,
-            Some(domain::party::receipt_no(year, member, id)),
-        )
-    } else {
-        (RegStatus::Refused, None)
+    let (to, receipt) = match decision {
+        Decision::Confirm => {
+            let year = now.with_timezone(&domain::deadline::china()).year();
+            (
+                RegStatus::Confirmed,
+                Some(domain::party::receipt_no(year, kind, id)),
+            )
+        }
+        Decision::Refuse => (RegStatus::Refused, None),
     };
     let by = By::user(user);
     let mut tx = pool.begin().await?;
@@ -505,17 +505,16 @@ pub async fn decide_registration(
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict);
     }
-    if member && confirm {
+    if (kind, decision) == (Registrant::Member, Decision::Confirm) {
         sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
     }
-    let action = format!(
-        "{}.{}",
-        if member { "party_member" } else { "work_unit" },
-        to.as_str()
-    );
+    let action = match kind {
+        Registrant::Member => format!("party_member.{}", to.as_str()),
+        Registrant::Unit => format!("work_unit.{}", to.as_str()),
+    };
     audit::record(
         &mut tx,
         Change::by(&by, &action, table, id.to_string()).states(
@@ -1219,16 +1218,39 @@ mod tests {
         );
         // Another community's director cannot confirm it; a grid worker cannot at all.
         assert!(matches!(
-            decide_registration(&pool, &user(&pool, "grid").await, true, id, true, now).await,
+            decide_registration(
+                &pool,
+                &user(&pool, "grid").await,
+                Registrant::Member,
+                id,
+                Decision::Confirm,
+                now
+            )
+            .await,
             Err(StoreError::Forbidden)
         ));
-        let receipt_no = decide_registration(&pool, &director, true, id, true, now)
-            .await
-            .unwrap()
-            .unwrap();
+        let receipt_no = decide_registration(
+            &pool,
+            &director,
+            Registrant::Member,
+            id,
+            Decision::Confirm,
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert!(receipt_no.starts_with("HZ") && receipt_no.ends_with(&format!("D{id:06}")));
         assert!(matches!(
-            decide_registration(&pool, &director, true, id, true, now).await,
+            decide_registration(
+                &pool,
+                &director,
+                Registrant::Member,
+                id,
+                Decision::Confirm,
+                now
+            )
+            .await,
             Err(StoreError::Invalid(_))
         ));
         let member = users::authenticate(&pool, "wanghy", "fudong-2026!")

@@ -2,7 +2,9 @@
 //! deadline calendar.
 
 use crate::audit::{self, Change};
+use crate::db::Conn;
 use crate::events::By;
+use crate::kept::Kept;
 use crate::{Pool, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
@@ -131,40 +133,17 @@ impl RegionTree {
     }
 }
 
-/// The region tree, from memory while no instance has changed it: the
-/// database counts changes to `regions` (triggers on `region_changes`), so
-/// a use costs one read of that counter, not the tree (thousands of nodes
-/// in a city, on every list, board and registration).
+/// The region tree, from memory while no instance has changed it (see
+/// [`crate::kept`]).
 pub async fn region_tree(pool: &Pool) -> Result<RegionTree> {
-    type Cached = (i64, RegionTree);
-    static TREES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Cached>>> =
-        std::sync::LazyLock::new(Default::default);
-    let key = pool.connect_options().database_url.to_string();
-    let changes: i64 = sqlx::query_scalar("SELECT n FROM region_changes WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    let cached = TREES
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .filter(|(n, _)| *n == changes)
-        .map(|(_, tree)| tree.clone());
-    if let Some(tree) = cached {
-        return Ok(tree);
-    }
-    // Read after the counter: a change in between makes the next use reload.
-    let tree = load_region_tree(pool).await?;
-    TREES
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, (changes, tree.clone()));
-    Ok(tree)
+    static TREE: Kept<RegionTree> = Kept::new("region_changes");
+    TREE.get(pool, load_region_tree).await
 }
 
-async fn load_region_tree(pool: &Pool) -> Result<RegionTree> {
+async fn load_region_tree(conn: &mut Conn) -> Result<RegionTree> {
     let rows: Vec<RegionRow> =
         sqlx::query_as("SELECT id, parent_id, level, name, path, retired FROM regions ORDER BY id")
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?;
     let order = rows.iter().map(|r| r.id).collect();
     let nodes = rows.into_iter().map(|r| (r.id, r)).collect();
@@ -541,13 +520,24 @@ pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>>
     )
 }
 
+/// The deadline policy (day mode and calendar), from memory while no
+/// instance has changed it (see [`crate::kept`]).
 pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
-    policy_in(&mut *pool.acquire().await?).await
+    POLICY.get(pool, load_policy).await
 }
 
-/// The policy as a transaction sees it (a calendar change recomputes the
-/// due times with the calendar it has just written).
-pub(crate) async fn policy_in(conn: &mut sqlx::AnyConnection) -> Result<DeadlinePolicy> {
+static POLICY: Kept<DeadlinePolicy> = Kept::new("policy_changes");
+
+/// The policy as a transaction on `pool` sees it, for the due times a
+/// transition writes.
+pub(crate) async fn policy_in(pool: &Pool, conn: &mut Conn) -> Result<DeadlinePolicy> {
+    POLICY.get_in(pool, conn, load_policy).await
+}
+
+/// The policy read afresh by the caller's transaction: a calendar change
+/// recomputes the due times with the calendar it has just written. Rare
+/// (calendar changes, approved extensions), so nothing is kept.
+pub(crate) async fn load_policy(conn: &mut Conn) -> Result<DeadlinePolicy> {
     let mode: Option<String> =
         sqlx::query_scalar("SELECT value FROM settings WHERE key = 'day_mode'")
             .fetch_optional(&mut *conn)
@@ -603,6 +593,64 @@ mod tests {
             .unwrap();
         let tree = region_tree(&db.pool).await.unwrap();
         assert_eq!(tree.get(district).map(|n| n.name.as_str()), Some("离石"));
+    }
+
+    /// The policy is kept like the tree: changes through another instance
+    /// and by plain SQL are seen at the next use; a transaction sees its own
+    /// uncommitted change, and a rollback leaves nothing kept behind.
+    #[tokio::test]
+    async fn a_kept_policy_follows_changes_and_keeps_no_rolled_back_one() {
+        let db = crate::testing::TestDb::new().await;
+        let other = crate::connect(&db.url).await.unwrap();
+        let (by, now) = (By::named("命令行"), chrono::Utc::now());
+        let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let counter = async || -> i64 {
+            sqlx::query_scalar("SELECT n FROM policy_changes")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        };
+        assert!(policy(&db.pool).await.unwrap().calendar.is_working_day(day));
+        set_calendar_day(&other, &by, day, false, "国庆节", now)
+            .await
+            .unwrap();
+        assert!(!policy(&db.pool).await.unwrap().calendar.is_working_day(day));
+        sqlx::query("INSERT INTO settings (key, value) VALUES ('day_mode', 'calendar')")
+            .execute(&other)
+            .await
+            .unwrap();
+        assert_eq!(policy(&db.pool).await.unwrap().day_mode, DayMode::Calendar);
+        sqlx::query("UPDATE settings SET value = 'working' WHERE key = 'day_mode'")
+            .execute(&other)
+            .await
+            .unwrap();
+        assert_eq!(policy(&db.pool).await.unwrap().day_mode, DayMode::Working);
+        // Other settings are no part of the policy and leave it kept.
+        let before = counter().await;
+        set_recurrence_days(&other, &by, 30, now).await.unwrap();
+        assert_eq!(counter().await, before);
+
+        let mut tx = db.pool.begin().await.unwrap();
+        sqlx::query("DELETE FROM calendar_days")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let seen = policy_in(&db.pool, &mut tx).await.unwrap();
+        assert!(seen.calendar.is_working_day(day));
+        tx.rollback().await.unwrap();
+        // The next committed change takes the counter value the rolled-back
+        // one had: had that one's reading been kept, it would be served now.
+        // (One plain statement: PostgreSQL fires both the insert's and the
+        // update's statement triggers for an upsert.)
+        let later = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
+        sqlx::query("INSERT INTO calendar_days (day, kind, name) VALUES ($1, 'holiday', '国庆节')")
+            .bind(later.to_string())
+            .execute(&other)
+            .await
+            .unwrap();
+        assert_eq!(counter().await, before + 1);
+        let calendar = policy(&db.pool).await.unwrap().calendar;
+        assert!(!calendar.is_working_day(day) && !calendar.is_working_day(later));
     }
 
     #[tokio::test]

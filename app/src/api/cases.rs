@@ -63,7 +63,7 @@ pub async fn decide_extension(
         &state()?.pool,
         &user,
         &form.code,
-        form.decision == domain::deadline::Verdict::Approve,
+        form.decision,
         &form.note,
         chrono::Utc::now(),
     )
@@ -80,9 +80,6 @@ pub async fn similar_cases(
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
     let query = query.parse().map_err(invalid)?;
-    if query.text.chars().count() > domain::case::MAX_TEXT * 2 {
-        return Err(invalid(vec![domain::FieldError::new("text", "too_long")]));
-    }
     store::cases::similar_open(&state()?.pool, &user, query.region_id, &query.text)
         .await
         .map_err(fail)

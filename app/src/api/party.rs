@@ -88,15 +88,14 @@ pub async fn decide_registration(
     #[server(flatten)] form: domain::party::RawRegistrationDecision,
 ) -> Result<Option<String>, AppError> {
     use super::ssr::*;
-    use domain::party::{Decision, Registrant};
     let user = authorize(domain::Permission::ManageParty).await?;
     let form = form.parse().map_err(invalid)?;
     store::party::decide_registration(
         &state()?.pool,
         &user,
-        form.kind == Registrant::Member,
+        form.kind,
         form.registration,
-        form.decision == Decision::Confirm,
+        form.decision,
         chrono::Utc::now(),
     )
     .await

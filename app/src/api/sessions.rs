@@ -98,24 +98,15 @@ pub async fn get_session(session_id: String) -> Result<domain::session::SessionD
 #[server(endpoint = "register_at_session")]
 pub async fn register_at_session(
     #[server(flatten)] hearing: domain::session::RawHearing,
-    #[server(flatten)] case: domain::intake::RawCase,
 ) -> Result<Receipt, AppError> {
     use super::ssr::*;
     let user = authorize(domain::Permission::RegisterCase).await?;
-    // A request heard at a session comes from the session, whatever the
-    // form says: it has no station, source or e-mail of its own.
-    let case = domain::intake::RawCase {
-        station_id: String::new(),
-        source: domain::Source::StationSession.as_str().into(),
-        resident_email: String::new(),
-        ..case
-    };
-    let (hearing, new) = domain::form::both(hearing.parse(), case.parse()).map_err(invalid)?;
+    let hearing = hearing.parse().map_err(invalid)?;
     store::sessions::register(
         &state()?.pool,
         &user,
         hearing.session_id,
-        &new,
+        &hearing.case(),
         hearing.heard_by,
         chrono::Utc::now(),
     )

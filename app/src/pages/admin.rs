@@ -2,6 +2,7 @@
 
 use crate::api::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::i18n::*;
+use crate::pages::data_table::DataTable;
 use crate::pages::layout::{ErrorNote, fmt_time};
 use leptos::prelude::*;
 
@@ -40,41 +41,36 @@ pub fn ApiKeys() -> impl IntoView {
                     match keys.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                         Ok(list) => view! {
-                            <table class="keys">
-                                <thead>
-                                    <tr>
-                                        <th>{t!(i18n, keys.name)}</th>
-                                        <th>{t!(i18n, keys.created)}</th>
-                                        <th>{t!(i18n, keys.last_used)}</th>
-                                        <th>{t!(i18n, keys.state)}</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list.into_iter().map(|k| {
-                                        let name = k.name.clone();
-                                        view! {
-                                            <tr data-key=k.name.clone()>
-                                                <td>{k.name.clone()}</td>
-                                                <td>{fmt_time(k.created_at)}</td>
-                                                <td>{k.last_used_at.map(fmt_time).unwrap_or_else(|| "—".into())}</td>
-                                                <td>
-                                                    {match k.revoked_at {
-                                                        Some(at) => view! {
-                                                            <span data-testid="revoked">{t!(i18n, keys.revoked)} " " {fmt_time(at)}</span>
-                                                        }.into_any(),
-                                                        None => view! {
-                                                            <ActionForm action=revoke attr:class="inline">
-                                                                <input type="hidden" name="name" value=name />
-                                                                <button type="submit" data-testid="revoke">{t!(i18n, keys.revoke)}</button>
-                                                            </ActionForm>
-                                                        }.into_any(),
-                                                    }}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <DataTable kind="keys" head=move || view! {
+                                <th scope="col">{t!(i18n, keys.name)}</th>
+                                <th scope="col">{t!(i18n, keys.created)}</th>
+                                <th scope="col">{t!(i18n, keys.last_used)}</th>
+                                <th scope="col">{t!(i18n, keys.state)}</th>
+                            }>
+                                {list.into_iter().map(|k| {
+                                    let name = k.name.clone();
+                                    view! {
+                                        <tr data-key=k.name.clone()>
+                                            <td>{k.name.clone()}</td>
+                                            <td>{fmt_time(k.created_at)}</td>
+                                            <td>{k.last_used_at.map(fmt_time).unwrap_or_else(|| "—".into())}</td>
+                                            <td>
+                                                {match k.revoked_at {
+                                                    Some(at) => view! {
+                                                        <span data-testid="revoked">{t!(i18n, keys.revoked)} " " {fmt_time(at)}</span>
+                                                    }.into_any(),
+                                                    None => view! {
+                                                        <ActionForm action=revoke attr:class="inline">
+                                                            <input type="hidden" name="name" value=name />
+                                                            <button type="submit" data-testid="revoke">{t!(i18n, keys.revoke)}</button>
+                                                        </ActionForm>
+                                                    }.into_any(),
+                                                }}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </DataTable>
                         }.into_any(),
                     }
                 })}

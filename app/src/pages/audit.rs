@@ -2,6 +2,7 @@
 
 use crate::api::get_audit;
 use crate::i18n::*;
+use crate::pages::data_table::DataTable;
 use crate::pages::layout::ErrorNote;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -41,35 +42,30 @@ pub fn Audit() -> impl IntoView {
                                     </p>
                                 }.into_any(),
                             }}
-                            <table class="audit-log">
-                                <thead>
-                                    <tr>
-                                        <th>"#"</th>
-                                        <th>{t!(i18n, audit.at)}</th>
-                                        <th>{t!(i18n, audit.actor)}</th>
-                                        <th>{t!(i18n, audit.action)}</th>
-                                        <th>{t!(i18n, audit.subject)}</th>
-                                        <th>{t!(i18n, audit.before)}</th>
-                                        <th>{t!(i18n, audit.after)}</th>
+                            <DataTable kind="audit-log" head=move || view! {
+                                <th scope="col">"#"</th>
+                                <th scope="col">{t!(i18n, audit.at)}</th>
+                                <th scope="col">{t!(i18n, audit.actor)}</th>
+                                <th scope="col">{t!(i18n, audit.action)}</th>
+                                <th scope="col">{t!(i18n, audit.subject)}</th>
+                                <th scope="col">{t!(i18n, audit.before)}</th>
+                                <th scope="col">{t!(i18n, audit.after)}</th>
+                            }>
+                                {v.entries.into_iter().map(|e| {
+                                    let kind = e.action.clone();
+                                    view! {
+                                    <tr data-testid="audit-entry" data-action=kind>
+                                        <td>{e.id}</td>
+                                        <td>{e.at}</td>
+                                        <td>{e.actor}</td>
+                                        <td>{e.action}</td>
+                                        <td>{format!("{} {}", e.entity, e.entity_id)}</td>
+                                        <td><code>{e.before.unwrap_or_default()}</code></td>
+                                        <td><code>{e.after.unwrap_or_default()}</code></td>
                                     </tr>
-                                </thead>
-                                <tbody>
-                                    {v.entries.into_iter().map(|e| {
-                                        let kind = e.action.clone();
-                                        view! {
-                                        <tr data-testid="audit-entry" data-action=kind>
-                                            <td>{e.id}</td>
-                                            <td>{e.at}</td>
-                                            <td>{e.actor}</td>
-                                            <td>{e.action}</td>
-                                            <td>{format!("{} {}", e.entity, e.entity_id)}</td>
-                                            <td><code>{e.before.unwrap_or_default()}</code></td>
-                                            <td><code>{e.after.unwrap_or_default()}</code></td>
-                                        </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                                    }
+                                }).collect_view()}
+                            </DataTable>
                         }.into_any(),
                     }
                 })}

@@ -3,6 +3,7 @@
 use crate::api::{intake_options, list_cases};
 use crate::i18n::*;
 use crate::labels;
+use crate::pages::data_table::DataTable;
 use crate::pages::layout::{DeadlineBadge, ErrorNote, fmt_time};
 use crate::pages::pickers::{
     CategoryOptions, ChoiceOptions, FilterCheck, FilterSearch, FilterSelect, in_query,
@@ -166,44 +167,39 @@ pub fn Pager(prev: Option<i64>, next: Option<i64>) -> impl IntoView {
 pub fn SummaryTable(list: Vec<CaseSummary>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <table class="cases">
-            <thead>
-                <tr>
-                    <th>{t!(i18n, cases.code)}</th>
-                    <th>{t!(i18n, field.title)}</th>
-                    <th>{t!(i18n, field.step)}</th>
-                    <th>{t!(i18n, cases.place)}</th>
-                    <th>{t!(i18n, field.category)}</th>
-                    <th>{t!(i18n, field.unit)}</th>
-                    <th>{t!(i18n, cases.deadline)}</th>
-                    <th>{t!(i18n, cases.created)}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {list.into_iter().map(|c| {
-                    let href = format!("/cases/{}", c.code);
-                    let status = c.status;
-                    let rating = c.rating;
-                    let via = c.rated_via.filter(|v| *v != domain::RatingChannel::Online);
-                    let code = c.code.clone();
-                    view! {
-                        <tr data-code=code>
-                            <td><A href=href>{c.code.clone()}</A></td>
-                            <td>{c.title.clone()}</td>
-                            <td>
-                                {move || labels::status(i18n.get_locale(), status)}
-                                {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
-                                {move || via.map(|v| format!("（{}）", labels::channel(i18n.get_locale(), v)))}
-                            </td>
-                            <td>{c.place.clone()}</td>
-                            <td>{c.category.clone()}</td>
-                            <td>{c.unit.clone().unwrap_or_default()}</td>
-                            <td><DeadlineBadge deadline=c.deadline.clone() /></td>
-                            <td>{fmt_time(c.created_at)}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable kind="cases" head=move || view! {
+            <th scope="col">{t!(i18n, cases.code)}</th>
+            <th scope="col">{t!(i18n, field.title)}</th>
+            <th scope="col">{t!(i18n, field.step)}</th>
+            <th scope="col">{t!(i18n, cases.place)}</th>
+            <th scope="col">{t!(i18n, field.category)}</th>
+            <th scope="col">{t!(i18n, field.unit)}</th>
+            <th scope="col">{t!(i18n, cases.deadline)}</th>
+            <th scope="col">{t!(i18n, cases.created)}</th>
+        }>
+            {list.into_iter().map(|c| {
+                let href = format!("/cases/{}", c.code);
+                let status = c.status;
+                let rating = c.rating;
+                let via = c.rated_via.filter(|v| *v != domain::RatingChannel::Online);
+                let code = c.code.clone();
+                view! {
+                    <tr data-code=code>
+                        <td><A href=href>{c.code.clone()}</A></td>
+                        <td>{c.title.clone()}</td>
+                        <td>
+                            {move || labels::status(i18n.get_locale(), status)}
+                            {move || rating.map(|r| format!(" · {}", labels::rating(i18n.get_locale(), r)))}
+                            {move || via.map(|v| format!("（{}）", labels::channel(i18n.get_locale(), v)))}
+                        </td>
+                        <td>{c.place.clone()}</td>
+                        <td>{c.category.clone()}</td>
+                        <td>{c.unit.clone().unwrap_or_default()}</td>
+                        <td><DeadlineBadge deadline=c.deadline.clone() /></td>
+                        <td>{fmt_time(c.created_at)}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }

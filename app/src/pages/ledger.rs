@@ -6,7 +6,7 @@ use crate::api::{LedgerPage, get_ledger, intake_options};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::ErrorNote;
-use crate::pages::pickers::{CategoryOptions, ChoiceOptions};
+use crate::pages::pickers::{CategoryOptions, ChoiceOptions, FilterSelect};
 use crate::tables::{cell, heading, list_title};
 use domain::ledger::{Column, List, RawFilter, StateFilter};
 use domain::{Route, Source};
@@ -88,58 +88,34 @@ fn Filters(f: RawFilter, options: Option<domain::view::Options>) -> impl IntoVie
     view! {
         <form method="get" action="/ledger" class="filters" data-testid="ledger-filters">
             <input type="hidden" name="list" value=f.list.clone().unwrap_or_default() />
-            <label>
-                {t!(i18n, field.region)}
-                <select name="region">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    <ChoiceOptions choices=o.areas chosen=Signal::stored(f.region.clone()) />
-                </select>
-            </label>
-            <label>
-                {t!(i18n, field.unit)}
-                <select name="unit">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    <ChoiceOptions choices=o.units chosen=Signal::stored(f.unit.clone()) />
-                </select>
-            </label>
-            <label>
-                {t!(i18n, field.category)}
-                <select name="category">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    <CategoryOptions categories=o.categories chosen=Signal::stored(f.category.clone()) />
-                </select>
-            </label>
-            <label>
-                {t!(i18n, field.source)}
-                <select name="source">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    {Source::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=chosen(&f.source, s.as_str().into())>{move || labels::source(i18n.get_locale(), s)}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>
-                {t!(i18n, field.route)}
-                <select name="route">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    {Route::ALL.into_iter().map(|r| view! {
-                        <option value=r.as_str() selected=chosen(&f.route, r.as_str().into())>{move || labels::route(i18n.get_locale(), r)}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>
-                {t!(i18n, field.status)}
-                <select name="state">
-                    <option value="">{t!(i18n, field.any)}</option>
-                    {StateFilter::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=chosen(&f.state, s.as_str().into())>{move || match s {
-                            StateFilter::Open => t_string!(i18n, ledger.state_open),
-                            StateFilter::Overdue => t_string!(i18n, ledger.state_overdue),
-                            StateFilter::Closed => t_string!(i18n, ledger.state_closed),
-                        }}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+            <FilterSelect name="region" label=move || t!(i18n, field.region)>
+                <ChoiceOptions choices=o.areas chosen=Signal::stored(f.region.clone()) />
+            </FilterSelect>
+            <FilterSelect name="unit" label=move || t!(i18n, field.unit)>
+                <ChoiceOptions choices=o.units chosen=Signal::stored(f.unit.clone()) />
+            </FilterSelect>
+            <FilterSelect name="category" label=move || t!(i18n, field.category)>
+                <CategoryOptions categories=o.categories chosen=Signal::stored(f.category.clone()) />
+            </FilterSelect>
+            <FilterSelect name="source" label=move || t!(i18n, field.source)>
+                {Source::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=chosen(&f.source, s.as_str().into())>{move || labels::source(i18n.get_locale(), s)}</option>
+                }).collect_view()}
+            </FilterSelect>
+            <FilterSelect name="route" label=move || t!(i18n, field.route)>
+                {Route::ALL.into_iter().map(|r| view! {
+                    <option value=r.as_str() selected=chosen(&f.route, r.as_str().into())>{move || labels::route(i18n.get_locale(), r)}</option>
+                }).collect_view()}
+            </FilterSelect>
+            <FilterSelect name="state" label=move || t!(i18n, field.status)>
+                {StateFilter::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=chosen(&f.state, s.as_str().into())>{move || match s {
+                        StateFilter::Open => t_string!(i18n, ledger.state_open),
+                        StateFilter::Overdue => t_string!(i18n, ledger.state_overdue),
+                        StateFilter::Closed => t_string!(i18n, ledger.state_closed),
+                    }}</option>
+                }).collect_view()}
+            </FilterSelect>
             <label>{t!(i18n, ledger.from)} <input type="date" name="from" value=f.from.clone().unwrap_or_default() /></label>
             <label>{t!(i18n, ledger.to)} <input type="date" name="to" value=f.to.clone().unwrap_or_default() /></label>
             <button type="submit">{t!(i18n, audit.show)}</button>

@@ -5,6 +5,7 @@ pub mod board;
 pub mod callbacks;
 pub mod case;
 pub mod cases;
+pub mod data_table;
 pub mod figures;
 pub mod grid;
 pub mod home;

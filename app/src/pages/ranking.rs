@@ -3,6 +3,7 @@
 
 use crate::api::get_unit_ranking;
 use crate::i18n::*;
+use crate::pages::data_table::DataTable;
 use crate::pages::layout::ErrorNote;
 use crate::pages::stats::rate;
 use leptos::prelude::*;
@@ -33,49 +34,44 @@ pub fn Ranking() -> impl IntoView {
                                     " "
                                     <a href=format!("/ranking.csv?month={}", r.month) download data-testid="csv">{t!(i18n, ranking.csv)}</a>
                                 </form>
-                                <table class="ranking-table">
-                                    <thead>
-                                        <tr>
-                                            <th>{t!(i18n, ranking.unit)}</th>
-                                            <th>{t!(i18n, ranking.assigned)}</th>
-                                            <th>{t!(i18n, ranking.acknowledgement)}</th>
-                                            <th>{t!(i18n, ranking.on_time)}</th>
-                                            <th>{t!(i18n, ranking.returns)}</th>
-                                            <th>{t!(i18n, ranking.rework)}</th>
-                                            <th>{t!(i18n, ranking.satisfaction)}</th>
-                                            <th>{t!(i18n, ranking.score)}</th>
-                                            <th>{t!(i18n, ranking.list)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {r.units.into_iter().map(|u| {
-                                            let list = if red.contains(&u.unit_id) {
-                                                "red"
-                                            } else if black.contains(&u.unit_id) {
-                                                "black"
-                                            } else {
-                                                ""
-                                            };
-                                            view! {
-                                                <tr data-unit=u.name.clone() data-list=list>
-                                                    <td>{u.name.clone()}</td>
-                                                    <td>{u.assigned}</td>
-                                                    <td>{rate(u.acknowledgement_rate())}</td>
-                                                    <td>{rate(u.on_time_rate())}</td>
-                                                    <td>{rate(u.return_rate())}</td>
-                                                    <td>{rate(u.rework_rate())}</td>
-                                                    <td>{rate(u.satisfaction_rate())}</td>
-                                                    <td data-testid="score">{u.score().map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{move || match list {
-                                                        "red" => t_string!(i18n, ranking.red),
-                                                        "black" => t_string!(i18n, ranking.black),
-                                                        _ => "",
-                                                    }}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <DataTable kind="ranking-table" head=move || view! {
+                                    <th scope="col">{t!(i18n, ranking.unit)}</th>
+                                    <th scope="col">{t!(i18n, ranking.assigned)}</th>
+                                    <th scope="col">{t!(i18n, ranking.acknowledgement)}</th>
+                                    <th scope="col">{t!(i18n, ranking.on_time)}</th>
+                                    <th scope="col">{t!(i18n, ranking.returns)}</th>
+                                    <th scope="col">{t!(i18n, ranking.rework)}</th>
+                                    <th scope="col">{t!(i18n, ranking.satisfaction)}</th>
+                                    <th scope="col">{t!(i18n, ranking.score)}</th>
+                                    <th scope="col">{t!(i18n, ranking.list)}</th>
+                                }>
+                                    {r.units.into_iter().map(|u| {
+                                        let list = if red.contains(&u.unit_id) {
+                                            "red"
+                                        } else if black.contains(&u.unit_id) {
+                                            "black"
+                                        } else {
+                                            ""
+                                        };
+                                        view! {
+                                            <tr data-unit=u.name.clone() data-list=list>
+                                                <td>{u.name.clone()}</td>
+                                                <td>{u.assigned}</td>
+                                                <td>{rate(u.acknowledgement_rate())}</td>
+                                                <td>{rate(u.on_time_rate())}</td>
+                                                <td>{rate(u.return_rate())}</td>
+                                                <td>{rate(u.rework_rate())}</td>
+                                                <td>{rate(u.satisfaction_rate())}</td>
+                                                <td data-testid="score">{u.score().map(|s| s.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                                <td>{move || match list {
+                                                    "red" => t_string!(i18n, ranking.red),
+                                                    "black" => t_string!(i18n, ranking.black),
+                                                    _ => "",
+                                                }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </DataTable>
                             }.into_any()
                         }
                     }

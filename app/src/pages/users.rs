@@ -3,6 +3,7 @@
 use crate::api::{AccountAction, Accounts, CreateAccount, UpdateAccount, list_accounts};
 use crate::i18n::*;
 use crate::labels;
+use crate::pages::data_table::DataTable;
 use crate::pages::layout::{ErrorNote, field_error, fmt_time, last_error};
 use domain::Role;
 use domain::view::Account;
@@ -135,36 +136,31 @@ pub fn Users() -> impl IntoView {
                             {move || created.get().and_then(|r| r.ok()).map(|p| view! {
                                 <OncePassword label="initial" password=p />
                             })}
-                            <table class="accounts">
-                                <thead>
-                                    <tr>
-                                        <th>{t!(i18n, users.username)}</th>
-                                        <th>{t!(i18n, users.display_name)}</th>
-                                        <th>{t!(i18n, users.role)}</th>
-                                        <th>{t!(i18n, users.place)}</th>
-                                        <th>{t!(i18n, users.last_login)}</th>
-                                        <th>{t!(i18n, users.state)}</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {listed.into_iter().map(|a| {
-                                        let role = a.role;
-                                        let name = a.username.clone();
-                                        let label = a.username.clone();
-                                        let href = format!("/admin/users/{}", a.id);
-                                        view! {
-                                            <tr data-account=name>
-                                                <td><A href=href>{label}</A></td>
-                                                <td>{a.display_name.clone()}</td>
-                                                <td>{move || labels::role(i18n.get_locale(), role)}</td>
-                                                <td>{a.place.clone().unwrap_or_default()}</td>
-                                                <td>{a.last_login_at.map(fmt_time).unwrap_or_else(|| "—".into())}</td>
-                                                <td><AccountState account=a /></td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <DataTable kind="accounts" head=move || view! {
+                                <th scope="col">{t!(i18n, users.username)}</th>
+                                <th scope="col">{t!(i18n, users.display_name)}</th>
+                                <th scope="col">{t!(i18n, users.role)}</th>
+                                <th scope="col">{t!(i18n, users.place)}</th>
+                                <th scope="col">{t!(i18n, users.last_login)}</th>
+                                <th scope="col">{t!(i18n, users.state)}</th>
+                            }>
+                                {listed.into_iter().map(|a| {
+                                    let role = a.role;
+                                    let name = a.username.clone();
+                                    let label = a.username.clone();
+                                    let href = format!("/admin/users/{}", a.id);
+                                    view! {
+                                        <tr data-account=name>
+                                            <td><A href=href>{label}</A></td>
+                                            <td>{a.display_name.clone()}</td>
+                                            <td>{move || labels::role(i18n.get_locale(), role)}</td>
+                                            <td>{a.place.clone().unwrap_or_default()}</td>
+                                            <td>{a.last_login_at.map(fmt_time).unwrap_or_else(|| "—".into())}</td>
+                                            <td><AccountState account=a /></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </DataTable>
                         }.into_any()
                         }
                     }
