@@ -1,5 +1,4 @@
 //! Lianxin's web app: pages, components and the server functions behind them.
-#![recursion_limit = "512"]
 
 pub mod api;
 pub mod download;

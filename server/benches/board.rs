@@ -3,9 +3,6 @@
 //!
 //! Run with `cargo bench -p server --bench board`; figures go to
 //! `docs/benchmarks.md`.
-// Release builds (no erased component types) nest the page types deeper
-// than the default limit allows.
-#![recursion_limit = "512"]
 
 use app::state::{AppState, Limits};
 use axum::body::Body;

@@ -6,9 +6,6 @@
 //!
 //! Run with `LIANXIN_BENCH_DATABASE=<url> cargo bench -p server --bench city`;
 //! figures go to `docs/benchmarks.md`.
-// Release builds (no erased component types) nest the page types deeper
-// than the default limit allows.
-#![recursion_limit = "512"]
 
 use app::state::{AppState, Limits};
 use axum::body::Body;

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::ledger::{Line, List, RawFilter};
 use serde::Deserialize;
+use std::sync::Arc;
 use store::users::UserRow;
+use tokio::task::JoinHandle;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,11 +68,11 @@ where
     I: IntoIterator<Item = T>,
     T: AsRef<str>,
 {
-    out.write_record(
-        cells
-            .into_iter()
-            .map(|c| domain::spreadsheet::safe_cell(c.as_ref()).into_owned()),
-    )
+    for c in cells {
+        out.write_field(domain::spreadsheet::safe_cell(c.as_ref()).as_bytes())?;
+    }
+    // Ends the record the fields began.
+    out.write_record(None::<&[u8]>)
 }
 
 fn csv_file(out: csv::Writer<Vec<u8>>, rows: Vec<csv::Result<()>>, name: &str) -> Response {
@@ -319,47 +321,58 @@ async fn ledger_csv(
         Ok(e) => e,
         Err(refusal) => return refusal,
     };
+    type Page = store::Result<(Vec<Line>, Option<i64>)>;
+    /// The next page is read while this one is written: the database (or
+    /// SQLite's worker thread) and the writing each keep a core busy, where
+    /// one after the other each waited for the other.
+    fn fetch(pool: &store::Pool, e: &Arc<LedgerExport>, before: Option<i64>) -> JoinHandle<Page> {
+        let (pool, e) = (pool.clone(), e.clone());
+        tokio::spawn(async move {
+            store::ledger::page(
+                &pool,
+                &e.user,
+                &e.filter,
+                &e.ctx,
+                before,
+                store::ledger::PAGE,
+            )
+            .await
+        })
+    }
     struct Walk {
         pool: store::Pool,
-        export: LedgerExport,
-        before: Option<i64>,
+        export: Arc<LedgerExport>,
+        reading: Option<JoinHandle<Page>>,
         n: usize,
         head: bool,
-        done: bool,
     }
     let (name, total) = (export.name.clone(), export.total);
+    let export = Arc::new(export);
     let walk = Walk {
+        reading: Some(fetch(&state.pool, &export, None)),
         pool: state.pool.clone(),
         export,
-        before: None,
         n: 0,
         head: true,
-        done: false,
     };
     let chunks = futures::stream::unfold(walk, |mut w| async move {
-        if w.done {
-            return None;
-        }
-        let e = &w.export;
-        let page = store::ledger::page(
-            &w.pool,
-            &e.user,
-            &e.filter,
-            &e.ctx,
-            w.before,
-            store::ledger::PAGE,
-        )
-        .await;
-        let (lines, next) = match page {
-            Ok(p) => p,
-            Err(err) => {
+        // None once the last page is written (or a read failed).
+        let read = w.reading.take()?.await;
+        let (lines, next) = match read
+            .map_err(|e| e.to_string())
+            .and_then(|page| page.map_err(|e| e.to_string()))
+        {
+            Ok(page) => page,
+            Err(error) => {
                 // The headers are gone: a cut-off file is all the client can be told.
-                tracing::error!(error = %err, "ledger export");
-                w.done = true;
+                tracing::error!(%error, "ledger export");
                 return Some((Err(std::io::Error::other("database unavailable")), w));
             }
         };
-        let mut out = csv::Writer::from_writer(Vec::new());
+        if next.is_some() {
+            w.reading = Some(fetch(&w.pool, &w.export, next));
+        }
+        let mut out = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 256));
         let mut written = Ok(());
         if w.head {
             w.head = false;
@@ -369,8 +382,6 @@ async fn ledger_csv(
             w.n += 1;
             written = written.and_then(|()| write_row(&mut out, cells(w.export.list, w.n, l)));
         }
-        w.before = next;
-        w.done = next.is_none();
         let chunk = written
             .map_err(std::io::Error::other)
             .and_then(|()| {

@@ -1,8 +1,5 @@
 //! The HTTP side of `lianxin`: the router and live updates, as a library so
 //! the benchmarks drive exactly what the binary serves.
-// Release builds (no erased component types) nest the page types deeper
-// than the default limit allows.
-#![recursion_limit = "512"]
 
 pub mod api_v1;
 pub mod assets;

@@ -1,7 +1,4 @@
 //! `lianxin`: the Lianxin server and its tools.
-// Release builds (no erased component types) nest the page types deeper
-// than the default limit allows.
-#![recursion_limit = "512"]
 
 use server::http;
 use server::photos::PhotoStore;

@@ -184,35 +184,23 @@ async fn main() {
         closed_since: Some(month_start),
         ..Default::default()
     };
-    // A board as the page loads it: the exact counts, then the first page
-    // of each of its five columns.
+    // A board as the page loads it: the exact counts and the first page of
+    // each of its five columns, side by side.
     let load_board = |user: store::users::UserRow, filter: CaseFilter| {
         let pool = pool.clone();
         async move {
-            let now = Utc::now();
-            let counts = store::cases::board_counts(&pool, &user, &filter, now)
-                .await
-                .unwrap();
-            let mut cards = 0;
-            for step in [
+            let columns = [
                 Step::Register,
                 Step::Consolidate,
                 Step::Handle,
                 Step::Feedback,
                 Step::Rate,
-            ] {
-                let column = CaseFilter {
-                    step: Some(step),
-                    ..filter.clone()
-                };
-                let window = (store::cases::Order::Waiting, 0, 50);
-                cards += store::cases::page(&pool, &user, &column, window, now)
+            ];
+            let (counts, cards) =
+                store::cases::board(&pool, &user, &filter, columns, 50, Utc::now())
                     .await
-                    .unwrap()
-                    .items
-                    .len();
-            }
-            (counts, cards)
+                    .unwrap();
+            (counts, cards.len())
         }
     };
     // Where a board's time goes: its counts, then each column's page.

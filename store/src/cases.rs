@@ -12,7 +12,7 @@ use domain::case::{self, transition};
 use domain::view::{CaseFilter, CaseSummary, Receipt};
 use domain::{
     Action, Actor, CaseState, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase, Rating,
-    Route, SecondFactor, Source, Status, Tier, TrackingCode,
+    Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
 };
 use rand::Rng;
 
@@ -982,6 +982,37 @@ pub async fn page(
     })
 }
 
+/// A board's first load: its exact counts and the first `per_column` cards
+/// of each of `columns` (overdue first, then what waits longest). The
+/// queries run side by side on the pool's connections, and a column's cards
+/// are read without counting them again: the counts hold every column's
+/// total.
+pub async fn board(
+    pool: &Pool,
+    user: &UserRow,
+    filter: &CaseFilter,
+    columns: impl IntoIterator<Item = Step>,
+    per_column: i64,
+    now: DateTime<Utc>,
+) -> Result<(domain::view::BoardCounts, Vec<CaseSummary>)> {
+    let cards = columns.into_iter().map(|step| {
+        let column = CaseFilter {
+            step: Some(step),
+            ..filter.clone()
+        };
+        async move {
+            let window = Some((0, per_column));
+            rows(pool, user, &column, Order::Waiting, window, now).await
+        }
+    });
+    let (counts, cards) = futures_util::future::try_join(
+        board_counts(pool, user, filter, now),
+        futures_util::future::try_join_all(cards),
+    )
+    .await?;
+    Ok((counts, cards.into_iter().flatten().collect()))
+}
+
 /// Every case `user` may see that matches `filter`, overdue first, then
 /// newest first — for areas a person works through whole (a grid, a
 /// community's session); lists people page through use `page`.
@@ -1226,7 +1257,6 @@ pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>
 mod tests {
     use super::*;
     use crate::casefile::{detail, public_view};
-    use domain::Step;
 
     /// The demo's director and two unit handlers (on `TestDb::demo`).
     async fn fixture(pool: &Pool) -> (UserRow, UserRow, UserRow) {

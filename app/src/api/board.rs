@@ -102,23 +102,11 @@ pub async fn get_board(query: BoardQuery) -> Result<domain::view::BoardData, App
     let last_event_id = store::events::last_event_id(&pool).await?;
     let now = chrono::Utc::now();
     let filter = board_filter(&query, &pool, user.role, now).await?;
-    let counts = store::cases::board_counts(&pool, &user, &filter, now).await?;
-    let mut cards = Vec::new();
-    for step in domain::Step::ALL {
-        if step == domain::Step::Closed || filter.step.is_some_and(|s| s != step) {
-            continue;
-        }
-        let column = domain::view::CaseFilter {
-            step: Some(step),
-            ..filter.clone()
-        };
-        let window = (store::cases::Order::Waiting, 0, BOARD_PAGE);
-        cards.extend(
-            store::cases::page(&pool, &user, &column, window, now)
-                .await?
-                .items,
-        );
-    }
+    let columns = domain::Step::ALL
+        .into_iter()
+        .filter(|s| *s != domain::Step::Closed && filter.step.is_none_or(|f| f == *s));
+    let (counts, cards) =
+        store::cases::board(&pool, &user, &filter, columns, BOARD_PAGE, now).await?;
     Ok(domain::view::BoardData {
         cards,
         counts,
