@@ -136,7 +136,8 @@ impl GridRow {
     }
 }
 
-/// A line of the heat table: a grid or compound and its open cases per category.
+/// A line of the heat table: a node of the view's `RegionLevel::heat_level`
+/// (a community's grids, a grid's compounds) and its open cases per category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeatRow {
     pub id: i64,
@@ -160,7 +161,8 @@ pub struct MyGrid {
 pub struct GridView {
     /// From the top of the reader's area down to the node shown.
     pub trail: Vec<Named>,
-    /// The node itself first, then its subtree down to compounds, depth first.
+    /// The node itself first, then its subtree down to
+    /// `RegionLevel::grid_view_floor`, depth first.
     pub rows: Vec<GridRow>,
     pub categories: Vec<Named>,
     pub heat: Vec<HeatRow>,

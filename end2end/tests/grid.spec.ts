@@ -33,3 +33,32 @@ test('a hot spot in the grid view drills down to the board filtered to that grid
   await expect(page.locator('nav.trail a')).toHaveCount(2);
   await expect(rows.first()).toHaveAttribute('data-level', 'grid');
 });
+
+test("the city's grid view shows its districts and streets, and a street opens down to its grids", async ({ page }) => {
+  await signIn(page, 'leader');
+  await page.goto('/grid');
+  await hydrated(page);
+  const rows = page.locator('[data-testid="grid-tree"] tbody tr');
+  await expect(rows.first()).toHaveAttribute('data-level', 'city');
+  const levels = await rows.evaluateAll((trs) => [...new Set(trs.map((tr) => tr.getAttribute('data-level')))].sort());
+  expect(levels).toEqual(['city', 'district', 'street']);
+  // Hot spots by street: every heat row is a street of the tree above.
+  const streets = page.locator('[data-testid="grid-tree"] tr[data-level="street"]');
+  const streetIds = await streets.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-node')).sort());
+  const heatIds = await page
+    .locator('[data-testid="heat"] tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-node')).sort());
+  expect(heatIds).toEqual(streetIds);
+
+  // The street's own view: its communities and their grids, its figures as the city's view showed them.
+  const street = streets.first();
+  const id = (await street.getAttribute('data-node'))!;
+  const open = Number(await street.locator('td').first().innerText());
+  await street.locator('th a').click();
+  await expect(page).toHaveURL(new RegExp(`/grid\\?node=${id}$`));
+  await hydrated(page);
+  await expect(rows.first()).toHaveAttribute('data-level', 'street');
+  await expect(page.locator('[data-testid="grid-tree"] tr[data-level="grid"]')).not.toHaveCount(0);
+  await expect(page.locator('[data-testid="grid-tree"] tr[data-level="compound"]')).toHaveCount(0);
+  await expect(rows.first().locator('td').first()).toHaveText(String(open));
+});

@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::ledger::{Line, List, RawFilter};
 use serde::Deserialize;
-use std::sync::Arc;
 use store::users::UserRow;
-use tokio::task::JoinHandle;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -321,66 +319,38 @@ async fn ledger_csv(
         Ok(e) => e,
         Err(refusal) => return refusal,
     };
-    type Page = store::Result<(Vec<Line>, Option<i64>)>;
-    /// The next page is read while this one is written: the database (or
-    /// SQLite's worker thread) and the writing each keep a core busy, where
-    /// one after the other each waited for the other.
-    fn fetch(pool: &store::Pool, e: &Arc<LedgerExport>, before: Option<i64>) -> JoinHandle<Page> {
-        let (pool, e) = (pool.clone(), e.clone());
-        tokio::spawn(async move {
-            store::ledger::page(
-                &pool,
-                &e.user,
-                &e.filter,
-                &e.ctx,
-                before,
-                store::ledger::PAGE,
-            )
-            .await
-        })
-    }
     struct Walk {
-        pool: store::Pool,
-        export: Arc<LedgerExport>,
-        reading: Option<JoinHandle<Page>>,
+        pages: store::ledger::Pages,
+        list: List,
         n: usize,
         head: bool,
     }
-    let (name, total) = (export.name.clone(), export.total);
-    let export = Arc::new(export);
+    let (name, total, list) = (export.name.clone(), export.total, export.list);
     let walk = Walk {
-        reading: Some(fetch(&state.pool, &export, None)),
-        pool: state.pool.clone(),
-        export,
+        pages: store::ledger::Pages::new(&state.pool, export.user, export.filter, export.ctx),
+        list,
         n: 0,
         head: true,
     };
     let chunks = futures::stream::unfold(walk, |mut w| async move {
         // None once the last page is written (or a read failed).
-        let read = w.reading.take()?.await;
-        let (lines, next) = match read
-            .map_err(|e| e.to_string())
-            .and_then(|page| page.map_err(|e| e.to_string()))
-        {
-            Ok(page) => page,
+        let lines = match w.pages.next().await {
+            Ok(lines) => lines?,
             Err(error) => {
                 // The headers are gone: a cut-off file is all the client can be told.
                 tracing::error!(%error, "ledger export");
                 return Some((Err(std::io::Error::other("database unavailable")), w));
             }
         };
-        if next.is_some() {
-            w.reading = Some(fetch(&w.pool, &w.export, next));
-        }
         let mut out = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 256));
         let mut written = Ok(());
         if w.head {
             w.head = false;
-            written = write_row(&mut out, headings(w.export.list));
+            written = write_row(&mut out, headings(w.list));
         }
         for l in &lines {
             w.n += 1;
-            written = written.and_then(|()| write_row(&mut out, cells(w.export.list, w.n, l)));
+            written = written.and_then(|()| write_row(&mut out, cells(w.list, w.n, l)));
         }
         let chunk = written
             .map_err(std::io::Error::other)

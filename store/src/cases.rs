@@ -15,6 +15,7 @@ use domain::{
     Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
 };
 use rand::Rng;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseRow {
@@ -129,25 +130,19 @@ macro_rules! select_case {
 }
 
 pub(crate) const SELECT_CASE: &str = select_case!(
-    "EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
-     AND m.clock_start = c.clock_start AND m.level = 'overdue')",
+    "COALESCE(c.escalated_clock = c.clock_start, FALSE)",
     "(SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id)",
     ""
 );
 
 /// A ledger line's case (`ledger::LedgerRow`): without the escalation flag
-/// and the repeated case, which the ledger does not show (PostgreSQL
-/// answers the flag for a page of the whole city by reading every overdue
-/// reminder: 12 ms a page of 500, 3 without), and with the case's returns
-/// and the handler who last acknowledged it, in the same row (a walk of the
-/// city's ledger spends its time handing rows over, not finding them).
+/// and the repeated case, which the ledger does not show, and with the
+/// case's returns and the handler who last acknowledged it, which the
+/// database keeps on the case (migration 0030).
 pub(crate) const SELECT_CASE_LEDGER: &str = select_case!(
     "CAST(0 AS BIGINT)",
     "CAST(NULL AS TEXT)",
-    ", (SELECT COUNT(*) FROM case_events e WHERE e.case_id = c.id AND e.kind = 'return') \
-     AS returns, \
-     (SELECT e.actor_label FROM case_events e WHERE e.case_id = c.id AND e.kind = 'acknowledge' \
-     ORDER BY e.id DESC LIMIT 1) AS acknowledger"
+    ", c.returns, c.acknowledger"
 );
 
 impl CaseRow {
@@ -311,7 +306,7 @@ pub(crate) async fn create_in(
     now: DateTime<Utc>,
     code: &TrackingCode,
     pin: &str,
-) -> Result<(i64, reference::RegionTree)> {
+) -> Result<(i64, Arc<RegionTree>)> {
     let errors = new.validate();
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));
@@ -839,12 +834,11 @@ fn clock_statuses() -> impl Iterator<Item = &'static str> {
         .map(|s| s.as_str())
 }
 
-/// The 13710 job escalated the case's current clock (and it still runs).
+/// The 13710 job escalated the case's current clock (and it still runs):
+/// the clock it last escalated, which the database keeps from the reminders
+/// (migration 0029), is the running one.
 fn push_escalated(qb: &mut crate::db::Builder) {
-    qb.push(
-        " AND EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
-         AND m.clock_start = c.clock_start AND m.level = 'overdue')",
-    );
+    qb.push(" AND c.escalated_clock = c.clock_start");
     crate::push_in(qb, "c.status", clock_statuses());
 }
 
@@ -939,7 +933,8 @@ pub async fn first_waiting(
     now: DateTime<Utc>,
 ) -> Result<Vec<CaseSummary>> {
     let filter = CaseFilter::to_do(user.role);
-    rows(pool, user, &filter, Order::Waiting, Some((0, limit)), now).await
+    let rows = rows(pool, user, &filter, Order::Waiting, Some((0, limit)), now).await?;
+    summaries(pool, &rows, now).await
 }
 
 /// How a list is ordered.
@@ -971,7 +966,8 @@ pub async fn page(
     }
     let total: i64 = count.build_query_scalar()?.fetch_one(pool).await?;
     let cards = if total > offset && limit > 0 {
-        rows(pool, user, filter, order, Some((offset, limit)), now).await?
+        let rows = rows(pool, user, filter, order, Some((offset, limit)), now).await?;
+        summaries(pool, &rows, now).await?
     } else {
         vec![]
     };
@@ -1010,7 +1006,8 @@ pub async fn board(
         futures_util::future::try_join_all(cards),
     )
     .await?;
-    Ok((counts, cards.into_iter().flatten().collect()))
+    let cards: Vec<CaseRow> = cards.into_iter().flatten().collect();
+    Ok((counts, summaries(pool, &cards, now).await?))
 }
 
 /// Every case `user` may see that matches `filter`, overdue first, then
@@ -1022,9 +1019,12 @@ pub async fn list(
     filter: &CaseFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<CaseSummary>> {
-    rows(pool, user, filter, Order::Newest, None, now).await
+    let rows = rows(pool, user, filter, Order::Newest, None, now).await?;
+    summaries(pool, &rows, now).await
 }
 
+/// The cases `user` may see that match `filter`, in `order`, within
+/// `window` (offset, limit) if one is given.
 async fn rows(
     pool: &Pool,
     user: &UserRow,
@@ -1032,7 +1032,7 @@ async fn rows(
     order: Order,
     window: Option<(i64, i64)>,
     now: DateTime<Utc>,
-) -> Result<Vec<CaseSummary>> {
+) -> Result<Vec<CaseRow>> {
     let sorted = |select: &str| {
         let mut qb = crate::db::Builder::new(select);
         if !push_filter(&mut qb, user, filter, now) {
@@ -1081,8 +1081,15 @@ async fn rows(
             None => return Ok(vec![]),
         },
     };
-    let policy = reference::policy(pool).await?;
-    let tree = reference::region_tree(pool).await?;
+    Ok(rows)
+}
+
+/// The cards of `rows`, with the deadline policy and the region tree read
+/// once for all of them (a board's five columns included).
+async fn summaries(pool: &Pool, rows: &[CaseRow], now: DateTime<Utc>) -> Result<Vec<CaseSummary>> {
+    let (policy, tree) =
+        futures_util::future::try_join(reference::policy(pool), reference::region_tree(pool))
+            .await?;
     Ok(rows
         .iter()
         .map(|row| summarize(row, &policy, &tree, now))
@@ -1100,7 +1107,7 @@ pub async fn board_counts(
     // Grouped by an expression, not the column: grouped by the column,
     // SQLite walks the status index over every case of the city to save a
     // sort, instead of reading the few the filters select by their indexes.
-    // Escalation is looked up only for running clocks (the statuses are the
+    // Escalation counts only while the clock runs (the statuses are the
     // code's own words): a city board also counts its recent closures.
     let running: Vec<String> = clock_statuses().map(|s| format!("'{s}'")).collect();
     let mut qb = crate::db::Builder::new("SELECT c.status || '', COUNT(*), ");
@@ -1108,8 +1115,7 @@ pub async fn board_counts(
         .push_bind(now.stored())
         .push(" THEN 1 ELSE 0 END), 0) AS BIGINT), ")
         .push(format_args!(
-            "CAST(COALESCE(SUM(CASE WHEN c.status IN ({}) AND EXISTS (SELECT 1 FROM reminders m \
-             WHERE m.case_id = c.id AND m.clock_start = c.clock_start AND m.level = 'overdue') \
+            "CAST(COALESCE(SUM(CASE WHEN c.status IN ({}) AND c.escalated_clock = c.clock_start \
              THEN 1 ELSE 0 END), 0) AS BIGINT), ",
             running.join(", ")
         ))
@@ -1257,6 +1263,58 @@ pub async fn event_kinds(pool: &Pool, code: &TrackingCode) -> Result<Vec<String>
 mod tests {
     use super::*;
     use crate::casefile::{detail, public_view};
+
+    /// Migrations 0029 and 0030 fill what they keep on existing cases (the
+    /// escalated clock, the returns, the last acknowledging handler): the
+    /// demo city taken back to before them and migrated again has the
+    /// values the triggers kept while it was made.
+    #[tokio::test]
+    async fn migrating_fills_the_kept_columns_of_existing_cases() {
+        let db = crate::testing::TestDb::demo().await;
+        let pool = db.pool.clone();
+        crate::supervision::remind(&pool, Utc::now()).await.unwrap();
+        type Kept = (i64, Option<String>, i64, Option<String>);
+        let kept = async || -> Vec<Kept> {
+            sqlx::query_as(
+                "SELECT id, escalated_clock, returns, acknowledger FROM cases ORDER BY id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        };
+        let before = kept().await;
+        assert!(before.iter().any(|k| k.1.is_some()));
+        assert!(before.iter().any(|k| k.2 > 0));
+        assert!(before.iter().any(|k| k.3.is_some()));
+
+        let old_index = "CREATE INDEX cases_open ON cases(due_at, status, created_at, \
+                         closed_at, clock_start, rating) WHERE due_at IS NOT NULL";
+        let undo: Vec<&str> = match crate::Backend::of(&pool) {
+            crate::Backend::Sqlite => vec![
+                "DROP TRIGGER reminder_escalates",
+                "DROP TRIGGER case_returns",
+                "DROP TRIGGER case_acknowledger",
+            ],
+            crate::Backend::Postgres => vec![
+                "DROP TRIGGER reminder_escalates ON reminders",
+                "DROP FUNCTION reminder_escalates()",
+                "DROP TRIGGER case_event_for_ledger ON case_events",
+                "DROP FUNCTION case_event_for_ledger()",
+            ],
+        };
+        for sql in undo.into_iter().chain([
+            "DROP INDEX cases_open",
+            "ALTER TABLE cases DROP COLUMN escalated_clock",
+            "ALTER TABLE cases DROP COLUMN returns",
+            "ALTER TABLE cases DROP COLUMN acknowledger",
+            old_index,
+            "DELETE FROM _sqlx_migrations WHERE version IN (29, 30)",
+        ]) {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        crate::migrate(&pool).await.unwrap();
+        assert_eq!(kept().await, before);
+    }
 
     /// The demo's director and two unit handlers (on `TestDb::demo`).
     async fn fixture(pool: &Pool) -> (UserRow, UserRow, UserRow) {

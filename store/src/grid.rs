@@ -40,11 +40,13 @@ pub async fn view(
     let (month_start, _) =
         crate::stats::month_bounds(now.with_timezone(&domain::deadline::china()).date_naive());
 
-    // The subtree down to compounds, depth first, each with its path.
+    // The subtree two levels down, depth first, each with its path.
+    let level = root.level().unwrap_or(RegionLevel::Compound);
+    let floor = level.grid_view_floor();
     let root_depth = root.path.matches('/').count();
     let mut nodes: Vec<&RegionRow> = tree
         .within(&root.path)
-        .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+        .filter(|n| n.level().is_some_and(|l| l <= floor))
         .collect();
     nodes.sort_by_cached_key(|n| {
         // Depth-first order: the chain of ancestors' positions in the tree.
@@ -64,12 +66,7 @@ pub async fn view(
         })
         .collect();
 
-    // Heat rows: the grids below the node, or its compounds from a grid down.
-    let heat_level = if root.level().is_some_and(|l| l >= RegionLevel::Grid) {
-        RegionLevel::Compound
-    } else {
-        RegionLevel::Grid
-    };
+    let heat_level = level.heat_level();
     let heat_nodes: Vec<&&RegionRow> = nodes
         .iter()
         .filter(|n| n.level() == Some(heat_level))
@@ -374,6 +371,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A city's view is its districts and streets, with the streets as the
+    /// heat table's rows, not every grid and compound of the city; each
+    /// street's own view goes down to its grids.
+    #[tokio::test]
+    async fn the_grid_view_shows_two_levels_below_its_node() {
+        let now = Utc::now();
+        let db = crate::testing::TestDb::city(300, now).await;
+        let pool = db.pool.clone();
+        let tree = reference::region_tree(&pool).await.unwrap();
+        let leader = user(&pool, "leader").await;
+        let levels = |v: &GridView| {
+            v.rows
+                .iter()
+                .map(|r| r.level.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let city = view(&pool, &leader, None, now).await.unwrap();
+        assert_eq!(levels(&city), ["city", "district", "street"]);
+        let streets: Vec<i64> = tree
+            .within(&tree.get(city.rows[0].id).unwrap().path)
+            .filter(|n| n.level() == Some(RegionLevel::Street))
+            .map(|n| n.id)
+            .collect();
+        assert!(streets.len() > 10, "{streets:?}");
+        let mut heat: Vec<i64> = city.heat.iter().map(|h| h.id).collect();
+        heat.sort();
+        let mut expected = streets.clone();
+        expected.sort();
+        assert_eq!(heat, expected);
+
+        let street = view(&pool, &leader, Some(streets[0]), now).await.unwrap();
+        assert_eq!(levels(&street), ["community", "grid", "street"]);
+        assert!(
+            street
+                .heat
+                .iter()
+                .all(|h| tree.get(h.id).and_then(|n| n.level()) == Some(RegionLevel::Grid))
+        );
     }
 
     #[tokio::test]

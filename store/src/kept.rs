@@ -8,16 +8,21 @@
 use crate::db::Conn;
 use crate::{Pool, Result};
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// One kind of kept data: its value per database (tests open many in one
-/// process), tagged with the counter it was read at.
+/// process), tagged with the counter it was read at. Values are shared, not
+/// copied: a city's region tree is thousands of nodes, and a board reads it
+/// once per column.
 pub(crate) struct Kept<T> {
     counter: &'static str,
-    values: LazyLock<Mutex<HashMap<String, (i64, T)>>>,
+    values: LazyLock<Mutex<HashMap<String, Tagged<T>>>>,
 }
 
-impl<T: Clone> Kept<T> {
+/// A kept value and the counter it was read at.
+type Tagged<T> = (i64, Arc<T>);
+
+impl<T> Kept<T> {
     /// `counter` names a table `(id = 1, n)` that triggers bump.
     pub(crate) const fn new(counter: &'static str) -> Self {
         Self {
@@ -31,7 +36,7 @@ impl<T: Clone> Kept<T> {
         &self,
         pool: &Pool,
         load: impl AsyncFnOnce(&mut Conn) -> Result<T>,
-    ) -> Result<T> {
+    ) -> Result<Arc<T>> {
         let key = Self::key(pool);
         let mut conn = pool.acquire().await?;
         let n = self.count(&mut conn).await?;
@@ -40,7 +45,7 @@ impl<T: Clone> Kept<T> {
         }
         // Read after the counter: a change in between only makes the next
         // use load again.
-        let value = load(&mut conn).await?;
+        let value = Arc::new(load(&mut conn).await?);
         self.keep(key, n, value.clone());
         Ok(value)
     }
@@ -54,11 +59,11 @@ impl<T: Clone> Kept<T> {
         pool: &Pool,
         conn: &mut Conn,
         load: impl AsyncFnOnce(&mut Conn) -> Result<T>,
-    ) -> Result<T> {
+    ) -> Result<Arc<T>> {
         let n = self.count(conn).await?;
         match self.hit(&Self::key(pool), n) {
             Some(value) => Ok(value),
-            None => load(conn).await,
+            None => Ok(Arc::new(load(conn).await?)),
         }
     }
 
@@ -71,7 +76,7 @@ impl<T: Clone> Kept<T> {
         Ok(sqlx::query_scalar(&sql).fetch_one(conn).await?)
     }
 
-    fn hit(&self, key: &str, n: i64) -> Option<T> {
+    fn hit(&self, key: &str, n: i64) -> Option<Arc<T>> {
         self.values
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -80,7 +85,7 @@ impl<T: Clone> Kept<T> {
             .map(|(_, value)| value.clone())
     }
 
-    fn keep(&self, key: String, n: i64, value: T) {
+    fn keep(&self, key: String, n: i64, value: Arc<T>) {
         self.values
             .lock()
             .unwrap_or_else(|p| p.into_inner())

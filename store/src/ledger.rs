@@ -14,14 +14,16 @@ use chrono::{DateTime, Datelike, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
 use domain::{Checkpoint, DeadlinePolicy, Status};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Rows read per query.
 pub const PAGE: i64 = 500;
 
 /// What turning rows into lines needs, read once per ledger walk.
+#[derive(Clone)]
 pub struct Context {
-    tree: RegionTree,
-    policy: DeadlinePolicy,
+    tree: Arc<RegionTree>,
+    policy: Arc<DeadlinePolicy>,
     now: DateTime<Utc>,
 }
 
@@ -289,17 +291,70 @@ pub async fn walk<E: From<StoreError>>(
     ctx: &Context,
     mut each: impl FnMut(usize, &Line) -> Result<(), E>,
 ) -> Result<usize, E> {
-    let mut before = None;
+    let mut pages = Pages::new(pool, user.clone(), filter.clone(), ctx.clone());
     let mut n = 0;
-    loop {
-        let (lines, next) = page(pool, user, filter, ctx, before, PAGE).await?;
+    while let Some(lines) = pages.next().await? {
         for l in &lines {
             n += 1;
             each(n, l)?;
         }
-        match next {
-            Some(id) => before = Some(id),
-            None => return Ok(n),
+    }
+    Ok(n)
+}
+
+type Read = tokio::task::JoinHandle<Result<(Vec<Line>, Option<i64>)>>;
+
+/// The lines of a filter page by page, for the exports: the next page is
+/// read while the caller writes out this one, so the database (or SQLite's
+/// worker thread) and the writer each keep a core busy, where one after the
+/// other each waited for the other. Dropped, it stops reading.
+pub struct Pages {
+    pool: Pool,
+    of: Arc<(UserRow, Filter, Context)>,
+    reading: Option<Read>,
+}
+
+impl Pages {
+    /// Starts reading the first page.
+    pub fn new(pool: &Pool, user: UserRow, filter: Filter, ctx: Context) -> Self {
+        let mut pages = Self {
+            pool: pool.clone(),
+            of: Arc::new((user, filter, ctx)),
+            reading: None,
+        };
+        pages.read(None);
+        pages
+    }
+
+    fn read(&mut self, before: Option<i64>) {
+        let (pool, of) = (self.pool.clone(), self.of.clone());
+        self.reading = Some(tokio::spawn(async move {
+            let (user, filter, ctx) = &*of;
+            page(&pool, user, filter, ctx, before, PAGE).await
+        }));
+    }
+
+    /// The next page's lines (the first may be empty), None after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<Line>>> {
+        let Some(reading) = self.reading.take() else {
+            return Ok(None);
+        };
+        let (lines, next) = match reading.await {
+            Ok(page) => page?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return Err(sqlx::Error::WorkerCrashed.into()),
+        };
+        if next.is_some() {
+            self.read(next);
+        }
+        Ok(Some(lines))
+    }
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        if let Some(reading) = &self.reading {
+            reading.abort();
         }
     }
 }

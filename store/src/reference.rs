@@ -11,6 +11,7 @@ use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
 use domain::view::{CategoryInfo, Named, Options, RegionOption};
 use domain::{CallbackPolicy, DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RegionRow {
@@ -135,7 +136,7 @@ impl RegionTree {
 
 /// The region tree, from memory while no instance has changed it (see
 /// [`crate::kept`]).
-pub async fn region_tree(pool: &Pool) -> Result<RegionTree> {
+pub async fn region_tree(pool: &Pool) -> Result<Arc<RegionTree>> {
     static TREE: Kept<RegionTree> = Kept::new("region_changes");
     TREE.get(pool, load_region_tree).await
 }
@@ -522,7 +523,7 @@ pub async fn calendar_days(pool: &Pool) -> Result<Vec<(String, String, String)>>
 
 /// The deadline policy (day mode and calendar), from memory while no
 /// instance has changed it (see [`crate::kept`]).
-pub async fn policy(pool: &Pool) -> Result<DeadlinePolicy> {
+pub async fn policy(pool: &Pool) -> Result<Arc<DeadlinePolicy>> {
     POLICY.get(pool, load_policy).await
 }
 
@@ -530,7 +531,7 @@ static POLICY: Kept<DeadlinePolicy> = Kept::new("policy_changes");
 
 /// The policy as a transaction on `pool` sees it, for the due times a
 /// transition writes.
-pub(crate) async fn policy_in(pool: &Pool, conn: &mut Conn) -> Result<DeadlinePolicy> {
+pub(crate) async fn policy_in(pool: &Pool, conn: &mut Conn) -> Result<Arc<DeadlinePolicy>> {
     POLICY.get_in(pool, conn, load_policy).await
 }
 
@@ -649,7 +650,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(counter().await, before + 1);
-        let calendar = policy(&db.pool).await.unwrap().calendar;
+        let calendar = policy(&db.pool).await.unwrap().calendar.clone();
         assert!(!calendar.is_working_day(day) && !calendar.is_working_day(later));
     }
 

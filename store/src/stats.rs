@@ -80,7 +80,7 @@ pub async fn public_stats(
     region_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<PublicStats> {
-    let tree: RegionTree = reference::region_tree(pool).await?;
+    let tree = reference::region_tree(pool).await?;
     let root = match region_id {
         Some(id) => tree
             .get(id)
@@ -942,7 +942,7 @@ mod tests {
     /// The groups a case counts for under `dimension`: (id, name) pairs.
     struct Grouping {
         dimension: domain::figures::Dimension,
-        tree: RegionTree,
+        tree: std::sync::Arc<RegionTree>,
         categories: HashMap<i64, String>,
         /// Leaders: id, name, region path.
         leaders: Vec<(i64, String, String)>,
@@ -1106,7 +1106,7 @@ mod tests {
         region_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<PublicStats> {
-        let tree: RegionTree = reference::region_tree(pool).await?;
+        let tree = reference::region_tree(pool).await?;
         let root = match region_id {
             Some(id) => tree
                 .get(id)

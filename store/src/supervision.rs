@@ -551,6 +551,51 @@ mod tests {
         assert!(!on_board(listed));
     }
 
+    /// The escalated clock the database keeps on each case (migration 0029)
+    /// says what the reminders say: a case is escalated when the job
+    /// recorded an overdue reminder for its current clock; over a generated
+    /// city, and the board's escalated count is those whose clock runs.
+    #[tokio::test]
+    async fn the_kept_escalated_clock_agrees_with_the_reminders() {
+        let now = Utc::now();
+        let db = crate::testing::TestDb::city(1_500, now).await;
+        let pool = db.pool.clone();
+        remind(&pool, now).await.unwrap();
+        let by_reminders = "EXISTS (SELECT 1 FROM reminders m WHERE m.case_id = c.id \
+                            AND m.clock_start = c.clock_start AND m.level = 'overdue')";
+        let (escalated, differing): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN {by_reminders} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN COALESCE(c.escalated_clock = c.clock_start, FALSE) \
+             <> {by_reminders} THEN 1 ELSE 0 END), 0) AS BIGINT) FROM cases c"
+        ))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(escalated > 10, "{escalated}");
+        assert_eq!(differing, 0);
+
+        let leader = crate::users::find_by_username(&pool, "leader")
+            .await
+            .unwrap()
+            .unwrap();
+        let counts = cases::board_counts(&pool, &leader, &Default::default(), now)
+            .await
+            .unwrap();
+        let running: Vec<String> = Status::ALL
+            .into_iter()
+            .filter(|s| s.clock_runs())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let expected: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM cases c WHERE {by_reminders} AND c.status IN ({})",
+            running.join(", ")
+        ))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(counts.escalated, expected);
+    }
+
     #[tokio::test]
     async fn letters_go_to_overdue_cases_from_the_supervision_office_only() {
         let db = crate::testing::TestDb::new().await;

@@ -1,0 +1,27 @@
+-- What the ledger shows of a case's events, kept on the case by the
+-- database as the events are written (issue 18): how many times a unit
+-- returned it, and who last acknowledged it. Each line of a ledger export
+-- looked both up among the city's 7.7 million events, 10 of the 16
+-- microseconds PostgreSQL spent per line of the city's CSV. Events are
+-- never changed or deleted, so counting inserts keeps them exact.
+ALTER TABLE cases ADD COLUMN returns BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN acknowledger TEXT;
+UPDATE cases c SET returns = e.n
+FROM (SELECT case_id, COUNT(*) AS n FROM case_events WHERE kind = 'return' GROUP BY case_id) e
+WHERE c.id = e.case_id;
+UPDATE cases c SET acknowledger = e.actor_label
+FROM (SELECT DISTINCT ON (case_id) case_id, actor_label FROM case_events
+      WHERE kind = 'acknowledge' ORDER BY case_id, id DESC) e
+WHERE c.id = e.case_id;
+CREATE FUNCTION case_event_for_ledger() RETURNS trigger AS $$
+BEGIN
+    IF NEW.kind = 'return' THEN
+        UPDATE cases SET returns = returns + 1 WHERE id = NEW.case_id;
+    ELSE
+        UPDATE cases SET acknowledger = NEW.actor_label WHERE id = NEW.case_id;
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER case_event_for_ledger AFTER INSERT ON case_events
+    FOR EACH ROW WHEN (NEW.kind IN ('return', 'acknowledge')) EXECUTE FUNCTION case_event_for_ledger();

@@ -1,0 +1,23 @@
+-- The clock the 13710 job last escalated on each case, kept by the database
+-- from the reminders it records (issue 18). A case is escalated while this
+-- equals its running clock's start: one comparison on the case's own row,
+-- where every board count looked up the reminders of each of the city's
+-- 23,000 overdue cases (half of the city's overdue board's 100 ms). The job
+-- records reminders for the case's current clock only, and a clock that
+-- starts again starts later, so the last one recorded is the newest.
+ALTER TABLE cases ADD COLUMN escalated_clock TEXT;
+UPDATE cases SET escalated_clock = (
+    SELECT MAX(m.clock_start) FROM reminders m
+    WHERE m.case_id = cases.id AND m.level = 'overdue')
+WHERE id IN (SELECT case_id FROM reminders WHERE level = 'overdue');
+CREATE TRIGGER reminder_escalates AFTER INSERT ON reminders WHEN NEW.level = 'overdue'
+BEGIN
+    UPDATE cases SET escalated_clock = NEW.clock_start
+    WHERE id = NEW.case_id AND escalated_clock IS NOT NEW.clock_start;
+END;
+
+-- The open cases' index carries it, so the city's overdue board is still
+-- counted from this index alone.
+DROP INDEX cases_open;
+CREATE INDEX cases_open ON cases(due_at, status, created_at, closed_at, clock_start, rating, escalated_clock)
+WHERE due_at IS NOT NULL;
