@@ -87,7 +87,8 @@ test('changes outside the filter bump a counter; filters survive a reload', asyn
 test('a board that lost its server catches up after the restart', async ({ browser, request }) => {
   const port = 3310;
   const start = () =>
-    spawn('target/debug/lianxin', ['serve', '--addr', `127.0.0.1:${port}`], {
+    // The binary scripts/test serves the journeys with (the release build).
+    spawn(process.env.LIANXIN_BIN ?? 'target/release/lianxin', ['serve', '--addr', `127.0.0.1:${port}`], {
       cwd: '..',
       env: { ...process.env },
       stdio: 'ignore',

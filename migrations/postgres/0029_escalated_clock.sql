@@ -10,10 +10,14 @@ UPDATE cases c SET escalated_clock = m.clock_start
 FROM (SELECT case_id, MAX(clock_start) AS clock_start FROM reminders
       WHERE level = 'overdue' GROUP BY case_id) m
 WHERE c.id = m.case_id;
+-- Taken again from the case's reminders, not from the new one alone: the
+-- same in whatever order they arrive (`lianxin copy` inserts them anew).
 CREATE FUNCTION reminder_escalates() RETURNS trigger AS $$
 BEGIN
-    UPDATE cases SET escalated_clock = NEW.clock_start
-    WHERE id = NEW.case_id AND escalated_clock IS DISTINCT FROM NEW.clock_start;
+    UPDATE cases SET escalated_clock = (
+        SELECT MAX(m.clock_start) FROM reminders m
+        WHERE m.case_id = NEW.case_id AND m.level = 'overdue')
+    WHERE id = NEW.case_id;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;

@@ -10,10 +10,14 @@ UPDATE cases SET escalated_clock = (
     SELECT MAX(m.clock_start) FROM reminders m
     WHERE m.case_id = cases.id AND m.level = 'overdue')
 WHERE id IN (SELECT case_id FROM reminders WHERE level = 'overdue');
+-- Taken again from the case's reminders, not from the new one alone: the
+-- same in whatever order they arrive (`lianxin copy` inserts them anew).
 CREATE TRIGGER reminder_escalates AFTER INSERT ON reminders WHEN NEW.level = 'overdue'
 BEGIN
-    UPDATE cases SET escalated_clock = NEW.clock_start
-    WHERE id = NEW.case_id AND escalated_clock IS NOT NEW.clock_start;
+    UPDATE cases SET escalated_clock = (
+        SELECT MAX(m.clock_start) FROM reminders m
+        WHERE m.case_id = NEW.case_id AND m.level = 'overdue')
+    WHERE id = NEW.case_id;
 END;
 
 -- The open cases' index carries it, so the city's overdue board is still

@@ -195,6 +195,9 @@ pub async fn has_data(pool: &Pool) -> Result<bool> {
 async fn wipe(pool: &Pool) -> Result<()> {
     let mut tx = pool.begin().await?;
     for table in [
+        "photos",
+        "outbox",
+        "throttle",
         "reminders",
         "supervision_letters",
         "extensions",
@@ -1354,6 +1357,42 @@ fn script(
 mod tests {
     use super::*;
     use domain::Status;
+
+    /// `demo --force` replaces a database that was used: photos and texts
+    /// waiting to go out reference its cases (the forced load failed on a
+    /// foreign key after the journeys had run on it).
+    #[tokio::test]
+    async fn a_forced_demo_replaces_a_used_database() {
+        let db = crate::testing::TestDb::demo().await;
+        let pool = db.pool.clone();
+        let now = Utc::now();
+        let case: i64 = sqlx::query_scalar("SELECT MIN(id) FROM cases")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO photos (case_id, stage, by_resident, public, object, width, height, \
+             bytes, created_at) VALUES ($1, 'problem', 1, 0, 'x.jpg', 1, 1, 1, $2)",
+        )
+        .bind(case)
+        .bind(now.stored())
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO outbox (case_id, notice, due_at, created_at) VALUES ($1, 'registered', $2, $2)")
+            .bind(case)
+            .bind(now.stored())
+            .execute(&pool)
+            .await
+            .unwrap();
+        load(&pool, true, now).await.unwrap();
+        let (cases, photos): (i64, i64) =
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM photos)")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!((cases, photos), (CASES as i64, 0));
+    }
 
     #[tokio::test]
     async fn the_demo_loads_every_step_once_and_refuses_a_second_time() {
