@@ -10,27 +10,19 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
 ensure_rust_tools() {
-  ensure_wasm_target
-  ensure_wasm_bindgen
-}
-
-ensure_wasm_target() {
   if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-}
-
-ensure_wasm_bindgen() {
   # scripts/build runs the steps of cargo-leptos itself (installing it took
   # 26 minutes); wasm-bindgen must be the lockfile's version.
   local want
   want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
     log "installing wasm-bindgen-cli $want"
-    # Optimised lightly: it runs for seconds per build, and compiling it at
-    # cargo install's opt-level 3 kept a core busy for minutes of a fresh
-    # machine's first start.
+    # Optimised lightly (opt-level 1): it runs for seconds per build, and a
+    # fresh machine compiles it on the way to its first start. The saving
+    # has not been measured on its own.
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
       cargo install wasm-bindgen-cli --version "$want"
   fi
