@@ -7,6 +7,7 @@ use crate::labels::{self, fmt_time};
 use domain::figures::Dimension;
 use domain::ledger::{Column, Line, List};
 use domain::party::{ServiceReport, hours};
+use std::borrow::Cow;
 
 pub fn list_title(l: Locale, list: List) -> String {
     match list {
@@ -48,39 +49,57 @@ pub fn heading(l: Locale, c: Column) -> String {
     .to_string()
 }
 
-/// A cell as printed; `n` is the line's number in the list.
-pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> String {
+/// A cell as printed; `n` is the line's number in the list. The line's own
+/// texts are lent, not copied: an export prints a million lines.
+pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> Cow<'_, str> {
     use Column::*;
-    let count = |v: i64| if v == 0 { String::new() } else { v.to_string() };
+    let count = |v: i64| {
+        if v == 0 {
+            Cow::Borrowed("")
+        } else {
+            v.to_string().into()
+        }
+    };
     match c {
-        No => n.to_string(),
-        Code => line.code.clone(),
-        Registered => fmt_time(line.registered),
-        Title => line.title.clone(),
-        Description => line.description.clone(),
-        Category => line.category.clone(),
-        Place => line.place.clone(),
-        Source => labels::source(l, line.source),
-        Route => line.route.map(|r| labels::route(l, r)).unwrap_or_default(),
-        Tier => line.tier.map(|t| labels::tier(l, t)).unwrap_or_default(),
-        Unit => line.unit.clone().unwrap_or_default(),
-        Person => line.person.clone().unwrap_or_default(),
-        Status => labels::status(l, line.status),
+        No => n.to_string().into(),
+        Code => Cow::Borrowed(&line.code),
+        Registered => fmt_time(line.registered).into(),
+        Title => Cow::Borrowed(&line.title),
+        Description => Cow::Borrowed(&line.description),
+        Category => Cow::Borrowed(&line.category),
+        Place => Cow::Borrowed(&line.place),
+        Source => labels::source(l, line.source).into(),
+        Route => line
+            .route
+            .map(|r| labels::route(l, r))
+            .unwrap_or_default()
+            .into(),
+        Tier => line
+            .tier
+            .map(|t| labels::tier(l, t))
+            .unwrap_or_default()
+            .into(),
+        Unit => text(&line.unit),
+        Person => text(&line.person),
+        Status => labels::status(l, line.status).into(),
         AckDue => line
             .ack
             .as_ref()
             .map(|d| fmt_time(d.due))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         CompletionDue => line
             .completion
             .as_ref()
             .map(|d| fmt_time(d.due))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         CompletionState => line
             .completion
             .as_ref()
             .map(|d| labels::deadline(l, d.status))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         Letters => count(line.letters),
         Extension => count(line.extension_days),
         Returns => count(line.returns),
@@ -88,10 +107,15 @@ pub fn cell(l: Locale, c: Column, n: usize, line: &Line) -> String {
         Rating => line
             .rating
             .map(|r| labels::rating(l, r))
-            .unwrap_or_default(),
-        Closed => line.closed.map(fmt_time).unwrap_or_default(),
-        Measure => line.measure.clone().unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
+        Closed => line.closed.map(fmt_time).unwrap_or_default().into(),
+        Measure => text(&line.measure),
     }
+}
+
+fn text(t: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(t.as_deref().unwrap_or_default())
 }
 
 pub fn dimension_label(l: Locale, d: Dimension) -> String {

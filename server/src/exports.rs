@@ -294,7 +294,7 @@ async fn ledger_export(
 }
 
 /// The cells of one line of `list`, as the page prints them.
-fn cells(list: List, n: usize, line: &Line) -> Vec<String> {
+fn cells(list: List, n: usize, line: &Line) -> Vec<std::borrow::Cow<'_, str>> {
     list.columns()
         .iter()
         .map(|c| app::tables::cell(app::i18n::Locale::zh, *c, n, line))
@@ -474,7 +474,7 @@ async fn write_xlsx(
     let mut row: u32 = 2;
     let mut failed = None;
     store::ledger::walk(pool, &e.user, &e.filter, &e.ctx, |n, line| {
-        for (i, text) in cells(e.list, n, line).iter().enumerate() {
+        for (i, text) in cells(e.list, n, line).into_iter().enumerate() {
             let col = u16::try_from(i).unwrap_or(0);
             if let Err(err) = sheet.write_string_with_format(row, col, text, &body) {
                 failed.get_or_insert(err);

@@ -99,51 +99,26 @@ pub struct CaseRow {
     pub notify: bool,
 }
 
-/// A case row (`CaseRow`) with `$escalated` and `$recurs` as its
-/// escalation flag and the code of the case it repeats, then `$more`
-/// columns.
-macro_rules! select_case {
-    ($escalated:literal, $recurs:literal, $more:literal) => {
-        concat!(
-            "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
+/// A case row (`CaseRow`): the case with its category, place, station and
+/// unit, its letters, whether the 13710 job escalated its running clock
+/// (migration 0029 keeps the clock it last escalated) and the case it repeats.
+pub(crate) const SELECT_CASE: &str = "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, cat.code AS category_code, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
      c.source, c.resident_name, c.resident_phone, c.resident_email, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
      c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
      c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.updated_at, c.version, \
-     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, ",
-            $escalated,
-            " AS escalated, ",
-            $recurs,
-            " AS recurs, \
+     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
+     COALESCE(c.escalated_clock = c.clock_start, FALSE) AS escalated, \
+     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
              AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days, \
      c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
-     c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via, c.notify",
-            $more,
-            " FROM cases c \
+     c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via, c.notify \
+     FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      JOIN regions r ON r.id = c.region_id \
      LEFT JOIN stations s ON s.id = c.station_id \
-     LEFT JOIN units u ON u.id = c.unit_id"
-        )
-    };
-}
-
-pub(crate) const SELECT_CASE: &str = select_case!(
-    "COALESCE(c.escalated_clock = c.clock_start, FALSE)",
-    "(SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id)",
-    ""
-);
-
-/// A ledger line's case (`ledger::LedgerRow`): without the escalation flag
-/// and the repeated case, which the ledger does not show, and with the
-/// case's returns and the handler who last acknowledged it, which the
-/// database keeps on the case (migration 0030).
-pub(crate) const SELECT_CASE_LEDGER: &str = select_case!(
-    "CAST(0 AS BIGINT)",
-    "CAST(NULL AS TEXT)",
-    ", c.returns, c.acknowledger"
-);
+     LEFT JOIN units u ON u.id = c.unit_id";
 
 impl CaseRow {
     pub fn facts(&self) -> CaseFacts {

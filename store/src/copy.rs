@@ -238,6 +238,8 @@ pub async fn copy(
         if total == 0 {
             progress(table, 0, 0);
         }
+        // The next tables' foreign keys and triggers look these rows up.
+        crate::db::analyze(&mut *tx, Backend::of(to), &[ident(table).as_str()]).await?;
     }
     if Backend::of(to) == Backend::Postgres {
         // Identity columns continue after the copied ids.

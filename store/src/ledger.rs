@@ -4,7 +4,7 @@
 //! newest first, so an export of the whole city never holds it all.
 
 use crate::access;
-use crate::cases::{CaseRow, SELECT_CASE_LEDGER, push_scope};
+use crate::cases::push_scope;
 use crate::db::Stored;
 use crate::reference::{self, RegionTree};
 use crate::stats::Tallies;
@@ -12,7 +12,9 @@ use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
 use chrono::{DateTime, Datelike, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
-use domain::{Checkpoint, DeadlinePolicy, Status};
+use domain::{
+    CaseState, Checkpoint, DeadlineClass, DeadlinePolicy, Rating, Route, Source, Status, Tier,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -114,29 +116,108 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<Line>, Option<i64>)> {
     access::permit(user, domain::Permission::ViewCases)?;
-    let Some(mut qb) = query(user, filter, ctx, before, SELECT_CASE_LEDGER) else {
+    let Some(mut qb) = query(user, filter, ctx, before, SELECT_LINE) else {
         return Ok((vec![], None));
     };
     let limit = limit.clamp(1, PAGE);
     qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
     let rows: Vec<LedgerRow> = qb.build_query_as()?.fetch_all(pool).await?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|r| r.case.id))
+        .then(|| rows.last().map(|r| r.id))
         .flatten();
     let measures = measures(pool, &rows).await?;
-    let lines = rows.iter().map(|row| line(row, ctx, &measures)).collect();
+    let lines = rows
+        .into_iter()
+        .map(|row| line(row, ctx, &measures))
+        .collect();
     Ok((lines, next))
 }
 
-/// A case as the ledger reads it (`cases::SELECT_CASE_LEDGER`).
+/// What a ledger line prints of its case and what its checkpoints are
+/// computed from: no resident's name, phone or e-mail and no PIN, so an
+/// export of the city never reads them; a case's returns and the handler who
+/// last acknowledged it are kept on the case (migration 0030).
+const SELECT_LINE: &str = "SELECT c.id, c.code, c.title, c.description, cat.name_zh AS category, \
+     c.region_id, c.source, c.status, c.route, c.tier, c.unit_id, u.name AS unit, c.deadline_class, \
+     c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, c.rating, \
+     c.rework_count, c.closed_at, c.merged_into, c.created_at, c.item_id, c.returns, c.acknowledger, \
+     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
+     (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
+             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
+     FROM cases c \
+     JOIN categories cat ON cat.id = c.category_id \
+     LEFT JOIN units u ON u.id = c.unit_id";
+
+/// A case as a ledger line reads it (`SELECT_LINE`).
 #[derive(sqlx::FromRow)]
 struct LedgerRow {
-    #[sqlx(flatten)]
-    case: CaseRow,
+    id: i64,
+    code: String,
+    title: String,
+    description: String,
+    category: String,
+    region_id: i64,
+    #[sqlx(try_from = "crate::db::Code<Source>")]
+    source: Source,
+    #[sqlx(try_from = "crate::db::Code<Status>")]
+    status: Status,
+    #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
+    route: Option<Route>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Tier>")]
+    tier: Option<Tier>,
+    unit_id: Option<i64>,
+    unit: Option<String>,
+    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
+    deadline_class: DeadlineClass,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    clock_start: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    acknowledged_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    progress_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    completed_at: Option<DateTime<Utc>>,
+    result: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
+    rating: Option<Rating>,
+    rework_count: i32,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    closed_at: Option<DateTime<Utc>>,
+    merged_into: Option<String>,
+    #[sqlx(try_from = "crate::db::Stamp")]
+    created_at: DateTime<Utc>,
+    /// The escalated item (市级统筹) the case follows.
+    item_id: Option<i64>,
     /// How many times a unit returned it.
     returns: i64,
     /// The handler who last acknowledged it.
     acknowledger: Option<String>,
+    letters: i64,
+    /// Days of approved extensions of the current clock.
+    extension_days: i64,
+}
+
+impl LedgerRow {
+    /// Moves the case's state out of the row: a line is made once per row.
+    fn take_state(&mut self) -> CaseState {
+        CaseState {
+            status: self.status,
+            route: self.route,
+            tier: self.tier,
+            unit_id: self.unit_id,
+            deadline_class: self.deadline_class,
+            clock_start: self.clock_start,
+            acknowledged_at: self.acknowledged_at,
+            progress_at: self.progress_at,
+            completed_at: self.completed_at,
+            result: self.result.take(),
+            rating: self.rating,
+            rework_count: self.rework_count,
+            closed_at: self.closed_at,
+            merged_into: self.merged_into.take(),
+            extension_days: u32::try_from(self.extension_days).unwrap_or(0),
+        }
+    }
 }
 
 /// How many lines the filter selects: added up from the figures' tallies
@@ -223,7 +304,7 @@ async fn tallied(
 
 /// The escalated items' titles and long-term measures, by item id.
 async fn measures(pool: &Pool, rows: &[LedgerRow]) -> Result<HashMap<i64, String>> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.case.item_id).collect();
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.item_id).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -237,9 +318,9 @@ async fn measures(pool: &Pool, rows: &[LedgerRow]) -> Result<HashMap<i64, String
         .collect())
 }
 
-fn line(ledger: &LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> Line {
-    let row = &ledger.case;
-    let state = row.state();
+/// The row's line: its texts move into the line, uncopied.
+fn line(mut row: LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> Line {
+    let state = row.take_state();
     let cps = ctx.policy.checkpoints(&state, ctx.now);
     let due = |cp: Checkpoint| {
         cps.iter().find(|c| c.checkpoint == cp).map(|c| Due {
@@ -247,34 +328,28 @@ fn line(ledger: &LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> L
             status: c.status,
         })
     };
-    let measure = match (
-        state.result.clone(),
-        row.item_id.and_then(|i| measures.get(&i)),
-    ) {
+    let measure = match (state.result, row.item_id.and_then(|i| measures.get(&i))) {
         (Some(r), Some(m)) => Some(format!("{r}\n{m}")),
         (r, m) => r.or_else(|| m.cloned()),
     };
     Line {
         code: domain::TrackingCode::readable(&row.code),
         registered: row.created_at,
-        title: row.title.clone(),
-        description: row.description.clone(),
-        category: row.category.clone(),
+        title: row.title,
+        description: row.description,
+        category: row.category,
         place: ctx.tree.label(row.region_id),
         source: row.source,
         route: state.route,
         tier: state.tier,
-        unit: row.unit.clone(),
-        person: ledger
-            .acknowledger
-            .clone()
-            .filter(|_| row.unit_id.is_some()),
+        unit: row.unit,
+        person: row.acknowledger.filter(|_| row.unit_id.is_some()),
         status: state.status,
         ack: due(Checkpoint::Acknowledge),
         completion: due(Checkpoint::Completion),
         letters: row.letters,
         extension_days: row.extension_days,
-        returns: ledger.returns,
+        returns: row.returns,
         rework: state.rework_count,
         rating: state.rating,
         closed: state.closed_at.filter(|_| state.status == Status::Closed),

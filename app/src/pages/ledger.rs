@@ -163,7 +163,7 @@ fn LedgerTable(p: LedgerPage, f: RawFilter) -> impl IntoView {
                                         let href = format!("/cases/{}", l.code);
                                         view! { <td><A href=href>{l.code.clone()}</A></td> }.into_any()
                                     } else {
-                                        view! { <td>{move || cell(i18n.get_locale(), c, first + i, &l)}</td> }.into_any()
+                                        view! { <td>{move || cell(i18n.get_locale(), c, first + i, &l).into_owned()}</td> }.into_any()
                                     }
                                 }).collect_view()}
                             </tr>
