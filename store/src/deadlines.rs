@@ -20,11 +20,14 @@ const BATCH: i64 = if cfg!(test) { 7 } else { 1_000 };
 
 /// What the rules read of a case, with the approved extension days of its
 /// current clock.
-const SELECT_CLOCK: &str = "SELECT c.id, c.status, c.deadline_class, c.clock_start, \
+const SELECT_CLOCK: &str = concat!(
+    "SELECT c.id, c.status, c.deadline_class, c.clock_start, \
      c.acknowledged_at, c.progress_at, c.completed_at, \
-     (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
-             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
-     FROM cases c";
+     ",
+    crate::cases::extension_days!(),
+    " \
+     FROM cases c"
+);
 
 #[derive(sqlx::FromRow)]
 struct ClockRow {

@@ -137,16 +137,19 @@ pub async fn page(
 /// computed from: no resident's name, phone or e-mail and no PIN, so an
 /// export of the city never reads them; a case's returns and the handler who
 /// last acknowledged it are kept on the case (migration 0030).
-const SELECT_LINE: &str = "SELECT c.id, c.code, c.title, c.description, cat.name_zh AS category, \
+const SELECT_LINE: &str = concat!(
+    "SELECT c.id, c.code, c.title, c.description, cat.name_zh AS category, \
      c.region_id, c.source, c.status, c.route, c.tier, c.unit_id, u.name AS unit, c.deadline_class, \
      c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, c.rating, \
      c.rework_count, c.closed_at, c.merged_into, c.created_at, c.item_id, c.returns, c.acknowledger, \
      (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
-     (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x WHERE x.case_id = c.id \
-             AND x.clock_start = c.clock_start AND x.status = 'approved') AS extension_days \
+     ",
+    crate::cases::extension_days!(),
+    " \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
-     LEFT JOIN units u ON u.id = c.unit_id";
+     LEFT JOIN units u ON u.id = c.unit_id"
+);
 
 /// A case as a ledger line reads it (`SELECT_LINE`).
 #[derive(sqlx::FromRow)]
