@@ -102,17 +102,6 @@ pub struct CaseRow {
 /// A case row (`CaseRow`): the case with its category, place, station and
 /// unit, its letters, whether the 13710 job escalated its running clock
 /// (migration 0029 keeps the clock it last escalated) and the case it repeats.
-/// The approved extension days of case `c`'s current clock, as the column
-/// `extension_days`: one rule for every query that computes deadlines.
-macro_rules! extension_days {
-    () => {
-        "(SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x \
-         WHERE x.case_id = c.id AND x.clock_start = c.clock_start AND x.status = 'approved') \
-         AS extension_days"
-    };
-}
-pub(crate) use extension_days;
-
 pub(crate) const SELECT_CASE: &str = concat!(
     "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, cat.code AS category_code, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
@@ -123,7 +112,7 @@ pub(crate) const SELECT_CASE: &str = concat!(
      COALESCE(c.escalated_clock = c.clock_start, FALSE) AS escalated, \
      (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
      ",
-    extension_days!(),
+    crate::deadlines::extension_days!(),
     ", \
      c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
      c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via, c.notify \

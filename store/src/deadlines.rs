@@ -18,13 +18,24 @@ use domain::{CaseState, DayMode, DeadlineClass, DeadlinePolicy, Status};
 /// whatever the backlog.
 const BATCH: i64 = if cfg!(test) { 7 } else { 1_000 };
 
+/// The approved extension days of case `c`'s current clock, as the column
+/// `extension_days`: one rule for every query that computes deadlines.
+macro_rules! extension_days {
+    () => {
+        "(SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x \
+         WHERE x.case_id = c.id AND x.clock_start = c.clock_start AND x.status = 'approved') \
+         AS extension_days"
+    };
+}
+pub(crate) use extension_days;
+
 /// What the rules read of a case, with the approved extension days of its
 /// current clock.
 const SELECT_CLOCK: &str = concat!(
     "SELECT c.id, c.status, c.deadline_class, c.clock_start, \
      c.acknowledged_at, c.progress_at, c.completed_at, \
      ",
-    crate::cases::extension_days!(),
+    extension_days!(),
     " \
      FROM cases c"
 );

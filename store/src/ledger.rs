@@ -144,7 +144,7 @@ const SELECT_LINE: &str = concat!(
      c.rework_count, c.closed_at, c.merged_into, c.created_at, c.item_id, c.returns, c.acknowledger, \
      (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
      ",
-    crate::cases::extension_days!(),
+    crate::deadlines::extension_days!(),
     " \
      FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
