@@ -72,7 +72,7 @@ fn line(row: &CaseRow, policy: &CallbackPolicy) -> CallbackLine {
         station: row.station.clone(),
         resident: domain::mask::name(&row.resident_name),
         phone: domain::mask::phone(&row.resident_phone),
-        result: row.result.clone(),
+        result: row.state.result.clone(),
         waiting_since: row.awaiting_since.unwrap_or(row.updated_at),
         calls,
         may_close: policy.may_close_unrated(calls),
@@ -309,7 +309,7 @@ mod tests {
             .unwrap();
             let row = cases::load(&pool, &code).await.unwrap();
             assert_eq!(row.calls().unanswered, n);
-            assert_eq!(row.status, Status::AwaitingRating);
+            assert_eq!(row.state.status, Status::AwaitingRating);
             if n < 3 {
                 assert!(matches!(close().await, Err(StoreError::Invalid(_))));
             }

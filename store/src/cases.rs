@@ -3,6 +3,7 @@
 use crate::access::{self, CaseFacts};
 use crate::audit;
 use crate::db::Stored;
+use crate::deadlines::StateRow;
 use crate::events::{self, By, insert_event};
 use crate::reference::{self, RegionTree};
 use crate::users::UserRow;
@@ -11,8 +12,8 @@ use chrono::{DateTime, Utc};
 use domain::case::{self, transition};
 use domain::view::{CaseFilter, CaseSummary, Receipt};
 use domain::{
-    Action, Actor, CaseState, CheckpointStatus, DeadlineClass, DeadlinePolicy, NewCase, Rating,
-    Route, SecondFactor, Source, Status, Step, Tier, TrackingCode,
+    Action, Actor, CaseState, CheckpointStatus, DeadlinePolicy, NewCase, Rating, SecondFactor,
+    Source, Status, Step, TrackingCode,
 };
 use rand::Rng;
 use std::sync::Arc;
@@ -36,31 +37,7 @@ pub struct CaseRow {
     pub resident_name: String,
     pub resident_phone: String,
     pub resident_email: String,
-    #[sqlx(try_from = "crate::db::Code<Status>")]
-    pub status: Status,
-    #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
-    pub route: Option<Route>,
-    #[sqlx(try_from = "crate::db::MaybeCode<Tier>")]
-    pub tier: Option<Tier>,
-    pub unit_id: Option<i64>,
     pub unit: Option<String>,
-    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
-    pub deadline_class: DeadlineClass,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    pub clock_start: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    pub progress_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    pub completed_at: Option<DateTime<Utc>>,
-    pub result: Option<String>,
-    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
-    pub rating: Option<Rating>,
-    pub rework_count: i32,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    pub closed_at: Option<DateTime<Utc>>,
-    pub merged_into: Option<String>,
     #[sqlx(try_from = "crate::db::Stamp")]
     pub created_at: DateTime<Utc>,
     #[sqlx(try_from = "crate::db::Stamp")]
@@ -71,8 +48,6 @@ pub struct CaseRow {
     pub escalated: bool,
     /// The closed case of the same kind in the same place this one repeats.
     pub recurs: Option<String>,
-    /// Days of approved extensions of the current clock.
-    pub extension_days: i64,
     /// The escalated item (市级统筹) the case follows.
     pub item_id: Option<i64>,
     /// The leader or deputy who heard it at a station session.
@@ -97,7 +72,18 @@ pub struct CaseRow {
     /// The resident takes text messages (see `outbox`).
     #[sqlx(try_from = "crate::db::Flag")]
     pub notify: bool,
+    /// What the 13710 rules read (`deadlines::state_columns!`).
+    #[sqlx(flatten)]
+    pub state: StateRow,
 }
+
+/// How many supervision letters case `c` has had, as the column `letters`.
+macro_rules! letters {
+    () => {
+        "(SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters"
+    };
+}
+pub(crate) use letters;
 
 /// A case row (`CaseRow`): the case with its category, place, station and
 /// unit, its letters, whether the 13710 job escalated its running clock
@@ -105,14 +91,13 @@ pub struct CaseRow {
 pub(crate) const SELECT_CASE: &str = concat!(
     "SELECT c.id, c.code, c.pin, c.title, c.description, c.category_id, \
      cat.name_zh AS category, cat.code AS category_code, c.region_id, r.path AS region_path, c.station_id, s.name AS station, \
-     c.source, c.resident_name, c.resident_phone, c.resident_email, c.status, c.route, c.tier, c.unit_id, u.name AS unit, \
-     c.deadline_class, c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, \
-     c.rating, c.rework_count, c.closed_at, c.merged_into, c.created_at, c.updated_at, c.version, \
-     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
-     COALESCE(c.escalated_clock = c.clock_start, FALSE) AS escalated, \
-     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, \
+     c.source, c.resident_name, c.resident_phone, c.resident_email, u.name AS unit, \
+     c.created_at, c.updated_at, c.version, \
      ",
-    crate::deadlines::extension_days!(),
+    letters!(),
+    ", COALESCE(c.escalated_clock = c.clock_start, FALSE) AS escalated, \
+     (SELECT p.code FROM cases p WHERE p.id = c.recurs_case_id) AS recurs, ",
+    crate::deadlines::state_columns!(),
     ", \
      c.item_id, c.heard_by, c.due_at, c.warn_at, c.completion_due_at, \
      c.acknowledge_due_at, c.awaiting_since, c.calls, c.call_concluded, c.rated_via, c.notify \
@@ -127,29 +112,13 @@ impl CaseRow {
     pub fn facts(&self) -> CaseFacts {
         CaseFacts {
             region_path: self.region_path.clone(),
-            unit_id: self.unit_id,
+            unit_id: self.state.unit_id,
             station_id: self.station_id,
         }
     }
 
     pub fn state(&self) -> CaseState {
-        CaseState {
-            status: self.status,
-            route: self.route,
-            tier: self.tier,
-            unit_id: self.unit_id,
-            deadline_class: self.deadline_class,
-            clock_start: self.clock_start,
-            acknowledged_at: self.acknowledged_at,
-            progress_at: self.progress_at,
-            completed_at: self.completed_at,
-            result: self.result.clone(),
-            rating: self.rating,
-            rework_count: self.rework_count,
-            closed_at: self.closed_at,
-            merged_into: self.merged_into.clone(),
-            extension_days: u32::try_from(self.extension_days).unwrap_or(0),
-        }
+        self.state.clone().into()
     }
 
     /// The callbacks made since the case came to wait for a rating.
@@ -501,7 +470,7 @@ pub async fn apply(
             let other = load(pool, &target)
                 .await
                 .map_err(|_| StoreError::invalid("into", "unknown"))?;
-            if other.id == row.id || !other.status.is_open() {
+            if other.id == row.id || !other.state.status.is_open() {
                 return Err(StoreError::invalid("into", "cannot_merge"));
             }
         }
@@ -591,7 +560,7 @@ impl Waiting {
     fn after(row: &CaseRow, action: &Action, to: Status, now: DateTime<Utc>) -> Self {
         let waiting = to == Status::AwaitingRating;
         // Coming (back) to wait starts the list's clock and the calls afresh.
-        let again = waiting && row.status != Status::AwaitingRating;
+        let again = waiting && row.state.status != Status::AwaitingRating;
         let calls = match action {
             _ if !waiting || again => domain::Calls::default(),
             Action::RecordCall { outcome, .. } => row.calls().after(*outcome),
@@ -636,10 +605,10 @@ pub(crate) async fn act_on(
 ) -> Result<CaseState> {
     let mine = access::capacities(user, &row.facts());
     let kind = action.kind();
-    let actor = match transition(row.status, kind) {
+    let actor = match transition(row.state.status, kind) {
         None => {
             return Err(domain::TransitionError::Illegal {
-                from: row.status.as_str(),
+                from: row.state.status.as_str(),
                 action: kind.as_str(),
             }
             .into());
@@ -713,7 +682,7 @@ pub(crate) fn summarize(
         age_days: (now - row.created_at).num_days(),
         due_in_hours,
         category_id: row.category_id,
-        unit_id: row.unit_id,
+        unit_id: row.state.unit_id,
         station_id: row.station_id,
         region_path: row.region_path.clone(),
         letters: row.letters,
@@ -1224,7 +1193,7 @@ pub async fn rate(
 
 /// For tests and tools: the status of a case by code.
 pub async fn status_of(pool: &Pool, code: &TrackingCode) -> Result<Status> {
-    Ok(load(pool, code).await?.status)
+    Ok(load(pool, code).await?.state.status)
 }
 
 /// Kinds of the events of a case, oldest first.
@@ -1388,7 +1357,7 @@ mod tests {
         assert_eq!(to_do(director.clone()).await.total, before.total + 1);
         let assign = Action::Assign {
             unit_id: handler.unit_id.unwrap(),
-            class: DeadlineClass::Ordinary,
+            class: domain::DeadlineClass::Ordinary,
         };
         act(&pool, &director, &code, &assign, now).await.unwrap();
         assert_eq!(to_do(director.clone()).await, before);
@@ -1688,7 +1657,7 @@ mod tests {
             &code,
             &Action::Assign {
                 unit_id: unit,
-                class: DeadlineClass::Ordinary,
+                class: domain::DeadlineClass::Ordinary,
             },
             now,
         )
@@ -1805,7 +1774,7 @@ mod tests {
             &code,
             &Action::Assign {
                 unit_id: 9999,
-                class: DeadlineClass::Ordinary,
+                class: domain::DeadlineClass::Ordinary,
             },
             Utc::now(),
         )
@@ -1826,7 +1795,7 @@ mod tests {
             &code,
             &Action::Assign {
                 unit_id: 9999,
-                class: DeadlineClass::Ordinary,
+                class: domain::DeadlineClass::Ordinary,
             },
             Utc::now(),
         )

@@ -75,7 +75,7 @@ impl ItemRow {
 
 /// Whether a case may still be linked: it is neither finished nor merged.
 pub fn may_link(case: &CaseRow) -> bool {
-    !matches!(case.status, Status::Closed | Status::Merged)
+    !matches!(case.state.status, Status::Closed | Status::Merged)
 }
 
 async fn load_item(pool: &Pool, id: i64) -> Result<ItemRow> {
@@ -133,7 +133,7 @@ async fn note_on_case(
     payload: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let status = case.status;
+    let status = case.state.status;
     insert_event(
         tx,
         case.id,

@@ -12,63 +12,88 @@ use crate::audit::{self, Change};
 use crate::db::{Conn, Pool, Stored};
 use crate::events::By;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{CaseState, DayMode, DeadlineClass, DeadlinePolicy, Status};
+use domain::{CaseState, DayMode, DeadlineClass, DeadlinePolicy, Rating, Route, Status, Tier};
 
 /// Cases recomputed per statement batch: bounded memory and short writes
 /// whatever the backlog.
 const BATCH: i64 = if cfg!(test) { 7 } else { 1_000 };
 
-/// The approved extension days of case `c`'s current clock, as the column
-/// `extension_days`: one rule for every query that computes deadlines.
-macro_rules! extension_days {
+/// The columns of case `c`'s state as the 13710 rules read it (`StateRow`),
+/// with the approved extension days of its current clock: one list for the
+/// case file, the ledger's lines and the rules' own reads.
+macro_rules! state_columns {
     () => {
-        "(SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x \
+        "c.status, c.route, c.tier, c.unit_id, c.deadline_class, c.clock_start, \
+         c.acknowledged_at, c.progress_at, c.completed_at, c.result, c.rating, \
+         c.rework_count, c.closed_at, c.merged_into, \
+         (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x \
          WHERE x.case_id = c.id AND x.clock_start = c.clock_start AND x.status = 'approved') \
          AS extension_days"
     };
 }
-pub(crate) use extension_days;
+pub(crate) use state_columns;
 
-/// What the rules read of a case, with the approved extension days of its
-/// current clock.
-const SELECT_CLOCK: &str = concat!(
-    "SELECT c.id, c.status, c.deadline_class, c.clock_start, \
-     c.acknowledged_at, c.progress_at, c.completed_at, \
-     ",
-    extension_days!(),
-    " \
-     FROM cases c"
-);
+/// A case's state as `state_columns!` reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StateRow {
+    #[sqlx(try_from = "crate::db::Code<Status>")]
+    pub status: Status,
+    #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
+    pub route: Option<Route>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Tier>")]
+    pub tier: Option<Tier>,
+    pub unit_id: Option<i64>,
+    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
+    pub deadline_class: DeadlineClass,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub clock_start: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub progress_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
+    pub rating: Option<Rating>,
+    pub rework_count: i32,
+    #[sqlx(try_from = "crate::db::MaybeStamp")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merged_into: Option<String>,
+    /// Days of approved extensions of the current clock.
+    pub extension_days: i64,
+}
+
+impl From<StateRow> for CaseState {
+    fn from(s: StateRow) -> Self {
+        CaseState {
+            status: s.status,
+            route: s.route,
+            tier: s.tier,
+            unit_id: s.unit_id,
+            deadline_class: s.deadline_class,
+            clock_start: s.clock_start,
+            acknowledged_at: s.acknowledged_at,
+            progress_at: s.progress_at,
+            completed_at: s.completed_at,
+            result: s.result,
+            rating: s.rating,
+            rework_count: s.rework_count,
+            closed_at: s.closed_at,
+            merged_into: s.merged_into,
+            extension_days: u32::try_from(s.extension_days).unwrap_or(0),
+        }
+    }
+}
+
+/// What the rules read of a case.
+const SELECT_CLOCK: &str = concat!("SELECT c.id, ", state_columns!(), " FROM cases c");
 
 #[derive(sqlx::FromRow)]
 struct ClockRow {
     id: i64,
-    #[sqlx(try_from = "crate::db::Code<Status>")]
-    status: Status,
-    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
-    deadline_class: DeadlineClass,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    clock_start: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    acknowledged_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    progress_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    completed_at: Option<DateTime<Utc>>,
-    extension_days: i64,
-}
-
-impl ClockRow {
-    fn state(&self) -> CaseState {
-        let mut s = CaseState::registered(self.deadline_class);
-        s.status = self.status;
-        s.clock_start = self.clock_start;
-        s.acknowledged_at = self.acknowledged_at;
-        s.progress_at = self.progress_at;
-        s.completed_at = self.completed_at;
-        s.extension_days = u32::try_from(self.extension_days).unwrap_or(0);
-        s
-    }
+    #[sqlx(flatten)]
+    state: StateRow,
 }
 
 /// Writes the due times of case `id` in state `state` (in the caller's
@@ -102,7 +127,7 @@ pub(crate) async fn refresh(conn: &mut Conn, id: i64) -> Result<()> {
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    write(conn, id, &policy, &row.state()).await
+    write(conn, id, &policy, &row.state.into()).await
 }
 
 /// Which cases a recomputation visits.
@@ -144,10 +169,10 @@ pub(crate) async fn recompute(
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.id;
-        for row in &rows {
-            write(conn, row.id, &policy, &row.state()).await?;
-        }
         done += rows.len() as u64;
+        for row in rows {
+            write(conn, row.id, &policy, &row.state.into()).await?;
+        }
         progress(done, total);
     }
     Ok(done)
@@ -387,7 +412,7 @@ pub(crate) mod tests {
             Vec::<String>::new()
         );
         let row = cases::load(&pool, &code).await.unwrap();
-        assert_eq!(row.extension_days, 20);
+        assert_eq!(row.state.extension_days, 20);
         assert!(row.due_at.is_some());
 
         // A return stops the clock: nothing open, no due time.

@@ -47,7 +47,7 @@ impl Row {
 
 /// The requests made for the case's current clock, oldest first.
 pub async fn for_case(pool: &Pool, case: &CaseRow) -> Result<Vec<Extension>> {
-    let Some(start) = case.clock_start else {
+    let Some(start) = case.state.clock_start else {
         return Ok(vec![]);
     };
     let rows: Vec<Row> = sqlx::query_as(
@@ -65,7 +65,7 @@ pub async fn for_case(pool: &Pool, case: &CaseRow) -> Result<Vec<Extension>> {
 /// is with the unit, and no request waits for a decision.
 pub fn may_request(case: &CaseRow, pending: bool) -> bool {
     use domain::Status as S;
-    matches!(case.status, S::AwaitingAck | S::InProgress) && !pending
+    matches!(case.state.status, S::AwaitingAck | S::InProgress) && !pending
 }
 
 /// Notes a request or decision in the case's timeline and the audit trail.
@@ -77,7 +77,7 @@ async fn note(
     payload: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let status = case.status;
+    let status = case.state.status;
     let text = payload.to_string();
     insert_event(tx, case.id, kind, Some(status), status, by, &text, now).await?;
     let action = format!("case.{kind}");
@@ -119,7 +119,11 @@ pub async fn request(
         .await?
         .iter()
         .any(|e| e.status == ExtensionStatus::Pending);
-    let Some(start) = case.clock_start.filter(|_| may_request(&case, pending)) else {
+    let Some(start) = case
+        .state
+        .clock_start
+        .filter(|_| may_request(&case, pending))
+    else {
         return Err(StoreError::invalid("case", "no_extension"));
     };
     let by = By::user(user);

@@ -317,7 +317,7 @@ mod tests {
             let scope = access::scope(&reader);
             let seen: Vec<&crate::cases::CaseRow> = all
                 .iter()
-                .filter(|c| c.status != Status::Merged && scope.covers(&c.facts()))
+                .filter(|c| c.state.status != Status::Merged && scope.covers(&c.facts()))
                 .collect();
             let v = view(&pool, &reader, node, now).await.unwrap();
             let under = |id: i64| {
@@ -326,11 +326,11 @@ mod tests {
                     .copied()
                     .filter(move |c| c.region_path.starts_with(&path))
             };
-            let open = |c: &&crate::cases::CaseRow| c.status != Status::Closed;
-            let closed = |c: &&crate::cases::CaseRow| c.status == Status::Closed;
+            let open = |c: &&crate::cases::CaseRow| c.state.status != Status::Closed;
+            let closed = |c: &&crate::cases::CaseRow| c.state.status == Status::Closed;
             let rated = |c: &&crate::cases::CaseRow| {
                 matches!(
-                    c.rating,
+                    c.state.rating,
                     Some(Rating::Satisfied | Rating::FairlySatisfied | Rating::Dissatisfied)
                 )
             };
@@ -347,15 +347,18 @@ mod tests {
                     open: count(&open),
                     overdue: count(&|c| open(c) && c.due_at.is_some_and(|d| d < now)),
                     closed_this_month: count(&|c| {
-                        closed(c) && c.closed_at.is_some_and(|t| t >= month_start)
+                        closed(c) && c.state.closed_at.is_some_and(|t| t >= month_start)
                     }),
                     rated: count(&rated),
                     satisfied: count(&|c| {
-                        matches!(c.rating, Some(Rating::Satisfied | Rating::FairlySatisfied))
+                        matches!(
+                            c.state.rating,
+                            Some(Rating::Satisfied | Rating::FairlySatisfied)
+                        )
                     }),
-                    tiered: count(&|c| closed(c) && c.tier.is_some()),
+                    tiered: count(&|c| closed(c) && c.state.tier.is_some()),
                     low_tier: count(&|c| {
-                        closed(c) && matches!(c.tier, Some(Tier::Compound | Tier::Grid))
+                        closed(c) && matches!(c.state.tier, Some(Tier::Compound | Tier::Grid))
                     }),
                 };
                 assert_eq!(row, &expected, "{name} {node:?}");

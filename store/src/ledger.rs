@@ -12,9 +12,7 @@ use crate::users::UserRow;
 use crate::{Pool, Result, StoreError, push_in};
 use chrono::{DateTime, Datelike, Utc};
 use domain::ledger::{Due, Filter, Line, StateFilter};
-use domain::{
-    CaseState, Checkpoint, DeadlineClass, DeadlinePolicy, Rating, Route, Source, Status, Tier,
-};
+use domain::{CaseState, Checkpoint, DeadlinePolicy, Source, Status};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -139,14 +137,11 @@ pub async fn page(
 /// last acknowledged it are kept on the case (migration 0030).
 const SELECT_LINE: &str = concat!(
     "SELECT c.id, c.code, c.title, c.description, cat.name_zh AS category, \
-     c.region_id, c.source, c.status, c.route, c.tier, c.unit_id, u.name AS unit, c.deadline_class, \
-     c.clock_start, c.acknowledged_at, c.progress_at, c.completed_at, c.result, c.rating, \
-     c.rework_count, c.closed_at, c.merged_into, c.created_at, c.item_id, c.returns, c.acknowledger, \
-     (SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters, \
-     ",
-    crate::deadlines::extension_days!(),
-    " \
-     FROM cases c \
+     c.region_id, c.source, u.name AS unit, c.created_at, c.item_id, c.returns, c.acknowledger, ",
+    crate::cases::letters!(),
+    ", ",
+    crate::deadlines::state_columns!(),
+    " FROM cases c \
      JOIN categories cat ON cat.id = c.category_id \
      LEFT JOIN units u ON u.id = c.unit_id"
 );
@@ -162,31 +157,7 @@ struct LedgerRow {
     region_id: i64,
     #[sqlx(try_from = "crate::db::Code<Source>")]
     source: Source,
-    #[sqlx(try_from = "crate::db::Code<Status>")]
-    status: Status,
-    #[sqlx(try_from = "crate::db::MaybeCode<Route>")]
-    route: Option<Route>,
-    #[sqlx(try_from = "crate::db::MaybeCode<Tier>")]
-    tier: Option<Tier>,
-    unit_id: Option<i64>,
     unit: Option<String>,
-    #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
-    deadline_class: DeadlineClass,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    clock_start: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    acknowledged_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    progress_at: Option<DateTime<Utc>>,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    completed_at: Option<DateTime<Utc>>,
-    result: Option<String>,
-    #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
-    rating: Option<Rating>,
-    rework_count: i32,
-    #[sqlx(try_from = "crate::db::MaybeStamp")]
-    closed_at: Option<DateTime<Utc>>,
-    merged_into: Option<String>,
     #[sqlx(try_from = "crate::db::Stamp")]
     created_at: DateTime<Utc>,
     /// The escalated item (市级统筹) the case follows.
@@ -196,31 +167,8 @@ struct LedgerRow {
     /// The handler who last acknowledged it.
     acknowledger: Option<String>,
     letters: i64,
-    /// Days of approved extensions of the current clock.
-    extension_days: i64,
-}
-
-impl LedgerRow {
-    /// Moves the case's state out of the row: a line is made once per row.
-    fn take_state(&mut self) -> CaseState {
-        CaseState {
-            status: self.status,
-            route: self.route,
-            tier: self.tier,
-            unit_id: self.unit_id,
-            deadline_class: self.deadline_class,
-            clock_start: self.clock_start,
-            acknowledged_at: self.acknowledged_at,
-            progress_at: self.progress_at,
-            completed_at: self.completed_at,
-            result: self.result.take(),
-            rating: self.rating,
-            rework_count: self.rework_count,
-            closed_at: self.closed_at,
-            merged_into: self.merged_into.take(),
-            extension_days: u32::try_from(self.extension_days).unwrap_or(0),
-        }
-    }
+    #[sqlx(flatten)]
+    state: crate::deadlines::StateRow,
 }
 
 /// How many lines the filter selects: added up from the figures' tallies
@@ -322,8 +270,9 @@ async fn measures(pool: &Pool, rows: &[LedgerRow]) -> Result<HashMap<i64, String
 }
 
 /// The row's line: its texts move into the line, uncopied.
-fn line(mut row: LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> Line {
-    let state = row.take_state();
+fn line(row: LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> Line {
+    let extension_days = row.state.extension_days;
+    let state = CaseState::from(row.state);
     let cps = ctx.policy.checkpoints(&state, ctx.now);
     let due = |cp: Checkpoint| {
         cps.iter().find(|c| c.checkpoint == cp).map(|c| Due {
@@ -346,12 +295,12 @@ fn line(mut row: LedgerRow, ctx: &Context, measures: &HashMap<i64, String>) -> L
         route: state.route,
         tier: state.tier,
         unit: row.unit,
-        person: row.acknowledger.filter(|_| row.unit_id.is_some()),
+        person: row.acknowledger.filter(|_| state.unit_id.is_some()),
         status: state.status,
         ack: due(Checkpoint::Acknowledge),
         completion: due(Checkpoint::Completion),
         letters: row.letters,
-        extension_days: row.extension_days,
+        extension_days,
         returns: row.returns,
         rework: state.rework_count,
         rating: state.rating,

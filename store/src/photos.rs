@@ -61,7 +61,7 @@ async fn checked(
     domain::photo::may_add(
         matches!(uploader, Uploader::Resident),
         stage,
-        row.status,
+        row.state.status,
         held,
         files,
     )
@@ -135,8 +135,8 @@ pub async fn add(
         &mut tx,
         row.id,
         "photos_added",
-        Some(row.status),
-        row.status,
+        Some(row.state.status),
+        row.state.status,
         &by,
         &payload,
         now,

@@ -862,7 +862,10 @@ mod tests {
             .await?;
         let policy = reference::policy(pool).await?;
         for row in &rows {
-            let Some(u) = units.iter_mut().find(|u| Some(u.unit_id) == row.unit_id) else {
+            let Some(u) = units
+                .iter_mut()
+                .find(|u| Some(u.unit_id) == row.state.unit_id)
+            else {
                 continue;
             };
             let state = row.state();
@@ -930,7 +933,7 @@ mod tests {
         domain::figures::CaseFact {
             closed,
             on_time: met(Checkpoint::Completion).filter(|_| closed),
-            assigned: row.unit_id.is_some() || returned,
+            assigned: row.state.unit_id.is_some() || returned,
             acknowledged: met(Checkpoint::Acknowledge),
             returned,
             reworked: state.rework_count > 0,
@@ -960,6 +963,7 @@ mod tests {
             };
             match self.dimension {
                 D::Unit => row
+                    .state
                     .unit_id
                     .zip(row.unit.clone())
                     .map(|(i, n)| (Some(i), n))
