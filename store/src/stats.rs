@@ -173,7 +173,7 @@ pub async fn public_stats(
         &root.path,
     );
     by_month
-        .push(" WHERE t.month >= ")
+        .push(" AND t.month >= ")
         .push_bind(months_shown.first().cloned().unwrap_or_default())
         .push(" AND t.month <= ")
         .push_bind(months_shown.last().cloned().unwrap_or_default())
@@ -327,7 +327,6 @@ pub(crate) fn push_tallies(qb: &mut crate::db::Builder, which: Tallies, path: &s
     };
     qb.push(format_args!(" FROM {table} t"));
     push_tally_area(qb, path);
-    qb.push(" WHERE 1 = 1");
     if let Tallies::Grouped(dimension, key) = which {
         qb.push(" AND t.dimension = ").push_bind(dimension);
         if let Some(key) = key {
@@ -336,11 +335,18 @@ pub(crate) fn push_tallies(qb: &mut crate::db::Builder, which: Tallies, path: &s
     }
 }
 
-/// Narrows the tallies `t` of a query to those of the places under `path`.
+/// Narrows the tallies `t` of a query to those of the places under `path`,
+/// opening its WHERE clause; further conditions follow with ` AND`.
+///
+/// The places are a list the tallies are looked up by, not a join: joined,
+/// SQLite with statistics read every tally of the city and kept an area's
+/// (a community's public figures took 69 ms instead of 10 at 100,000 cases).
 fn push_tally_area(qb: &mut crate::db::Builder, path: &str) {
+    qb.push(" WHERE 1 = 1");
     if !crate::access::Scope::Region(path.to_string()).is_whole_city() {
-        qb.push(" JOIN regions r ON r.id = t.region_id AND r.path LIKE ")
-            .push_bind(format!("{path}%"));
+        qb.push(" AND t.region_id IN (SELECT r.id FROM regions r WHERE r.path LIKE ")
+            .push_bind(format!("{path}%"))
+            .push(")");
     }
 }
 
@@ -1329,6 +1335,99 @@ mod tests {
             sqlx::query(change).execute(&pool).await.unwrap();
         }
         compare(&areas).await;
+    }
+
+    /// On SQLite the places' tallies are stored in the order of their key
+    /// (migration 0032), and a database whose tallies were rowid tables
+    /// keeps every tally through the migration, and the triggers that keep
+    /// them count into the new tables.
+    #[tokio::test]
+    async fn sqlite_stores_the_places_tallies_in_key_order() {
+        let now = Utc::now();
+        let db = crate::testing::TestDb::demo().await;
+        let pool = db.pool.clone();
+        // PostgreSQL's tables have no such storage: its 0032 does nothing.
+        if !matches!(crate::db::Backend::of(&pool), crate::db::Backend::Sqlite) {
+            return;
+        }
+        let layout = async || -> Vec<(String, String)> {
+            sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' \
+                 AND name IN ('case_tallies', 'category_tallies') ORDER BY name",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        };
+        let in_key_order = async || -> Vec<bool> {
+            let tables = layout().await;
+            assert_eq!(tables.len(), 2);
+            tables
+                .iter()
+                .map(|(_, sql)| sql.contains("WITHOUT ROWID"))
+                .collect()
+        };
+        let tallies = async || -> Vec<String> {
+            let mut rows = vec![];
+            for all in [
+                "SELECT * FROM case_tallies ORDER BY region_id, month",
+                "SELECT * FROM category_tallies ORDER BY region_id, category_id",
+            ] {
+                for row in sqlx::query(all).fetch_all(&pool).await.unwrap() {
+                    rows.push(crate::backup::row_text(&row).unwrap());
+                }
+            }
+            rows
+        };
+        assert_eq!(in_key_order().await, [true, true]);
+        let kept = tallies().await;
+        assert!(kept.len() > 100);
+
+        // Back to before 0032: the same tables, with a rowid.
+        let mut undo = vec!["PRAGMA legacy_alter_table = ON".to_string()];
+        for (name, sql) in layout().await {
+            let rowid =
+                sql.replace(") WITHOUT ROWID", ")")
+                    .replacen(&name, &format!("{name}_rowid"), 1);
+            undo.extend([
+                rowid,
+                format!("INSERT INTO {name}_rowid SELECT * FROM {name}"),
+                format!("DROP TABLE {name}"),
+                format!("ALTER TABLE {name}_rowid RENAME TO {name}"),
+            ]);
+        }
+        undo.extend(
+            [
+                "CREATE INDEX case_tallies_month ON case_tallies(month)",
+                "PRAGMA legacy_alter_table = OFF",
+                "DELETE FROM _sqlx_migrations WHERE version = 32",
+            ]
+            .map(String::from),
+        );
+        // One connection: the pragma is the connection's.
+        let mut conn = pool.acquire().await.unwrap();
+        for sql in &undo {
+            sqlx::query(sql).execute(&mut *conn).await.expect(sql);
+        }
+        drop(conn);
+        assert_eq!(in_key_order().await, [false, false]);
+
+        crate::migrate(&pool).await.unwrap();
+        assert_eq!(in_key_order().await, [true, true]);
+        assert_eq!(tallies().await, kept);
+        sqlx::query(
+            "UPDATE cases SET status = 'in_progress', closed_at = NULL, \
+             category_id = (SELECT MAX(id) FROM categories) WHERE id IN \
+             (SELECT id FROM cases WHERE status = 'closed' ORDER BY id LIMIT 10)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        assert_ne!(tallies().await, kept);
+        let sql = public_stats(&pool, None, now).await.unwrap();
+        let rows = by_rows(&pool, None, now).await.unwrap();
+        assert_eq!(sql.total, rows.total);
+        assert_eq!(sql.top_categories, rows.top_categories);
     }
 
     /// The figures of every dimension and the units' ranking, counted by the
