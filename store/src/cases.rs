@@ -77,10 +77,18 @@ pub struct CaseRow {
     pub state: StateRow,
 }
 
-/// How many supervision letters case `c` has had, as the column `letters`.
+/// How many supervision letters case `c` has had.
+macro_rules! letter_count {
+    () => {
+        "(SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id)"
+    };
+}
+pub(crate) use letter_count;
+
+/// `letter_count!` as the column `letters`.
 macro_rules! letters {
     () => {
-        "(SELECT COUNT(*) FROM supervision_letters l WHERE l.case_id = c.id) AS letters"
+        concat!(crate::cases::letter_count!(), " AS letters")
     };
 }
 pub(crate) use letters;

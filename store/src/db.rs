@@ -283,6 +283,38 @@ impl From<Stamp> for DateTime<Utc> {
     }
 }
 
+/// A stored time inside JSON that SQLite built (the ledger's pages), read
+/// as a column is: `#[serde(deserialize_with = "crate::db::Stamp::from_json")]`.
+impl<'de> serde::Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a stored time")
+            }
+            fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<Stamp, E> {
+                parse_stamp(raw).map(Stamp).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+impl Stamp {
+    pub(crate) fn from_json<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        <Self as serde::Deserialize>::deserialize(d).map(|s| s.0)
+    }
+
+    pub(crate) fn maybe_from_json<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        <Option<Self> as serde::Deserialize>::deserialize(d).map(|s| s.map(|s| s.0))
+    }
+}
+
 fn parse_stamp(raw: &str) -> Result<DateTime<Utc>, BoxDynError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Ok(t.with_timezone(&Utc));

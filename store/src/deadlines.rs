@@ -18,23 +18,31 @@ use domain::{CaseState, DayMode, DeadlineClass, DeadlinePolicy, Rating, Route, S
 /// whatever the backlog.
 const BATCH: i64 = if cfg!(test) { 7 } else { 1_000 };
 
-/// The columns of case `c`'s state as the 13710 rules read it (`StateRow`),
-/// with the approved extension days of its current clock: one list for the
+/// The values of case `c`'s state as the 13710 rules read it (`StateRow`),
+/// the approved extension days of its current clock last: one list for the
 /// case file, the ledger's lines and the rules' own reads.
-macro_rules! state_columns {
+macro_rules! state_values {
     () => {
         "c.status, c.route, c.tier, c.unit_id, c.deadline_class, c.clock_start, \
          c.acknowledged_at, c.progress_at, c.completed_at, c.result, c.rating, \
          c.rework_count, c.closed_at, c.merged_into, \
          (SELECT CAST(COALESCE(SUM(x.days), 0) AS BIGINT) FROM extensions x \
-         WHERE x.case_id = c.id AND x.clock_start = c.clock_start AND x.status = 'approved') \
-         AS extension_days"
+         WHERE x.case_id = c.id AND x.clock_start = c.clock_start AND x.status = 'approved')"
+    };
+}
+pub(crate) use state_values;
+
+/// `state_values!` as the columns `StateRow` reads by name.
+macro_rules! state_columns {
+    () => {
+        concat!(crate::deadlines::state_values!(), " AS extension_days")
     };
 }
 pub(crate) use state_columns;
 
-/// A case's state as `state_columns!` reads it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A case's state as `state_columns!` reads it, or as a JSON array of
+/// `state_values!` (the ledger's pages on SQLite).
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct StateRow {
     #[sqlx(try_from = "crate::db::Code<Status>")]
     pub status: Status,
@@ -46,18 +54,23 @@ pub struct StateRow {
     #[sqlx(try_from = "crate::db::Code<DeadlineClass>")]
     pub deadline_class: DeadlineClass,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
+    #[serde(deserialize_with = "crate::db::Stamp::maybe_from_json")]
     pub clock_start: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
+    #[serde(deserialize_with = "crate::db::Stamp::maybe_from_json")]
     pub acknowledged_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
+    #[serde(deserialize_with = "crate::db::Stamp::maybe_from_json")]
     pub progress_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
+    #[serde(deserialize_with = "crate::db::Stamp::maybe_from_json")]
     pub completed_at: Option<DateTime<Utc>>,
     pub result: Option<String>,
     #[sqlx(try_from = "crate::db::MaybeCode<Rating>")]
     pub rating: Option<Rating>,
     pub rework_count: i32,
     #[sqlx(try_from = "crate::db::MaybeStamp")]
+    #[serde(deserialize_with = "crate::db::Stamp::maybe_from_json")]
     pub closed_at: Option<DateTime<Utc>>,
     pub merged_into: Option<String>,
     /// Days of approved extensions of the current clock.
