@@ -139,40 +139,55 @@ async fn rows(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LedgerRow>> {
-    match crate::db::Backend::of(pool) {
+    let backend = crate::db::Backend::of(pool);
+    let select = match backend {
+        crate::db::Backend::Sqlite => SELECT_LINES_AS_JSON,
+        crate::db::Backend::Postgres => SELECT_LINE,
+    };
+    let Some(mut qb) = query(user, filter, ctx, before, select) else {
+        return Ok(vec![]);
+    };
+    qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
+    match backend {
         crate::db::Backend::Sqlite => {
-            let Some(mut qb) = query(user, filter, ctx, before, SELECT_LINES_AS_JSON) else {
-                return Ok(vec![]);
-            };
-            qb.push(" ORDER BY c.id DESC LIMIT ")
-                .push_bind(limit)
-                .push(")");
-            let json: String = qb.build_query_scalar()?.fetch_one(pool).await?;
+            let json: String = qb.push(")").build_query_scalar()?.fetch_one(pool).await?;
             serde_json::from_str(&json).map_err(|e| StoreError::from(sqlx::Error::Decode(e.into())))
         }
-        crate::db::Backend::Postgres => {
-            let Some(mut qb) = query(user, filter, ctx, before, SELECT_LINE) else {
-                return Ok(vec![]);
-            };
-            qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(limit);
-            Ok(qb.build_query_as()?.fetch_all(pool).await?)
-        }
+        crate::db::Backend::Postgres => Ok(qb.build_query_as()?.fetch_all(pool).await?),
     }
 }
 
 /// What a ledger line prints of its case and what its checkpoints are
-/// computed from: no resident's name, phone or e-mail and no PIN, so an
-/// export of the city never reads them; a case's returns and the handler who
-/// last acknowledged it are kept on the case (migration 0030).
+/// computed from, before its letters and its state, in `LedgerRow`'s order:
+/// no resident's name, phone or e-mail and no PIN, so an export of the city
+/// never reads them; a case's returns and the handler who last acknowledged
+/// it are kept on the case (migration 0030). Unnamed, so that a JSON array
+/// holds them too: the category's and the unit's names read as `name_zh`
+/// and `name`.
+macro_rules! line_values {
+    () => {
+        "c.id, c.code, c.title, c.description, cat.name_zh, c.region_id, c.source, u.name, \
+         c.created_at, c.item_id, c.returns, c.acknowledger"
+    };
+}
+
+/// The cases with the category and the unit their lines name.
+macro_rules! line_tables {
+    () => {
+        " FROM cases c JOIN categories cat ON cat.id = c.category_id \
+         LEFT JOIN units u ON u.id = c.unit_id"
+    };
+}
+
+/// A ledger line's case as columns (`LedgerRow`).
 const SELECT_LINE: &str = concat!(
-    "SELECT c.id, c.code, c.title, c.description, cat.name_zh AS category, \
-     c.region_id, c.source, u.name AS unit, c.created_at, c.item_id, c.returns, c.acknowledger, ",
+    "SELECT ",
+    line_values!(),
+    ", ",
     crate::cases::letters!(),
     ", ",
     crate::deadlines::state_columns!(),
-    " FROM cases c \
-     JOIN categories cat ON cat.id = c.category_id \
-     LEFT JOIN units u ON u.id = c.unit_id"
+    line_tables!()
 );
 
 /// `SELECT_LINE`'s values as one JSON array per case, in `LedgerRow`'s
@@ -182,15 +197,14 @@ const SELECT_LINE: &str = concat!(
 /// through a sort).
 const SELECT_LINES_AS_JSON: &str = concat!(
     "SELECT '[' || COALESCE(group_concat(j, ',' ORDER BY id DESC), '') || ']' \
-     FROM (SELECT c.id, json_array(c.id, c.code, \
-     c.title, c.description, cat.name_zh, c.region_id, c.source, u.name, c.created_at, \
-     c.item_id, c.returns, c.acknowledger, ",
+     FROM (SELECT c.id, json_array(",
+    line_values!(),
+    ", ",
     crate::cases::letter_count!(),
     ", json_array(",
     crate::deadlines::state_values!(),
-    ")) AS j FROM cases c \
-     JOIN categories cat ON cat.id = c.category_id \
-     LEFT JOIN units u ON u.id = c.unit_id"
+    ")) AS j",
+    line_tables!()
 );
 
 /// A case as a ledger line reads it (`SELECT_LINE`, or an array of
@@ -201,10 +215,12 @@ struct LedgerRow {
     code: String,
     title: String,
     description: String,
+    #[sqlx(rename = "name_zh")]
     category: String,
     region_id: i64,
     #[sqlx(try_from = "crate::db::Code<Source>")]
     source: Source,
+    #[sqlx(rename = "name")]
     unit: Option<String>,
     #[sqlx(try_from = "crate::db::Stamp")]
     #[serde(deserialize_with = "crate::db::Stamp::from_json")]
