@@ -20,9 +20,9 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
 
 macro_rules! labels {
     ($name:ident: $ty:ident { $($variant:ident => $group:ident . $key:ident),* $(,)? }) => {
-        pub fn $name(l: Locale, v: $ty) -> String {
+        pub fn $name(l: Locale, v: $ty) -> &'static str {
             match v {
-                $($ty::$variant => td_string!(l, $group.$key).to_string(),)*
+                $($ty::$variant => td_string!(l, $group.$key),)*
             }
         }
     };
@@ -108,7 +108,7 @@ labels!(channel: RatingChannel {
 });
 
 /// What the timeline adds to a rating staff recorded or a call.
-pub fn call_note(l: Locale, note: domain::view::CallNote) -> String {
+pub fn call_note(l: Locale, note: domain::view::CallNote) -> &'static str {
     match note {
         domain::view::CallNote::Rated(via) => channel(l, via),
         domain::view::CallNote::Unanswered(o) => call_outcome(l, o),
@@ -223,7 +223,8 @@ pub fn event(l: Locale, kind: &str) -> String {
     }
     ActionKind::parse(kind)
         .map(|k| action(l, k))
-        .unwrap_or_else(|| td_string!(l, action.registered).to_string())
+        .unwrap_or_else(|| td_string!(l, action.registered))
+        .to_string()
 }
 
 /// A validation message key in words; unknown keys are shown as they are.

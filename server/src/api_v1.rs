@@ -128,7 +128,7 @@ async fn timeline(State(state): State<AppState>, Path(id): Path<String>) -> Resp
             "open"
         }
         .into(),
-        status_notes: app::labels::status(Locale::zh, current),
+        status_notes: app::labels::status(Locale::zh, current).to_string(),
         events: events
             .into_iter()
             .map(|(kind, status, at)| TimelineEvent {

@@ -216,7 +216,7 @@ async fn figures(
         "满意率".into(),
     ];
     // The rated by how the rating came: online, in person, by callback.
-    head.extend(domain::RatingChannel::ALL.map(|c| app::labels::channel(chinese, c)));
+    head.extend(domain::RatingChannel::ALL.map(|c| app::labels::channel(chinese, c).to_string()));
     let mut rows = vec![write_row(&mut out, &head)];
     let total = domain::figures::Group {
         id: None,
