@@ -11,11 +11,20 @@ use domain::{
     Source, Status, Step, Tier,
 };
 
-/// A time as people in China read it.
+/// A time as people in China read it ("2026-12-03 09:05"). Written field by
+/// field: a `format` pattern is parsed again for every time it prints, and
+/// an export prints four times on each of a million lines.
 pub fn fmt_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&domain::deadline::china())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    let t = t.with_timezone(&domain::deadline::china());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 macro_rules! labels {
@@ -352,6 +361,30 @@ pub mod open311 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_reads_as_the_strftime_pattern_prints_it_in_china() {
+        let pattern = |t: DateTime<Utc>| {
+            t.with_timezone(&domain::deadline::china())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        // Around midnight in China (a day later than in UTC), a year's
+        // turn, a leap day, single digits, and a year below 1000.
+        for s in [
+            "2026-12-03T16:05:59Z",
+            "2026-12-31T15:59:00Z",
+            "2026-12-31T16:00:00Z",
+            "2028-02-28T20:30:00Z",
+            "2026-01-01T00:00:00Z",
+            "0999-05-06T07:08:09Z",
+        ] {
+            let t: DateTime<Utc> = s.parse().expect("a time");
+            assert_eq!(fmt_time(t), pattern(t), "{s}");
+        }
+        let t: DateTime<Utc> = "2026-12-31T16:00:00Z".parse().expect("a time");
+        assert_eq!(fmt_time(t), "2027-01-01 00:00");
+    }
 
     #[test]
     fn every_text_message_fits_one_sms_in_every_locale() {
