@@ -205,35 +205,34 @@ pub fn event(l: Locale, kind: &str) -> String {
         .and_then(|r| r.split_once('.'))
     {
         let level = if level == "overdue" {
-            td_string!(l, reminder.overdue).to_string()
+            td_string!(l, reminder.overdue)
         } else {
-            td_string!(l, reminder.due_soon).to_string()
+            td_string!(l, reminder.due_soon)
         };
         let cp = Checkpoint::parse(cp)
             .map(|c| checkpoint(l, c))
             .unwrap_or_default();
         return format!("{level} · {cp}");
     }
-    match kind {
-        "anonymised" => return td_string!(l, privacy.anonymised).to_string(),
-        "letter" => return td_string!(l, letter.issued).to_string(),
-        "recurrence" => return td_string!(l, board.recurring).to_string(),
-        "extension_requested" => return td_string!(l, extension.requested_event).to_string(),
-        "extension_approved" => return td_string!(l, extension.approved_event).to_string(),
-        "extension_refused" => return td_string!(l, extension.refused_event).to_string(),
-        "coordinated" => return td_string!(l, item.coordinated_event).to_string(),
-        "coordination_update" => return td_string!(l, item.update_event).to_string(),
-        "notified" => return td_string!(l, sms.event).to_string(),
-        "notify_stopped" => return td_string!(l, sms.stopped_event).to_string(),
-        "photos_added" => return td_string!(l, photo.added_event).to_string(),
-        "photo_published" => return td_string!(l, photo.published_event).to_string(),
-        "photo_hidden" => return td_string!(l, photo.hidden_event).to_string(),
-        _ => {}
-    }
-    ActionKind::parse(kind)
-        .map(|k| action(l, k))
-        .unwrap_or_else(|| td_string!(l, action.registered))
-        .to_string()
+    let text = match kind {
+        "anonymised" => td_string!(l, privacy.anonymised),
+        "letter" => td_string!(l, letter.issued),
+        "recurrence" => td_string!(l, board.recurring),
+        "extension_requested" => td_string!(l, extension.requested_event),
+        "extension_approved" => td_string!(l, extension.approved_event),
+        "extension_refused" => td_string!(l, extension.refused_event),
+        "coordinated" => td_string!(l, item.coordinated_event),
+        "coordination_update" => td_string!(l, item.update_event),
+        "notified" => td_string!(l, sms.event),
+        "notify_stopped" => td_string!(l, sms.stopped_event),
+        "photos_added" => td_string!(l, photo.added_event),
+        "photo_published" => td_string!(l, photo.published_event),
+        "photo_hidden" => td_string!(l, photo.hidden_event),
+        _ => ActionKind::parse(kind)
+            .map(|k| action(l, k))
+            .unwrap_or_else(|| td_string!(l, action.registered)),
+    };
+    text.to_string()
 }
 
 /// A validation message key in words; unknown keys are shown as they are.
