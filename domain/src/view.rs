@@ -235,14 +235,24 @@ pub struct RegionOption {
     pub label: String,
 }
 
-/// Everything the intake form and filters offer to this user.
+/// What the intake form offers this user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Options {
     pub categories: Vec<CategoryInfo>,
     /// Where a case can hang: the community and below.
     pub regions: Vec<RegionOption>,
-    /// What a board can be narrowed to: every node of the user's area down to
-    /// compounds (a leader picks a district or a street).
+    pub stations: Vec<Named>,
+    pub units: Vec<Named>,
+}
+
+/// What the filter bars of the board, the case list and the ledger offer
+/// this user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FilterChoices {
+    pub categories: Vec<CategoryInfo>,
+    /// The areas a list can be narrowed to: the user's area down to
+    /// [`crate::RegionLevel::filter_floor`], and the way down to the area
+    /// chosen with that area's own children.
     pub areas: Vec<RegionOption>,
     pub stations: Vec<Named>,
     pub units: Vec<Named>,

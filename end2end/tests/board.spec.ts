@@ -214,6 +214,21 @@ test('a leader narrows the board to a street', async ({ page }) => {
   );
   expect(places.length).toBeGreaterThan(0);
   for (const p of places) expect(p).toMatch(/^(袁家庄社区|生态园社区)/);
+
+  // The city's picker stops at communities; a community chosen offers its grids.
+  const area = page.locator('select[name="region"]');
+  const grid = '离石区 / 凤山街道 / 袁家庄社区 / 第一网格';
+  await expect(area.locator('option', { hasText: grid })).toHaveCount(0);
+  await area.selectOption({ label: '离石区 / 凤山街道 / 袁家庄社区' });
+  await page.locator('form.filters button[type="submit"]').click();
+  await hydrated(page);
+  await area.selectOption({ label: grid });
+  await page.locator('form.filters button[type="submit"]').click();
+  await expect(area.locator('option:checked')).toHaveText(grid);
+  const inGrid = await page.locator('.card-item .meta').evaluateAll((els) =>
+    els.map((e) => e.textContent ?? '').filter((t) => t.includes('社区')),
+  );
+  for (const p of inGrid) expect(p).toMatch(/^袁家庄社区/);
 });
 
 test('a board column with more cards than a page shows them page by page; counts stay exact', async ({ page }) => {

@@ -21,7 +21,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use domain::Status;
-use domain::view::{BoardEvent, Options};
+use domain::view::{BoardEvent, FilterChoices, Options};
 use goose::prelude::*;
 use hdrhistogram::Histogram;
 
@@ -178,13 +178,15 @@ async fn setup(user: &mut GooseUser) -> TransactionResult {
     sign_in(user, "director", DEMO_PASSWORD).await?;
     let options: Options = serde_json::from_str(&call(user, "intake_options", &[]).await?)
         .map_err(|e| fault(format!("intake_options: {e}")))?;
+    let filters: FilterChoices = serde_json::from_str(&call(user, "filter_options", &[]).await?)
+        .map_err(|e| fault(format!("filter_options: {e}")))?;
     let find = |list: &[domain::view::RegionOption], suffix: &str| {
         list.iter()
             .find(|r| r.label.ends_with(suffix))
             .map(|r| r.id)
             .ok_or_else(|| fault(format!("no region ending in {suffix}")))
     };
-    let community_id = find(&options.areas, COMMUNITY)?;
+    let community_id = find(&filters.areas, COMMUNITY)?;
     let compound_id = find(&options.regions, "袁家庄小区")?;
     let unit_id = options
         .units

@@ -1397,6 +1397,49 @@ pub(crate) mod tests {
         assert_eq!(res.headers()["x-lianxin-cache"], "miss");
     }
 
+    /// A city leader's board offers districts, streets and communities to
+    /// narrow it to, not every grid and compound of the city; a compound
+    /// chosen elsewhere (the grid view links to `/board?region=`) is offered,
+    /// chosen, with the way down to it.
+    #[tokio::test]
+    async fn a_leaders_board_offers_areas_down_to_communities_and_the_one_chosen() {
+        let (app, pool, _db) = app().await;
+        let cookie = sign_in(&app, "leader", "lianxin-demo").await;
+        let page = |uri: String| {
+            let req = Request::get(uri)
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            let app = app.clone();
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                body(res).await
+            }
+        };
+        let (compound, grid, community): (i64, i64, i64) = sqlx::query_as(
+            "SELECT c.id, g.id, g.parent_id FROM regions c JOIN regions g ON g.id = c.parent_id \
+             WHERE c.level = 'compound' AND g.level = 'grid' ORDER BY c.id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        // Only the area picker: stations, categories and units have ids of their own.
+        let areas = |html: &str| {
+            let from = html.find("name=\"region\"").expect("an area picker");
+            let to = from + html[from..].find("</select>").unwrap();
+            html[from..to].to_string()
+        };
+        let offered =
+            |html: &str, id: i64| areas(html).contains(&format!("<option value=\"{id}\""));
+        let board = page("/board".into()).await;
+        assert!(offered(&board, community));
+        assert!(!offered(&board, grid) && !offered(&board, compound));
+        let chosen = page(format!("/board?region={compound}")).await;
+        assert!(offered(&chosen, community) && offered(&chosen, grid));
+        assert!(areas(&chosen).contains(&format!("<option value=\"{compound}\" selected")));
+    }
+
     /// Every other page is compressed for a client that accepts it; the
     /// boards' event streams are not (each event must leave at once).
     #[tokio::test]

@@ -8,7 +8,7 @@ use crate::kept::Kept;
 use crate::{Pool, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::open311::{AttributeType, AttributeValue, ServiceAttribute};
-use domain::view::{CategoryInfo, Named, Options, RegionOption};
+use domain::view::{CategoryInfo, FilterChoices, Named, Options, RegionOption};
 use domain::{CallbackPolicy, DayMode, DeadlineClass, DeadlinePolicy, RegionLevel, Tier};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -123,6 +123,40 @@ impl RegionTree {
         self.ancestors(id)
             .into_iter()
             .find(|n| n.level() == Some(level))
+    }
+
+    fn area_option(&self, id: i64) -> RegionOption {
+        RegionOption {
+            id,
+            label: self.full_label(id),
+        }
+    }
+
+    /// What an area filter offers within `path`: its nodes down to the
+    /// level's [`RegionLevel::filter_floor`], and, when `chosen` lies within
+    /// `path`, every node on the way down to it and its children, so the
+    /// list being looked at is always one of the choices and a deeper area
+    /// one more choice away.
+    pub fn filter_areas(&self, path: &str, chosen: Option<i64>) -> Vec<RegionOption> {
+        let top = self
+            .within(path)
+            .find(|n| n.path == path)
+            .and_then(RegionRow::level)
+            .unwrap_or(RegionLevel::City);
+        let floor = top.filter_floor();
+        let chosen = chosen
+            .and_then(|id| self.get(id))
+            .filter(|n| n.path.starts_with(path));
+        self.within(path)
+            .filter(|n| {
+                n.level().is_some_and(|l| l <= RegionLevel::Compound)
+                    && (n.level().is_some_and(|l| l <= floor)
+                        || chosen.is_some_and(|c| {
+                            c.path.starts_with(&n.path) || n.parent_id == Some(c.id)
+                        }))
+            })
+            .map(|n| self.area_option(n.id))
+            .collect()
     }
 
     /// Nodes in use at `path` or below, in insertion order.
@@ -373,7 +407,8 @@ fn named(rows: Vec<(i64, String)>) -> Vec<Named> {
         .collect()
 }
 
-/// Pickers for a user whose scope is `scope_path` (None: the whole city).
+/// The intake form's pickers for a user whose scope is `scope_path` (None:
+/// the whole city).
 pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     let tree = region_tree(pool).await?;
     let path = scope_path.unwrap_or("/");
@@ -385,6 +420,44 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
             label: tree.label(n.id),
         })
         .collect();
+    Ok(Options {
+        categories: categories(pool).await?,
+        regions,
+        stations: stations(pool, path).await?,
+        units: units(pool).await?,
+    })
+}
+
+/// The filter bars' pickers for a user whose scope is `scope_path` (None:
+/// the whole city), with the area `chosen` in the list being filtered.
+pub async fn filter_options(
+    pool: &Pool,
+    scope_path: Option<&str>,
+    chosen: Option<i64>,
+) -> Result<FilterChoices> {
+    let tree = region_tree(pool).await?;
+    let path = scope_path.unwrap_or("/");
+    Ok(FilterChoices {
+        categories: categories(pool).await?,
+        areas: tree.filter_areas(path, chosen),
+        stations: stations(pool, path).await?,
+        units: units(pool).await?,
+    })
+}
+
+/// Every node in use within `scope_path` down to compounds, named from
+/// below the city: what the tree's and the accounts' administration pick
+/// from.
+pub async fn areas(pool: &Pool, scope_path: Option<&str>) -> Result<Vec<RegionOption>> {
+    let tree = region_tree(pool).await?;
+    Ok(tree
+        .within(scope_path.unwrap_or("/"))
+        .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+        .map(|n| tree.area_option(n.id))
+        .collect())
+}
+
+async fn stations(pool: &Pool, path: &str) -> Result<Vec<Named>> {
     let stations: Vec<(i64, String)> = sqlx::query_as(
         "SELECT s.id, s.name FROM stations s JOIN regions r ON r.id = s.region_id \
          WHERE r.path LIKE $1 ORDER BY s.id",
@@ -392,21 +465,7 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     .bind(format!("{path}%"))
     .fetch_all(pool)
     .await?;
-    let areas = tree
-        .within(path)
-        .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
-        .map(|n| RegionOption {
-            id: n.id,
-            label: tree.full_label(n.id),
-        })
-        .collect();
-    Ok(Options {
-        categories: categories(pool).await?,
-        regions,
-        areas,
-        stations: named(stations),
-        units: units(pool).await?,
-    })
+    Ok(named(stations))
 }
 
 const AFTER_DAYS: &str = "callback_after_days";
@@ -594,6 +653,79 @@ mod tests {
             .unwrap();
         let tree = region_tree(&db.pool).await.unwrap();
         assert_eq!(tree.get(district).map(|n| n.name.as_str()), Some("离石"));
+    }
+
+    /// A city's filter offers its districts, streets and communities, not
+    /// its every grid and compound; choosing a compound (as the grid view's
+    /// links do) brings in the way down to it, and a community its grids
+    /// and compounds. A director sees the whole community; nobody sees
+    /// outside their area, whatever they choose.
+    #[tokio::test]
+    async fn an_area_filter_offers_three_levels_and_the_way_to_the_area_chosen() {
+        let db = crate::testing::TestDb::city(0, chrono::Utc::now()).await;
+        let tree = region_tree(&db.pool).await.unwrap();
+        let level = |id: i64| tree.get(id).and_then(RegionRow::level).unwrap();
+        let ids = |areas: Vec<RegionOption>| areas.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        let in_use = |path: &str, l: RegionLevel| {
+            tree.within(path)
+                .filter(|n| n.level() == Some(l))
+                .map(|n| n.id)
+                .collect::<Vec<_>>()
+        };
+
+        let city = ids(tree.filter_areas("/", None));
+        let communities = in_use("/", RegionLevel::Community);
+        assert!(communities.len() > 300, "{}", communities.len());
+        assert!(city.iter().all(|&id| level(id) <= RegionLevel::Community));
+        for l in [
+            RegionLevel::City,
+            RegionLevel::District,
+            RegionLevel::Street,
+            RegionLevel::Community,
+        ] {
+            let all = in_use("/", l);
+            assert_eq!(
+                city.iter().filter(|&&id| level(id) == l).count(),
+                all.len(),
+                "{l:?}"
+            );
+        }
+
+        let compound = in_use("/", RegionLevel::Compound)[0];
+        let node = tree.get(compound).unwrap();
+        let chosen = ids(tree.filter_areas("/", Some(compound)));
+        let way: Vec<i64> = node
+            .path
+            .split('/')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        assert!(way.iter().all(|id| chosen.contains(id)), "{way:?}");
+        let community = tree.community_of(compound).unwrap().clone();
+        let picked = ids(tree.filter_areas("/", Some(community.id)));
+        let below: Vec<i64> = tree
+            .within(&community.path)
+            .filter(|n| n.parent_id == Some(community.id))
+            .map(|n| n.id)
+            .collect();
+        assert!(!below.is_empty());
+        assert!(below.iter().all(|id| picked.contains(id)));
+        assert_eq!(picked.len(), city.len() + below.len());
+
+        let director = ids(tree.filter_areas(&community.path, None));
+        let whole: Vec<i64> = tree
+            .within(&community.path)
+            .filter(|n| n.level().is_some_and(|l| l <= RegionLevel::Compound))
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(director, whole);
+        let elsewhere = communities
+            .into_iter()
+            .find(|&c| c != community.id)
+            .unwrap();
+        assert_eq!(
+            ids(tree.filter_areas(&community.path, Some(elsewhere))),
+            whole
+        );
     }
 
     /// The policy is kept like the tree: changes through another instance

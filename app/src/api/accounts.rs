@@ -18,10 +18,10 @@ pub async fn list_accounts() -> Result<Accounts, AppError> {
     use super::ssr::*;
     authorize(domain::Permission::ManageUsers).await?;
     let pool = state()?.pool;
-    let options = store::reference::options(&pool, None).await?;
+    let options = store::reference::filter_options(&pool, None, None).await?;
     Ok(Accounts {
         accounts: store::users::list(&pool).await?,
-        regions: options.areas,
+        regions: store::reference::areas(&pool, None).await?,
         units: options.units,
         stations: options.stations,
     })

@@ -2,7 +2,7 @@
 
 use super::PrintedReceipt;
 use crate::error::AppError;
-use domain::view::{CaseDetail, Options, Receipt};
+use domain::view::{CaseDetail, FilterChoices, Options, Receipt};
 use leptos::prelude::*;
 
 #[server(endpoint = "intake_options")]
@@ -13,6 +13,17 @@ pub async fn intake_options() -> Result<Options, AppError> {
     let scope = store::access::scope(&user);
     let area = scope.region_path().or(user.region_path.as_deref());
     Ok(store::reference::options(&state()?.pool, area).await?)
+}
+
+/// The filter bars' pickers, with the way down to the area `region` the
+/// list is narrowed to (see `RegionTree::filter_areas`).
+#[server(endpoint = "filter_options")]
+pub async fn filter_options(region: Option<i64>) -> Result<FilterChoices, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::ViewCases).await?;
+    let scope = store::access::scope(&user);
+    let area = scope.region_path().or(user.region_path.as_deref());
+    Ok(store::reference::filter_options(&state()?.pool, area, region).await?)
 }
 
 #[server(endpoint = "register_case")]

@@ -3,6 +3,15 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Every node of the tree down to compounds, for the administration's pickers and list.
+#[server(endpoint = "region_nodes")]
+pub async fn region_nodes() -> Result<Vec<domain::view::RegionOption>, AppError> {
+    use super::ssr::*;
+    let user = authorize(domain::Permission::ManageRegions).await?;
+    let scope = store::access::scope_for(&user, domain::Permission::ManageRegions);
+    Ok(store::reference::areas(&state()?.pool, scope.region_path()).await?)
+}
+
 /// Imports a branch of the region tree from CSV (上级,层级,名称); a file
 /// with any bad line imports nothing and the report names every bad line.
 #[server(endpoint = "import_regions")]

@@ -1,7 +1,7 @@
 //! The live case board: five columns, one per step, updated as cases change
 //! anywhere, without reloading.
 
-use crate::api::{board_column, get_board, intake_options, perform};
+use crate::api::{board_column, filter_options, get_board, perform};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::case::CaseLoader;
@@ -10,7 +10,7 @@ use crate::pages::pickers::{
     CategoryOptions, ChoiceOptions, FilterCheck, FilterSearch, FilterSelect, in_query,
 };
 use domain::case::RawAction;
-use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary, Options};
+use domain::view::{BoardData, BoardQuery, CaseFilter, CaseSummary, FilterChoices};
 use domain::{Source, Step};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -52,7 +52,10 @@ pub fn Board() -> impl IntoView {
         board_query,
         |q| async move { (get_board(q.clone()).await, q) },
     );
-    let options = Resource::new(|| (), |_| intake_options());
+    let options = Resource::new(
+        move || get("region").and_then(|r| r.parse::<i64>().ok()),
+        filter_options,
+    );
     view! {
         <section class="board-page">
             <h1>{t!(i18n, board.title)}</h1>
@@ -60,7 +63,7 @@ pub fn Board() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         options.await.ok().map(|o| {
-                            let Options { stations, areas, categories, units, .. } = o;
+                            let FilterChoices { stations, areas, categories, units } = o;
                             view! {
                             <FilterSelect name="station" label=move || t!(i18n, field.station)>
                                 <ChoiceOptions choices=stations chosen=in_query("station") />

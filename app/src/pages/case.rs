@@ -3,7 +3,7 @@
 
 use crate::api::{
     CreateItem, DecideExtension, IssueLetter, Perform, PublishPhoto, RecordCall, RequestExtension,
-    get_case, intake_options,
+    filter_options, get_case,
 };
 use crate::i18n::*;
 use crate::labels;
@@ -51,7 +51,7 @@ pub fn CaseLoader(#[prop(into)] code: Signal<String>) -> impl IntoView {
         },
         |(c, ..)| get_case(c),
     );
-    let options = Resource::new(|| (), |_| intake_options());
+    let options = Resource::new(|| (), |_| filter_options(None));
     view! {
         <Transition fallback=move || view! { <p>{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {

@@ -1,6 +1,6 @@
 //! Case lists: the community's cases with filters, and a unit's inbox.
 
-use crate::api::{intake_options, list_cases};
+use crate::api::{filter_options, list_cases};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::data_table::DataTable;
@@ -35,7 +35,7 @@ pub fn CaseList() -> impl IntoView {
             list_cases(step, category, unit, overdue, q, mine, offset)
         },
     );
-    let options = Resource::new(|| (), |_| intake_options());
+    let options = Resource::new(|| (), |_| filter_options(None));
     view! {
         <section>
             <h1>{t!(i18n, cases.title)}</h1>

@@ -2,7 +2,7 @@
 //! one page of lines, and the XLSX/CSV exports with a progress bar. Its
 //! headings and cells come from `crate::tables`, as the exports' do.
 
-use crate::api::{LedgerPage, get_ledger, intake_options};
+use crate::api::{LedgerPage, filter_options, get_ledger};
 use crate::i18n::*;
 use crate::labels;
 use crate::pages::layout::ErrorNote;
@@ -43,7 +43,16 @@ pub fn Ledger() -> impl IntoView {
         },
         |(f, before, first)| get_ledger(f, before, first),
     );
-    let options = Resource::new(|| (), |_| intake_options());
+    let options = Resource::new(
+        move || {
+            filter
+                .read()
+                .region
+                .as_deref()
+                .and_then(|r| r.parse::<i64>().ok())
+        },
+        filter_options,
+    );
     view! {
         <section class="ledger">
             <nav class="tabs">
@@ -75,15 +84,9 @@ pub fn Ledger() -> impl IntoView {
 }
 
 #[component]
-fn Filters(f: RawFilter, options: Option<domain::view::Options>) -> impl IntoView {
+fn Filters(f: RawFilter, options: Option<domain::view::FilterChoices>) -> impl IntoView {
     let i18n = use_i18n();
-    let o = options.unwrap_or(domain::view::Options {
-        categories: vec![],
-        regions: vec![],
-        areas: vec![],
-        stations: vec![],
-        units: vec![],
-    });
+    let o = options.unwrap_or_default();
     let chosen = |v: &Option<String>, x: String| v.as_deref() == Some(x.as_str());
     view! {
         <form method="get" action="/ledger" class="filters" data-testid="ledger-filters">

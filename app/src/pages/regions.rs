@@ -1,9 +1,7 @@
 //! Administering the region tree: rename or add below any node, and import
 //! a branch from a CSV file (every bad line named, nothing imported then).
 
-use crate::api::{
-    AddRegion, ImportRegions, MoveRegion, RenameRegion, RetireRegion, intake_options,
-};
+use crate::api::{AddRegion, ImportRegions, MoveRegion, RenameRegion, RetireRegion, region_nodes};
 use crate::i18n::*;
 use crate::pages::layout::{ErrorNote, field_error, last_error};
 use leptos::prelude::*;
@@ -45,7 +43,7 @@ pub fn Regions() -> impl IntoView {
                 retire.version().get(),
             )
         },
-        |_| intake_options(),
+        |_| region_nodes(),
     );
     let csv = RwSignal::new(String::new());
     // Bytes sent and to send while an import is on its way up.
@@ -109,9 +107,9 @@ pub fn Regions() -> impl IntoView {
                         Ok(o) => {
                             let option = |a: &domain::view::RegionOption| view! { <option value=a.id>{a.label.clone()}</option> };
                             let (nodes, parents, retirable) = (
-                                o.areas.iter().map(option).collect_view(),
-                                o.areas.iter().map(option).collect_view(),
-                                o.areas.iter().map(option).collect_view(),
+                                o.iter().map(option).collect_view(),
+                                o.iter().map(option).collect_view(),
+                                o.iter().map(option).collect_view(),
                             );
                             view! {
                             <section class="card">
@@ -141,7 +139,7 @@ pub fn Regions() -> impl IntoView {
                             </section>
                             <table class="figures" data-testid="regions">
                                 <tbody>
-                                    {o.areas.into_iter().map(|a| view! {
+                                    {o.into_iter().map(|a| view! {
                                         <tr data-region=a.id>
                                             <th scope="row">{a.label.clone()}</th>
                                             <td>
