@@ -1438,6 +1438,19 @@ pub(crate) mod tests {
         let chosen = page(format!("/board?region={compound}")).await;
         assert!(offered(&chosen, community) && offered(&chosen, grid));
         assert!(areas(&chosen).contains(&format!("<option value=\"{compound}\" selected")));
+        // The pickers alone: an area that names nothing adds nothing, one
+        // that is not a number is refused, not a server error.
+        let picker = |args: &'static str| {
+            app.clone()
+                .oneshot(form("/api/filter_options", args, Some(&cookie)))
+        };
+        let res = picker("region=999999").await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let plain: domain::view::FilterChoices = serde_json::from_str(&body(res).await).unwrap();
+        assert!(plain.areas.iter().any(|a| a.id == community));
+        assert!(plain.areas.iter().all(|a| a.id != grid));
+        let res = picker("region=x").await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     }
 
     /// Every other page is compressed for a client that accepts it; the
