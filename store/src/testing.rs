@@ -76,10 +76,11 @@ pub struct TestDb {
 /// Renames database `from`, which the caller's pool has just closed. The
 /// server ends a closed pool's sessions a moment after the client lets go,
 /// and refuses the rename while one is left (55006, "being accessed by
-/// other users"): wait for them, up to five seconds.
+/// other users"): wait for them, up to thirty seconds (five were not
+/// enough while a bulk load kept the server busy).
 async fn rename_when_closed(admin: &Pool, from: &str, to: &str) {
     let rename = format!("ALTER DATABASE {from} RENAME TO {to}");
-    for _ in 0..100 {
+    for _ in 0..600 {
         match sqlx::query(&rename).execute(admin).await {
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55006") => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -90,7 +91,7 @@ async fn rename_when_closed(admin: &Pool, from: &str, to: &str) {
             }
         }
     }
-    panic!("{from} still has sessions after five seconds");
+    panic!("{from} still has sessions after thirty seconds");
 }
 
 fn unique_name() -> String {
