@@ -125,6 +125,19 @@ impl RegionTree {
             .find(|n| n.level() == Some(level))
     }
 
+    /// The nodes in use at `level`, named from the community down, as the
+    /// intake form names places: what the residents' online form offers
+    /// (compounds), without labelling the rest of the city.
+    pub fn places_at(&self, level: RegionLevel) -> Vec<RegionOption> {
+        self.within("/")
+            .filter(|n| n.level() == Some(level))
+            .map(|n| RegionOption {
+                id: n.id,
+                label: self.label(n.id),
+            })
+            .collect()
+    }
+
     fn area_option(&self, id: i64) -> RegionOption {
         RegionOption {
             id,
@@ -726,6 +739,15 @@ mod tests {
             ids(tree.filter_areas(&community.path, Some(elsewhere))),
             whole
         );
+
+        // The residents' form's compounds, as the intake form names them.
+        let intake = options(&db.pool, None).await.unwrap().regions;
+        let compounds: Vec<RegionOption> = intake
+            .into_iter()
+            .filter(|r| level(r.id) == RegionLevel::Compound)
+            .collect();
+        assert_eq!(compounds.len(), in_use("/", RegionLevel::Compound).len());
+        assert_eq!(tree.places_at(RegionLevel::Compound), compounds);
     }
 
     /// The policy is kept like the tree: changes through another instance

@@ -132,16 +132,11 @@ pub async fn get_public_options() -> Result<PublicOptions, AppError> {
             .await
             .map_err(|_| AppError::Server)?;
     }
-    let options = store::reference::options(&state()?.pool, None).await?;
-    let tree = store::reference::region_tree(&state()?.pool).await?;
-    let compounds = options
-        .regions
-        .into_iter()
-        .filter(|r| tree.get(r.id).and_then(|n| n.level()) == Some(domain::RegionLevel::Compound))
-        .collect();
+    let pool = state()?.pool;
+    let tree = store::reference::region_tree(&pool).await?;
     Ok(PublicOptions {
-        categories: options.categories,
-        compounds,
+        categories: store::reference::categories(&pool).await?,
+        compounds: tree.places_at(domain::RegionLevel::Compound),
         draft,
     })
 }
