@@ -131,11 +131,15 @@ impl RegionTree {
     pub fn places_at(&self, level: RegionLevel) -> Vec<RegionOption> {
         self.within("/")
             .filter(|n| n.level() == Some(level))
-            .map(|n| RegionOption {
-                id: n.id,
-                label: self.label(n.id),
-            })
+            .map(|n| self.place_option(n.id))
             .collect()
+    }
+
+    fn place_option(&self, id: i64) -> RegionOption {
+        RegionOption {
+            id,
+            label: self.label(id),
+        }
     }
 
     fn area_option(&self, id: i64) -> RegionOption {
@@ -428,15 +432,12 @@ pub async fn options(pool: &Pool, scope_path: Option<&str>) -> Result<Options> {
     let regions = tree
         .within(path)
         .filter(|n| n.level().is_some_and(|l| l >= RegionLevel::Community))
-        .map(|n| RegionOption {
-            id: n.id,
-            label: tree.label(n.id),
-        })
+        .map(|n| tree.place_option(n.id))
         .collect();
     Ok(Options {
         categories: categories(pool).await?,
         regions,
-        stations: stations(pool, path).await?,
+        stations: stations(pool, scope_path).await?,
         units: units(pool).await?,
     })
 }
@@ -453,7 +454,7 @@ pub async fn filter_options(
     Ok(FilterChoices {
         categories: categories(pool).await?,
         areas: tree.filter_areas(path, chosen),
-        stations: stations(pool, path).await?,
+        stations: stations(pool, scope_path).await?,
         units: units(pool).await?,
     })
 }
@@ -470,7 +471,9 @@ pub async fn areas(pool: &Pool, scope_path: Option<&str>) -> Result<Vec<RegionOp
         .collect())
 }
 
-async fn stations(pool: &Pool, path: &str) -> Result<Vec<Named>> {
+/// The stations within `scope_path` (None: the whole city).
+pub async fn stations(pool: &Pool, scope_path: Option<&str>) -> Result<Vec<Named>> {
+    let path = scope_path.unwrap_or("/");
     let stations: Vec<(i64, String)> = sqlx::query_as(
         "SELECT s.id, s.name FROM stations s JOIN regions r ON r.id = s.region_id \
          WHERE r.path LIKE $1 ORDER BY s.id",

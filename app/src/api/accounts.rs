@@ -18,12 +18,11 @@ pub async fn list_accounts() -> Result<Accounts, AppError> {
     use super::ssr::*;
     authorize(domain::Permission::ManageUsers).await?;
     let pool = state()?.pool;
-    let options = store::reference::filter_options(&pool, None, None).await?;
     Ok(Accounts {
         accounts: store::users::list(&pool).await?,
         regions: store::reference::areas(&pool, None).await?,
-        units: options.units,
-        stations: options.stations,
+        units: store::reference::units(&pool).await?,
+        stations: store::reference::stations(&pool, None).await?,
     })
 }
 
