@@ -1,11 +1,12 @@
 //! City benchmarks (not tests): whole pages, as the router serves them,
 //! over a city grown by the store's scale bench (`LIANXIN_BENCH_DATABASE`,
-//! see `store/benches/scale.rs`): server time of each page a director, the
-//! supervision office and a resident open, the ledger's CSV of the whole
-//! city streamed, and the process's memory while it serves them.
+//! see `store/benches/scale.rs`): server time of each page a director, a
+//! handler, the supervision office and a resident open, the ledger's CSV of
+//! the whole city streamed, and the process's memory while it serves them.
 //!
 //! Run with `LIANXIN_BENCH_DATABASE=<url> cargo bench -p server --bench city`;
-//! figures go to `docs/benchmarks.md`.
+//! figures go to `docs/benchmarks.md`. `LIANXIN_BENCH_ONLY=<name>` times
+//! only the pages whose name holds it.
 
 use app::state::{AppState, Limits};
 use axum::body::Body;
@@ -61,7 +62,13 @@ async fn main() {
         .expect("router");
     let director = common::sign_in(&app, "director").await;
     let leader = common::sign_in(&app, "leader").await;
+    // The demo's handler works for a city-wide bureau: the largest unit
+    // scope, whose to-do the header counts on each of their pages.
+    let handler = common::sign_in(&app, "handler").await;
 
+    // `LIANXIN_BENCH_ONLY=<part of a page's name>` times only the pages so
+    // named, without the export: one page to profile (`perf record`).
+    let only = std::env::var("LIANXIN_BENCH_ONLY").ok();
     // Each page `RUNS` times, whole: from the request to the last byte.
     let get = async |path: &str, cookie: Option<&str>| {
         let mut req = Request::get(path);
@@ -81,6 +88,11 @@ async fn main() {
     for (name, path, cookie) in [
         ("director's board", "/board", Some(&director)),
         (
+            "a city-wide bureau's board (handler)",
+            "/board",
+            Some(&handler),
+        ),
+        (
             "city overdue board (leader)",
             "/board?overdue=1",
             Some(&leader),
@@ -96,6 +108,9 @@ async fn main() {
         ("public /stats (city)", "/stats", None),
         ("/api/v1/stats (city)", "/api/v1/stats", None),
     ] {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         let mut samples = Vec::new();
         let mut bytes = 0;
         for _ in 0..RUNS {
@@ -114,6 +129,9 @@ async fn main() {
         );
     }
     println!("memory after the pages: {}", memory());
+    if only.is_some() {
+        return;
+    }
 
     // The whole city's ledger as CSV, read as it streams.
     let req = Request::get("/ledger.csv")

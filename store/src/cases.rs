@@ -1244,13 +1244,21 @@ mod tests {
 
         let old_index = "CREATE INDEX cases_open ON cases(due_at, status, created_at, \
                          closed_at, clock_start, rating) WHERE due_at IS NOT NULL";
+        // Migration 0033's unit index holds escalated_clock: it goes first,
+        // and 0033 runs again after 0029 and 0030.
         let undo: Vec<&str> = match crate::Backend::of(&pool) {
             crate::Backend::Sqlite => vec![
+                "DROP INDEX cases_area_closed",
+                "CREATE INDEX cases_area ON cases(area_path, status)",
+                "DROP INDEX cases_unit_status",
+                "CREATE INDEX cases_unit ON cases(unit_id)",
                 "DROP TRIGGER reminder_escalates",
                 "DROP TRIGGER case_returns",
                 "DROP TRIGGER case_acknowledger",
             ],
             crate::Backend::Postgres => vec![
+                "DROP INDEX cases_unit_status",
+                "CREATE INDEX cases_unit ON cases(unit_id)",
                 "DROP TRIGGER reminder_escalates ON reminders",
                 "DROP FUNCTION reminder_escalates()",
                 "DROP TRIGGER case_event_for_ledger ON case_events",
@@ -1263,7 +1271,7 @@ mod tests {
             "ALTER TABLE cases DROP COLUMN returns",
             "ALTER TABLE cases DROP COLUMN acknowledger",
             old_index,
-            "DELETE FROM _sqlx_migrations WHERE version IN (29, 30)",
+            "DELETE FROM _sqlx_migrations WHERE version IN (29, 30, 33)",
         ]) {
             sqlx::query(sql).execute(&pool).await.expect(sql);
         }
