@@ -1,8 +1,8 @@
 //! Scale benchmarks (not tests): the demo city grown by `store::city::grow`
 //! into Lüliang's shape with `LIANXIN_BENCH_CASES` cases (default 100,000;
 //! the figures are taken at 1,000,000), then intake throughput on
-//! top of them and the board, ledger and public-figure queries people run
-//! all day.
+//! top of them, each later step of the loop as it is written, and the
+//! board, ledger and public-figure queries people run all day.
 //!
 //! Run with `cargo bench -p store --bench scale` (SQLite, a fresh file in
 //! the temp directory), or with `LIANXIN_TEST_DATABASE=postgres://…` for a
